@@ -1,0 +1,131 @@
+"""The ASGI app factory: wires settings, database, schema and routes together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from limits.aio.strategies import MovingWindowRateLimiter
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.temporal_response import TemporalResponse
+
+from auth.authenticate import authenticate, credentials_from_header
+from auth.tokens import TokenError
+from dataloaders import Loaders
+from db.engine import Database
+from resolvers.context import RequestContext, RequestMeta
+from schema import build_schema
+from schema.extensions import rate_limit_storage
+from settings import Settings
+
+__all__ = ["Runtime", "create_app"]
+
+_log = logging.getLogger("autocrm")
+
+
+@dataclass
+class Runtime:
+    """What the app needs at run time; tests build one around their own database."""
+
+    settings: Settings
+    db: Database
+    secret_key: str
+    rate_limiter: MovingWindowRateLimiter
+
+
+class AutoCRMGraphQL(GraphQL[RequestContext, None]):
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(
+            build_schema(runtime.settings),
+            graphql_ide="graphiql",
+            multipart_uploads_enabled=True,
+        )
+        self.runtime = runtime
+        self.allowed_origins = frozenset(runtime.settings.allowed_origins)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: TemporalResponse | WebSocket | None = None
+    ) -> RequestContext:
+        runtime = self.runtime
+        client = request.client
+        ctx = RequestContext(
+            db=runtime.db,
+            settings=runtime.settings,
+            loaders=Loaders(runtime.db),
+            meta=RequestMeta(
+                ip=client.host if client else None,
+                user_agent=request.headers.get("user-agent"),
+                request_id=request.headers.get("x-request-id") or RequestMeta().request_id,
+            ),
+            rate_limiter=runtime.rate_limiter,
+        )
+        if isinstance(request, Request):
+            try:
+                credentials = credentials_from_header(
+                    request.headers.get("authorization"), request.headers.get("x-api-key")
+                )
+                if credentials:
+                    ctx.principal = await authenticate(runtime.db, runtime.secret_key, credentials)
+            except TokenError as exc:
+                ctx.auth_error = str(exc)
+        return ctx
+
+    async def on_ws_connect(self, context: RequestContext) -> dict[str, object] | None:
+        """Authenticate a WebSocket from its `connection_init` payload (`authorization`)."""
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization")
+        if raw is None:
+            return {}  # anonymous: operations that need a user will say so
+        if not isinstance(raw, str):
+            raise ConnectionRejectionError({"message": "authorization must be a string"})
+        try:
+            token = raw.split(" ", 1)[1] if raw.lower().startswith("bearer ") else raw
+            context.principal = await authenticate(self.runtime.db, self.runtime.secret_key, token)
+        except TokenError as exc:
+            raise ConnectionRejectionError({"message": str(exc)}) from exc
+        return {}
+
+
+def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
+    graphql = AutoCRMGraphQL(runtime)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        if await runtime.db.ping():
+            return JSONResponse({"status": "ready", "database": "ok"})
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if own_database:
+            await runtime.db.dispose()
+
+    routes: list[Any] = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def build_runtime(settings: Settings, db: Database) -> Runtime:
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    return Runtime(
+        settings=settings,
+        db=db,
+        secret_key=settings.resolved_secret_key(),
+        rate_limiter=MovingWindowRateLimiter(rate_limit_storage(redis_url)),
+    )

@@ -1,0 +1,1 @@
+"""Authentication and authorisation primitives: passwords, tokens, API keys, principals."""

@@ -1,0 +1,79 @@
+"""Customer records (a person or a company contact) with their e-mails and phones."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Computed, ForeignKey, Index, String, Text, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, TimestampMixin, UUIDPrimaryKey
+
+__all__ = ["Customer", "CustomerEmail", "CustomerPhone"]
+
+
+class Customer(UUIDPrimaryKey, TimestampMixin, Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        Index("ix_customers_name_id", func.lower(text("name")), "id"),
+        Index("ix_customers_created_id", "created_at", "id"),
+        Index("ix_customers_updated_id", "updated_at", "id"),
+        Index("ix_customers_company", func.lower(text("company"))),
+        Index("ix_customers_tags", "tags", postgresql_using="gin"),
+        Index("ix_customers_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_customers_name_trigrams", "name_trigrams", postgresql_using="gin"),
+        Index("ix_customers_deleted_at", "deleted_at"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[list[str]] = mapped_column(
+        ARRAY(String(50)), default=list, server_default=text("'{}'")
+    )
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    deleted_at: Mapped[datetime | None]
+    # Word-prefix search over name and company ("smi" finds "John Smith").
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(company, ''))",
+            persisted=True,
+        ),
+    )
+    # Typo-tolerant search: the embedded server has no pg_trgm, so trigrams are ours.
+    name_trigrams: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default=text("'{}'")
+    )
+
+
+class CustomerEmail(UUIDPrimaryKey, Base):
+    __tablename__ = "customer_emails"
+    __table_args__ = (
+        Index("ix_customer_emails_prefix", "email", postgresql_ops={"email": "text_pattern_ops"}),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class CustomerPhone(UUIDPrimaryKey, Base):
+    __tablename__ = "customer_phones"
+    __table_args__ = (
+        Index("ix_customer_phones_digits", "digits", postgresql_ops={"digits": "text_pattern_ops"}),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    phone: Mapped[str] = mapped_column(String(32))
+    digits: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,140 @@
+"""Keyset (cursor) pagination for Relay connections: stable under inserts, index-friendly."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+__all__ = ["InvalidPageRequest", "Page", "PageRequest", "SortKey", "fetch_page"]
+
+T = TypeVar("T")
+
+
+class InvalidPageRequest(ValueError):
+    """A malformed cursor or an out-of-range page size; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """What a connection is ordered by: the SQL expression, the same value read off a row
+    (it goes into the cursor), and the direction."""
+
+    expression: ColumnElement[Any]
+    value: Callable[[Any], Any]
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def size(self, default: int, maximum: int) -> int:
+        if self.first is not None and self.last is not None:
+            raise InvalidPageRequest("Pass either `first` or `last`, not both.")
+        size = self.first if self.first is not None else self.last
+        if size is None:
+            return default
+        if not 0 <= size <= maximum:
+            name = "first" if self.first is not None else "last"
+            raise InvalidPageRequest(f"`{name}` must be between 0 and {maximum}.")
+        return size
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    rows: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    total_count: int
+
+
+def _encode(values: Sequence[Any]) -> str:
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return {"t": value.isoformat()}
+        if isinstance(value, uuid.UUID):
+            return {"u": str(value)}
+        return value
+
+    raw = json.dumps([plain(v) for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, count: int) -> list[Any]:
+    def typed(value: Any) -> Any:
+        if isinstance(value, dict) and "t" in value:
+            return datetime.fromisoformat(value["t"])
+        if isinstance(value, dict) and "u" in value:
+            return uuid.UUID(value["u"])
+        return value
+
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != count:
+            raise ValueError("wrong shape")
+        return [typed(v) for v in values]
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidPageRequest(
+            "This cursor is not valid here: use a cursor from the same list and ordering."
+        ) from exc
+
+
+async def fetch_page(
+    session: AsyncSession,
+    stmt: Select[tuple[T]],
+    sort: SortKey,
+    id_column: ColumnElement[Any],
+    request: PageRequest,
+    *,
+    default_size: int = 20,
+    max_size: int = 100,
+) -> Page[T]:
+    """Run `stmt` (already filtered) for one page, plus a count of all matching rows."""
+    size = request.size(default_size, max_size)
+    backwards = request.last is not None or (request.before is not None and request.first is None)
+    key = tuple_(sort.expression, id_column)
+    page_stmt = stmt
+    if request.after is not None:
+        values = _decode(request.after, 2)
+        page_stmt = page_stmt.where(key < tuple_(*values) if sort.descending else key > tuple_(*values))
+    if request.before is not None:
+        values = _decode(request.before, 2)
+        page_stmt = page_stmt.where(key > tuple_(*values) if sort.descending else key < tuple_(*values))
+    forward_desc = sort.descending != backwards
+    order = (
+        (sort.expression.desc(), id_column.desc())
+        if forward_desc
+        else (sort.expression.asc(), id_column.asc())
+    )
+    rows = list((await session.execute(page_stmt.order_by(*order).limit(size + 1))).scalars())
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    total = (
+        await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    ).scalar_one()
+    cursors = [_encode([sort.value(row), row.id]) for row in rows]  # type: ignore[attr-defined]
+    return Page(
+        rows=rows,
+        cursors=cursors,
+        has_next_page=has_more if not backwards else request.before is not None,
+        has_previous_page=has_more if backwards else request.after is not None,
+        total_count=total,
+    )
+

@@ -1,0 +1,1 @@
+"""Use cases: authorise, validate, call db/, write the audit entry, publish, enqueue."""

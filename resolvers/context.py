@@ -1,0 +1,55 @@
+"""The typed per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from auth.principal import Principal
+from dataloaders import Loaders
+from db.engine import Database
+from resolvers.errors import Forbidden, Unauthenticated
+from settings import Settings
+
+__all__ = ["RequestContext", "RequestMeta"]
+
+
+@dataclass(slots=True)
+class RequestMeta:
+    ip: str | None = None
+    user_agent: str | None = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass
+class RequestContext:
+    db: Database
+    settings: Settings
+    loaders: Loaders
+    meta: RequestMeta
+    principal: Principal | None = None
+    # Why credentials were refused, shown when an operation needs them.
+    auth_error: str | None = None
+    # Set by Strawberry's WebSocket handler from the connection_init payload.
+    connection_params: dict[str, Any] | None = None
+    rate_limiter: MovingWindowRateLimiter | None = None
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise Unauthenticated(self.auth_error or "Log in first: send 'Authorization: Bearer <token>'.")
+        return self.principal
+
+    def require_staff(self) -> Principal:
+        principal = self.require_principal()
+        if not principal.is_staff:
+            raise Forbidden("Only staff may do this.")
+        return principal
+
+    def require_admin(self) -> Principal:
+        principal = self.require_principal()
+        if not principal.is_admin:
+            raise Forbidden("Only an admin may do this.")
+        return principal

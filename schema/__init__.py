@@ -1,0 +1,52 @@
+"""The one Strawberry schema: root Query / Mutation / Subscription merged from each domain."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.tools import merge_types
+
+from schema.accounts import AccountsQuery
+from schema.extensions import ErrorCodes, RateLimit
+from settings import Settings
+
+__all__ = ["build_schema"]
+
+
+@strawberry.type
+class NodeQuery:
+    node: relay.Node | None = relay.node(
+        description="Fetch any object by its global ID (null when absent or not yours to see)."
+    )
+
+
+QUERIES: tuple[type, ...] = (NodeQuery, AccountsQuery)
+MUTATIONS: tuple[type, ...] = ()
+SUBSCRIPTIONS: tuple[type, ...] = ()
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The process-wide schema (Strawberry's types can be bound to one schema only)."""
+    return _build(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
+
+
+@lru_cache(maxsize=1)
+def _build(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Schema:
+    Query = merge_types("Query", QUERIES)
+    Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None
+    Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            RateLimit,
+            ErrorCodes,
+        ],
+    )

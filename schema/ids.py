@@ -1,0 +1,28 @@
+"""Global (Relay) IDs for input fields: decoded here so a bad ID is a UserError."""
+
+from __future__ import annotations
+
+import uuid
+
+from strawberry import relay
+
+from resolvers.errors import FieldProblem, ValidationFailed
+
+__all__ = ["decode_id", "encode_id"]
+
+
+def encode_id(type_name: str, value: uuid.UUID) -> str:
+    return relay.to_base64(type_name, str(value))
+
+
+def decode_id(global_id: str, type_name: str, field: str) -> uuid.UUID:
+    """`Customer:…` → UUID; anything else is an `invalid_id` problem on `field`."""
+    try:
+        gid = relay.GlobalID.from_id(global_id)
+        if gid.type_name != type_name:
+            raise ValueError(gid.type_name)
+        return uuid.UUID(gid.node_id)
+    except (ValueError, TypeError, relay.GlobalIDValueError) as exc:
+        raise ValidationFailed(
+            FieldProblem(field, f"Not a valid {type_name} ID.", "invalid_id")
+        ) from exc

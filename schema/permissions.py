@@ -1,0 +1,60 @@
+"""Strawberry permission classes: every field and mutation declares who may call it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.permission import BasePermission
+
+from resolvers.context import RequestContext
+
+__all__ = ["IsAdmin", "IsAuthenticated", "IsStaff", "unauthenticated"]
+
+LOGIN_FIRST = "Log in first: send 'Authorization: Bearer <token>'."
+
+
+def unauthenticated(ctx: RequestContext) -> StrawberryGraphQLError:
+    """The error for a missing or refused credential, saying why it was refused."""
+    return StrawberryGraphQLError(
+        ctx.auth_error or LOGIN_FIRST, extensions={"code": "UNAUTHENTICATED"}
+    )
+
+
+class IsAuthenticated(BasePermission):
+    message = LOGIN_FIRST
+    error_extensions = {"code": "UNAUTHENTICATED"}
+
+    def has_permission(
+        self, source: Any, info: strawberry.Info[RequestContext], **kwargs: Any
+    ) -> bool:
+        if info.context.principal is None:
+            raise unauthenticated(info.context)
+        return True
+
+
+class IsStaff(BasePermission):
+    message = "Only staff (admin, agent, reviewer) may do this."
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(
+        self, source: Any, info: strawberry.Info[RequestContext], **kwargs: Any
+    ) -> bool:
+        principal = info.context.principal
+        if principal is None:
+            raise unauthenticated(info.context)
+        return principal.is_staff
+
+
+class IsAdmin(BasePermission):
+    message = "Only an admin may do this."
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(
+        self, source: Any, info: strawberry.Info[RequestContext], **kwargs: Any
+    ) -> bool:
+        principal = info.context.principal
+        if principal is None:
+            raise unauthenticated(info.context)
+        return principal.is_admin

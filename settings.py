@@ -1,0 +1,74 @@
+"""All configuration, read once from the environment (prefix-free names, `.env` allowed)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Everything AutoCRM reads from its environment.
+
+    Secrets are `SecretStr`, so they print as `**********` in logs and reprs.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: SecretStr | None = Field(
+        default=None, description="PostgreSQL ≥ 15 with pgvector; unset = embedded server."
+    )
+    data_dir: Path = Field(default=Path("autocrm-data"), description="Embedded database and files.")
+    redis_url: SecretStr | None = None
+    smtp_url: SecretStr | None = Field(
+        default=None, description="smtp://user:pass@host:port; unset = mail stays in the outbox."
+    )
+    mail_from: str = "AutoCRM <no-reply@autocrm.local>"
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs access tokens; generated into data_dir when unset."
+    )
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    reset_token_minutes: int = 60
+    invite_token_days: int = 7
+
+    allowed_origins: list[str] = Field(default_factory=list)
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_page_size: int = 100
+    rate_limit: str = Field(default="600/minute", description="Per user (or address) limit.")
+    login_rate_limit: str = "10/minute"
+    log_level: str = "INFO"
+
+    @field_validator("database_url", "redis_url", "smtp_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def resolved_secret_key(self) -> str:
+        """The signing key: configured, or generated once and kept in the data folder."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
