@@ -26,6 +26,7 @@ from resolvers.context import RequestContext, RequestMeta
 from schema import build_schema
 from schema.extensions import rate_limit_storage
 from settings import Settings
+from workers.email import MailKicker
 
 __all__ = ["Runtime", "create_app"]
 
@@ -40,6 +41,7 @@ class Runtime:
     db: Database
     secret_key: str
     rate_limiter: MovingWindowRateLimiter
+    mail_kicker: MailKicker | None = None
 
 
 class AutoCRMGraphQL(GraphQL[RequestContext, None]):
@@ -67,6 +69,8 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
                 request_id=request.headers.get("x-request-id") or RequestMeta().request_id,
             ),
             rate_limiter=runtime.rate_limiter,
+            secret_key=runtime.secret_key,
+            mail_kicker=runtime.mail_kicker,
         )
         if isinstance(request, Request):
             try:
@@ -108,7 +112,11 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if runtime.mail_kicker is not None:
+            runtime.mail_kicker.kick()  # mail left pending by an earlier run
         yield
+        if runtime.mail_kicker is not None:
+            await runtime.mail_kicker.drain()
         if own_database:
             await runtime.db.dispose()
 
@@ -128,4 +136,5 @@ def build_runtime(settings: Settings, db: Database) -> Runtime:
         db=db,
         secret_key=settings.resolved_secret_key(),
         rate_limiter=MovingWindowRateLimiter(rate_limit_storage(redis_url)),
+        mail_kicker=MailKicker(db, settings),
     )

@@ -13,8 +13,33 @@ from dataloaders.customers import (
     load_emails_by_customer_id,
     load_phones_by_customer_id,
 )
+from dataloaders.messages import (
+    load_feedback_by_id,
+    load_feedback_by_ticket_id,
+    load_last_message_by_ticket_id,
+    load_messages_by_id,
+    load_revisions_by_message_id,
+)
+from dataloaders.tickets import (
+    load_followers_by_ticket_id,
+    load_members_by_team_id,
+    load_teams_by_id,
+    load_tickets_by_id,
+)
 from db.engine import Database
-from db.models import Customer, CustomerEmail, CustomerPhone, User
+from db.models import (
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Team,
+    TeamMember,
+    Ticket,
+    TicketFeedback,
+    TicketFollower,
+    TicketMessage,
+    TicketMessageRevision,
+    User,
+)
 
 __all__ = ["Loaders"]
 
@@ -40,3 +65,49 @@ class Loaders:
     @cached_property
     def phones_by_customer_id(self) -> DataLoader[uuid.UUID, list[CustomerPhone]]:
         return DataLoader(lambda keys: load_phones_by_customer_id(self.db, keys))
+
+    @cached_property
+    def message_by_id(self) -> DataLoader[uuid.UUID, TicketMessage | None]:
+        return DataLoader(lambda keys: load_messages_by_id(self.db, keys))
+
+    @cached_property
+    def last_message_by_ticket_id(self) -> DataLoader[uuid.UUID, TicketMessage | None]:
+        """Newest message of any visibility (staff)."""
+        return DataLoader(
+            lambda keys: load_last_message_by_ticket_id(self.db, keys, public_only=False)
+        )
+
+    @cached_property
+    def last_public_message_by_ticket_id(self) -> DataLoader[uuid.UUID, TicketMessage | None]:
+        """Newest public message (customers never see internal notes)."""
+        return DataLoader(
+            lambda keys: load_last_message_by_ticket_id(self.db, keys, public_only=True)
+        )
+
+    @cached_property
+    def revisions_by_message_id(self) -> DataLoader[uuid.UUID, list[TicketMessageRevision]]:
+        return DataLoader(lambda keys: load_revisions_by_message_id(self.db, keys))
+
+    @cached_property
+    def feedback_by_id(self) -> DataLoader[uuid.UUID, TicketFeedback | None]:
+        return DataLoader(lambda keys: load_feedback_by_id(self.db, keys))
+
+    @cached_property
+    def feedback_by_ticket_id(self) -> DataLoader[uuid.UUID, TicketFeedback | None]:
+        return DataLoader(lambda keys: load_feedback_by_ticket_id(self.db, keys))
+
+    @cached_property
+    def ticket_by_id(self) -> DataLoader[uuid.UUID, Ticket | None]:
+        return DataLoader(lambda keys: load_tickets_by_id(self.db, keys))
+
+    @cached_property
+    def team_by_id(self) -> DataLoader[uuid.UUID, Team | None]:
+        return DataLoader(lambda keys: load_teams_by_id(self.db, keys))
+
+    @cached_property
+    def members_by_team_id(self) -> DataLoader[uuid.UUID, list[TeamMember]]:
+        return DataLoader(lambda keys: load_members_by_team_id(self.db, keys))
+
+    @cached_property
+    def followers_by_ticket_id(self) -> DataLoader[uuid.UUID, list[TicketFollower]]:
+        return DataLoader(lambda keys: load_followers_by_ticket_id(self.db, keys))

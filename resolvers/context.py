@@ -13,6 +13,7 @@ from dataloaders import Loaders
 from db.engine import Database
 from resolvers.errors import Forbidden, Unauthenticated
 from settings import Settings
+from workers.email import MailKicker
 
 __all__ = ["RequestContext", "RequestMeta"]
 
@@ -36,6 +37,10 @@ class RequestContext:
     # Set by Strawberry's WebSocket handler from the connection_init payload.
     connection_params: dict[str, Any] | None = None
     rate_limiter: MovingWindowRateLimiter | None = None
+    # Signs access tokens (login, refreshSession); from Runtime.secret_key.
+    secret_key: str = ""
+    # Starts outbox delivery after a mutation that queued mail has committed.
+    mail_kicker: MailKicker | None = None
 
     def require_principal(self) -> Principal:
         if self.principal is None:

@@ -10,6 +10,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.tools import merge_types
 
 from schema.accounts import AccountsQuery
+from schema.audit import AuditQuery
 from schema.extensions import ErrorCodes, RateLimit
 from settings import Settings
 
@@ -23,7 +24,7 @@ class NodeQuery:
     )
 
 
-QUERIES: tuple[type, ...] = (NodeQuery, AccountsQuery)
+QUERIES: tuple[type, ...] = (NodeQuery, AccountsQuery, AuditQuery)
 MUTATIONS: tuple[type, ...] = ()
 SUBSCRIPTIONS: tuple[type, ...] = ()
 

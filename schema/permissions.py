@@ -8,9 +8,10 @@ import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.permission import BasePermission
 
+from db.models.accounts import Role
 from resolvers.context import RequestContext
 
-__all__ = ["IsAdmin", "IsAuthenticated", "IsStaff", "unauthenticated"]
+__all__ = ["IsAdmin", "IsAgent", "IsAuthenticated", "IsStaff", "unauthenticated"]
 
 LOGIN_FIRST = "Log in first: send 'Authorization: Bearer <token>'."
 
@@ -58,3 +59,18 @@ class IsAdmin(BasePermission):
         if principal is None:
             raise unauthenticated(info.context)
         return principal.is_admin
+
+
+class IsAgent(BasePermission):
+    """Staff who work tickets: agents and admins (reviewers only read)."""
+
+    message = "Only agents and admins may do this."
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(
+        self, source: Any, info: strawberry.Info[RequestContext], **kwargs: Any
+    ) -> bool:
+        principal = info.context.principal
+        if principal is None:
+            raise unauthenticated(info.context)
+        return principal.role in (Role.ADMIN, Role.AGENT)

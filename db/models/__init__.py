@@ -4,9 +4,21 @@ from db.models.accounts import ApiKey, AuthSession, RefreshToken, Role, User, Us
 from db.models.audit import AuditEntry
 from db.models.customers import Customer, CustomerEmail, CustomerPhone
 from db.models.outbox import OutboxMail
+from db.models.tickets import (
+    Attachment,
+    SlaPolicy,
+    Team,
+    TeamMember,
+    Ticket,
+    TicketFeedback,
+    TicketFollower,
+    TicketMessage,
+    TicketMessageRevision,
+)
 
 __all__ = [
     "ApiKey",
+    "Attachment",
     "AuditEntry",
     "AuthSession",
     "Customer",
@@ -15,6 +27,14 @@ __all__ = [
     "OutboxMail",
     "RefreshToken",
     "Role",
+    "SlaPolicy",
+    "Team",
+    "TeamMember",
+    "Ticket",
+    "TicketFeedback",
+    "TicketFollower",
+    "TicketMessage",
+    "TicketMessageRevision",
     "User",
     "UserToken",
 ]

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import Computed, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column, validates
 
 from db.base import Base, TimestampMixin, UUIDPrimaryKey
+from db.trigrams import trigrams
 
 __all__ = ["Customer", "CustomerEmail", "CustomerPhone"]
 
@@ -38,18 +39,33 @@ class Customer(UUIDPrimaryKey, TimestampMixin, Base):
     )
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     deleted_at: Mapped[datetime | None]
-    # Word-prefix search over name and company ("smi" finds "John Smith").
+    # Word-prefix search over name and company ("smi" finds "John Smith"). Search columns
+    # are deferred: only SQL reads them, so loading a customer does not ship them.
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR,
         Computed(
             "to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(company, ''))",
             persisted=True,
         ),
+        deferred=True,
+        deferred_raiseload=True,
     )
-    # Typo-tolerant search: the embedded server has no pg_trgm, so trigrams are ours.
+    # Typo-tolerant search: the embedded server has no pg_trgm, so trigrams are ours,
+    # kept in step with `name` by the validator below on every ORM write.
     name_trigrams: Mapped[list[str]] = mapped_column(
-        ARRAY(Text), default=list, server_default=text("'{}'")
+        ARRAY(Text),
+        default=list,
+        server_default=text("'{}'"),
+        deferred=True,
+        deferred_raiseload=True,
     )
+    # The NAME sort key as PostgreSQL computes it, so cursors compare exactly as it does.
+    name_key: Mapped[str] = column_property(func.lower(name))
+
+    @validates("name")
+    def _index_name(self, key: str, value: str) -> str:
+        self.name_trigrams = trigrams(value)
+        return value
 
 
 class CustomerEmail(UUIDPrimaryKey, Base):

@@ -1,0 +1,1 @@
+"""Background work: e-mail delivery now; Dramatiq actors call the same plain functions."""
