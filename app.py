@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -27,6 +27,7 @@ from schema import build_schema
 from schema.extensions import rate_limit_storage
 from settings import Settings
 from workers.email import MailKicker
+from workers.events import Publisher
 
 __all__ = ["Runtime", "create_app"]
 
@@ -42,6 +43,8 @@ class Runtime:
     secret_key: str
     rate_limiter: MovingWindowRateLimiter
     mail_kicker: MailKicker | None = None
+    # Realtime fan-out (memory:// or Redis); connected by the app lifespan.
+    publisher: Publisher = field(default_factory=Publisher)
 
 
 class AutoCRMGraphQL(GraphQL[RequestContext, None]):
@@ -71,6 +74,7 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
             rate_limiter=runtime.rate_limiter,
             secret_key=runtime.secret_key,
             mail_kicker=runtime.mail_kicker,
+            publisher=runtime.publisher,
         )
         if isinstance(request, Request):
             try:
@@ -106,15 +110,25 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        # Realtime is reported, not required: every server shares the one Redis, so failing
+        # readiness on it would take the whole API down for a degraded live feed.
+        realtime = "ok" if runtime.publisher.is_connected else "degraded"
         if await runtime.db.ping():
-            return JSONResponse({"status": "ready", "database": "ok"})
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+            return JSONResponse({"status": "ready", "database": "ok", "realtime": realtime})
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable", "realtime": realtime},
+            status_code=503,
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if runtime.mail_kicker is not None:
             runtime.mail_kicker.kick()  # mail left pending by an earlier run
-        yield
+        await runtime.publisher.connect()
+        try:
+            yield
+        finally:
+            await runtime.publisher.disconnect()
         if runtime.mail_kicker is not None:
             await runtime.mail_kicker.drain()
         if own_database:
@@ -137,4 +151,5 @@ def build_runtime(settings: Settings, db: Database) -> Runtime:
         secret_key=settings.resolved_secret_key(),
         rate_limiter=MovingWindowRateLimiter(rate_limit_storage(redis_url)),
         mail_kicker=MailKicker(db, settings),
+        publisher=Publisher(redis_url),
     )

@@ -65,7 +65,9 @@ def serve(
     from db.engine import Database
 
     settings = _settings(data_dir)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     url = _database_url(settings)
     if migrate:
         typer.echo("Applying migrations …")
@@ -73,8 +75,12 @@ def serve(
     runtime = build_runtime(settings, Database(url))
     listen_host, listen_port = host or settings.host, port or settings.port
     typer.echo(f"AutoCRM on http://{listen_host}:{listen_port}/graphql (GraphiQL in a browser)")
-    uvicorn.run(create_app(runtime, own_database=True), host=listen_host, port=listen_port,
-                log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(runtime, own_database=True),
+        host=listen_host,
+        port=listen_port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 @app.command()
@@ -91,8 +97,13 @@ def create_admin(
     name: Annotated[str, typer.Option(prompt=True, help="Display name.")],
     password: Annotated[
         str,
-        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                     envvar="AUTOCRM_ADMIN_PASSWORD", help="Password (or AUTOCRM_ADMIN_PASSWORD)."),
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="AUTOCRM_ADMIN_PASSWORD",
+            help="Password (or AUTOCRM_ADMIN_PASSWORD).",
+        ),
     ],
     data_dir: DataDir = None,
 ) -> None:

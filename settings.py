@@ -40,12 +40,16 @@ class Settings(BaseSettings):
     refresh_token_days: int = 30
     reset_token_minutes: int = 60
     invite_token_days: int = 7
+    verify_token_hours: int = 48
 
     allowed_origins: list[str] = Field(default_factory=list)
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
     max_page_size: int = 100
+    default_phone_region: str = Field(
+        default="US", description="Region of phone numbers given without a +country code."
+    )
     rate_limit: str = Field(default="600/minute", description="Per user (or address) limit.")
     login_rate_limit: str = "10/minute"
     log_level: str = "INFO"

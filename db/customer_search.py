@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     union,
@@ -123,9 +124,12 @@ def search_condition(text: str, phone_country_code: str | None = None) -> Column
         )
 
     digits = _NON_DIGIT.sub("", text)
+    international = text.startswith(("+", "00"))
+    if text.startswith("00"):
+        digits = digits[2:]
     if len(digits) >= MIN_PHONE_DIGITS:
         prefixes = [digits]
-        if phone_country_code and not text.startswith(("+", "00")):
+        if phone_country_code and not international:
             prefixes.append(phone_country_code + digits)
         parts.append(
             select(CustomerPhone.customer_id).where(
@@ -175,6 +179,7 @@ def _fuzzy_name_condition(text: str) -> ColumnElement[bool] | None:
         .where(gram.c.gram == any_(wanted_array))
         .scalar_subquery()
     )
+    size = func.cardinality(Customer.name_trigrams) + literal_column(str(len(wanted)))
     return Customer.name_trigrams.overlap(probe_array) & (
-        (p + q) * common >= p * (func.cardinality(Customer.name_trigrams) + len(wanted))
+        literal_column(str(p + q)) * common >= literal_column(str(p)) * size
     )

@@ -111,10 +111,14 @@ async def fetch_page(
     page_stmt = stmt
     if request.after is not None:
         values = _decode(request.after, 2)
-        page_stmt = page_stmt.where(key < tuple_(*values) if sort.descending else key > tuple_(*values))
+        page_stmt = page_stmt.where(
+            key < tuple_(*values) if sort.descending else key > tuple_(*values)
+        )
     if request.before is not None:
         values = _decode(request.before, 2)
-        page_stmt = page_stmt.where(key > tuple_(*values) if sort.descending else key < tuple_(*values))
+        page_stmt = page_stmt.where(
+            key > tuple_(*values) if sort.descending else key < tuple_(*values)
+        )
     forward_desc = sort.descending != backwards
     order = (
         (sort.expression.desc(), id_column.desc())
@@ -137,4 +141,3 @@ async def fetch_page(
         has_previous_page=has_more if backwards else request.after is not None,
         total_count=total,
     )
-

@@ -15,8 +15,19 @@ from resolvers.context import RequestContext
 
 __all__ = ["MutationTx", "diff", "mask", "mutation_tx"]
 
-SECRET_FIELDS = frozenset({"password", "password_hash", "token", "key", "key_hash", "token_hash",
-                           "new_password", "current_password", "refresh_token"})
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "password_hash",
+        "token",
+        "key",
+        "key_hash",
+        "token_hash",
+        "new_password",
+        "current_password",
+        "refresh_token",
+    }
+)
 _MASK = "**********"
 
 

@@ -14,6 +14,7 @@ from db.engine import Database
 from resolvers.errors import Forbidden, Unauthenticated
 from settings import Settings
 from workers.email import MailKicker
+from workers.events import Publisher
 
 __all__ = ["RequestContext", "RequestMeta"]
 
@@ -41,10 +42,14 @@ class RequestContext:
     secret_key: str = ""
     # Starts outbox delivery after a mutation that queued mail has committed.
     mail_kicker: MailKicker | None = None
+    # Realtime events go out through it after a commit (resolvers.events); None = nowhere.
+    publisher: Publisher | None = None
 
     def require_principal(self) -> Principal:
         if self.principal is None:
-            raise Unauthenticated(self.auth_error or "Log in first: send 'Authorization: Bearer <token>'.")
+            raise Unauthenticated(
+                self.auth_error or "Log in first: send 'Authorization: Bearer <token>'."
+            )
         return self.principal
 
     def require_staff(self) -> Principal:

@@ -33,13 +33,22 @@ async def create_admin_account(url: str, *, email: str, name: str, password: str
     database = Database(url, pool_size=1)
     try:
         async with database.transaction() as session:
-            user = (await session.execute(select(User).where(User.email == address))).scalar_one_or_none()
+            user = (
+                await session.execute(select(User).where(User.email == address))
+            ).scalar_one_or_none()
             if user is not None and user.role != Role.ADMIN:
-                raise ValueError(f"{address} already has a {user.role} account; use another e-mail.")
+                raise ValueError(
+                    f"{address} already has a {user.role} account; use another e-mail."
+                )
             if user is None:
                 session.add(
-                    User(email=address, name=name, role=Role.ADMIN, password_hash=hash_password(password),
-                         email_verified_at=utcnow())
+                    User(
+                        email=address,
+                        name=name,
+                        role=Role.ADMIN,
+                        password_hash=hash_password(password),
+                        email_verified_at=utcnow(),
+                    )
                 )
                 return f"Created admin {address}."
             user.password_hash = hash_password(password)
@@ -49,14 +58,77 @@ async def create_admin_account(url: str, *, email: str, name: str, password: str
         await database.dispose()
 
 
-FIRST = ["Ada", "Alan", "Grace", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances",
-         "John", "Radia", "Tim", "Sophie", "Yukihiro", "Guido", "Anita", "Edsger", "Hedy",
-         "Donald", "Katherine", "Mary", "James", "Priya", "Wei", "Fatima", "Olu", "Lucia", "Mateo"]
-LAST = ["Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton", "Thompson", "Liskov", "Ritchie",
-        "Allen", "McCarthy", "Perlman", "Berners-Lee", "Wilson", "Matsumoto", "van Rossum", "Borg",
-        "Dijkstra", "Lamarr", "Knuth", "Johnson", "Smith", "Garcia", "Patel", "Chen", "Okafor"]
-COMPANIES = ["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli", "Stark Industries",
-             "Wayne Enterprises", "Cyberdyne", "Soylent", "Vandelay Industries", None, None]
+FIRST = [
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Margaret",
+    "Ken",
+    "Barbara",
+    "Dennis",
+    "Frances",
+    "John",
+    "Radia",
+    "Tim",
+    "Sophie",
+    "Yukihiro",
+    "Guido",
+    "Anita",
+    "Edsger",
+    "Hedy",
+    "Donald",
+    "Katherine",
+    "Mary",
+    "James",
+    "Priya",
+    "Wei",
+    "Fatima",
+    "Olu",
+    "Lucia",
+    "Mateo",
+]
+LAST = [
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Hamilton",
+    "Thompson",
+    "Liskov",
+    "Ritchie",
+    "Allen",
+    "McCarthy",
+    "Perlman",
+    "Berners-Lee",
+    "Wilson",
+    "Matsumoto",
+    "van Rossum",
+    "Borg",
+    "Dijkstra",
+    "Lamarr",
+    "Knuth",
+    "Johnson",
+    "Smith",
+    "Garcia",
+    "Patel",
+    "Chen",
+    "Okafor",
+]
+COMPANIES = [
+    "Acme Corp",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Stark Industries",
+    "Wayne Enterprises",
+    "Cyberdyne",
+    "Soylent",
+    "Vandelay Industries",
+    None,
+    None,
+]
 TAGS = ["vip", "trial", "enterprise", "churn-risk", "beta", "partner", "newsletter"]
 
 
@@ -64,32 +136,43 @@ async def seed_demo_data(url: str, *, customers: int, seed: int = 7) -> None:
     """Demo staff (printed logins) and `customers` realistic customers, with a progress bar."""
     from resolvers.customers.seeding import insert_customers
 
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (demo data, not secrets)
     database = Database(url, pool_size=2)
     try:
-        staff = [("admin@demo.autocrm.local", "Demo Admin", Role.ADMIN),
-                 ("agent1@demo.autocrm.local", "Alex Agent", Role.AGENT),
-                 ("agent2@demo.autocrm.local", "Sam Agent", Role.AGENT),
-                 ("reviewer@demo.autocrm.local", "Riley Reviewer", Role.REVIEWER)]
+        staff = [
+            ("admin@demo.autocrm.local", "Demo Admin", Role.ADMIN),
+            ("agent1@demo.autocrm.local", "Alex Agent", Role.AGENT),
+            ("agent2@demo.autocrm.local", "Sam Agent", Role.AGENT),
+            ("reviewer@demo.autocrm.local", "Riley Reviewer", Role.REVIEWER),
+        ]
         password_hash = hash_password(DEMO_PASSWORD)
         async with database.transaction() as session:
             existing = set((await session.execute(select(User.email))).scalars())
             for email, name, role in staff:
                 if email not in existing:
-                    session.add(User(email=email, name=name, role=role, password_hash=password_hash,
-                                     email_verified_at=utcnow()))
+                    session.add(
+                        User(
+                            email=email,
+                            name=name,
+                            role=role,
+                            password_hash=password_hash,
+                            email_verified_at=utcnow(),
+                        )
+                    )
         records = []
         for i in range(customers):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             name = f"{first} {last}"
             slug = f"{first}.{last}".lower().replace(" ", "")
-            records.append({
-                "name": name,
-                "company": rng.choice(COMPANIES),
-                "emails": [f"{slug}.{i}@example.com"],
-                "phones": [f"+1415555{i % 10000:04d}"],
-                "tags": rng.sample(TAGS, rng.randint(0, 2)),
-            })
+            records.append(
+                {
+                    "name": name,
+                    "company": rng.choice(COMPANIES),
+                    "emails": [f"{slug}.{i}@example.com"],
+                    "phones": [f"+1415555{i % 10000:04d}"],
+                    "tags": rng.sample(TAGS, rng.randint(0, 2)),
+                }
+            )
         with Progress() as progress:
             task = progress.add_task("Seeding customers", total=customers)
             batch = 500
@@ -97,7 +180,7 @@ async def seed_demo_data(url: str, *, customers: int, seed: int = 7) -> None:
                 chunk = records[start : start + batch]
                 await insert_customers(database, chunk)
                 progress.advance(task, len(chunk))
-        print("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _, role in staff:
             print(f"  {role.value:<9} {email}")
     finally:

@@ -14,7 +14,9 @@ __all__ = ["connection_from_page"]
 C = TypeVar("C")
 
 
-def connection_from_page(cls: Callable[..., C], page: Page[Any], to_node: Callable[[Any], Any]) -> C:
+def connection_from_page(
+    cls: Callable[..., C], page: Page[Any], to_node: Callable[[Any], Any]
+) -> C:
     """`cls(edges, page_info, total_count)` with one edge per row, in page order."""
     return cls(
         edges=[

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 from graphql import GraphQLError
 from limits import parse
 from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from strawberry.extensions import SchemaExtension
 from strawberry.relay import GlobalIDValueError
 
@@ -100,7 +100,8 @@ class RateLimit(SchemaExtension):
             item = parse(ctx.settings.rate_limit)
             if not await ctx.rate_limiter.hit(item, "graphql", who):
                 raise GraphQLError(
-                    f"Too many requests: the limit is {ctx.settings.rate_limit}. Slow down and retry.",
+                    f"Too many requests: the limit is {ctx.settings.rate_limit}. "
+                    "Slow down and retry.",
                     extensions={"code": "RATE_LIMITED"},
                 )
         yield

@@ -50,7 +50,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture(autouse=True)
-async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+async def _clean_tables(request: pytest.FixtureRequest) -> None:
     """Every test starts from empty tables (only for tests that use the database)."""
     if "db" in request.fixturenames:
         database: Database = request.getfixturevalue("db")
@@ -64,7 +64,6 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
                 )
             ).scalar_one()
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield
 
 
 @pytest.fixture
@@ -204,7 +203,7 @@ class StatementCounter:
 
 
 @pytest.fixture
-def count_statements(db: Database) -> Iterator[Any]:
+def count_statements(db: Database) -> Any:
     """`with count_statements() as counter:` counts SQL statements sent to the database."""
 
     @contextmanager
@@ -220,4 +219,4 @@ def count_statements(db: Database) -> Iterator[Any]:
         finally:
             event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
 
-    yield counting
+    return counting

@@ -41,23 +41,34 @@ def test_each_command_has_its_own_help() -> None:
 
 async def test_create_admin_makes_an_admin_who_can_sign_in(db: Database, database_url: str) -> None:
     result = _autocrm(
-        "create-admin", "--email", "Boss@Example.com", "--name", "The Boss",
+        "create-admin",
+        "--email",
+        "Boss@Example.com",
+        "--name",
+        "The Boss",
         env={"DATABASE_URL": database_url, "AUTOCRM_ADMIN_PASSWORD": "a-long-enough-password"},
     )
 
     assert result.returncode == 0, result.stderr
     assert "Created admin boss@example.com" in result.stdout
     async with db.sessions() as session:
-        user = (await session.execute(select(User).where(User.email == "boss@example.com"))).scalar_one()
+        user = (
+            await session.execute(select(User).where(User.email == "boss@example.com"))
+        ).scalar_one()
     assert user.role == "admin"
-    assert user.password_hash and "a-long-enough-password" not in user.password_hash
+    assert user.password_hash is not None
+    assert "a-long-enough-password" not in user.password_hash
 
 
 async def test_create_admin_refuses_a_weak_password_and_writes_nothing(
     db: Database, database_url: str
 ) -> None:
     result = _autocrm(
-        "create-admin", "--email", "weak@example.com", "--name", "Weak",
+        "create-admin",
+        "--email",
+        "weak@example.com",
+        "--name",
+        "Weak",
         env={"DATABASE_URL": database_url, "AUTOCRM_ADMIN_PASSWORD": "short"},
     )
 

@@ -48,7 +48,9 @@ class User(UUIDPrimaryKey, TimestampMixin, Base):
     email_verified_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     # Access tokens issued before this instant are refused (password reset, deactivation).
-    sessions_valid_after: Mapped[datetime] = mapped_column(server_default=text("now()"), default=utcnow)
+    sessions_valid_after: Mapped[datetime] = mapped_column(
+        server_default=text("now()"), default=utcnow
+    )
     preferences: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb")
     )

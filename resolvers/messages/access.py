@@ -1,27 +1,19 @@
-"""Who may see which ticket and message: staff see everything, a customer sees the public
-messages of their own organisation's tickets and nothing else."""
+"""Who may see which message: staff see every message of every ticket, a customer sees the
+public messages of their own organisation's tickets and nothing else."""
 
 from __future__ import annotations
 
 from auth.principal import Principal
 from db.models import Ticket, TicketMessage
 from db.models.tickets import Visibility
+from resolvers.tickets.common import can_see_ticket
 
 __all__ = ["can_see_message", "can_see_ticket", "customer_only_public"]
 
 
-def can_see_ticket(principal: Principal | None, ticket: Ticket) -> bool:
-    if principal is None:
-        return False
-    if principal.is_staff:
-        return True
-    return principal.customer_id is not None and ticket.customer_id == principal.customer_id
-
-
 def can_see_message(principal: Principal | None, ticket: Ticket, message: TicketMessage) -> bool:
-    if not can_see_ticket(principal, ticket):
+    if principal is None or not can_see_ticket(principal, ticket):
         return False
-    assert principal is not None
     return principal.is_staff or message.visibility == Visibility.PUBLIC.value
 
 

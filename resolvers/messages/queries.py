@@ -60,15 +60,19 @@ async def visible_messages(
     ctx: RequestContext, ids: list[uuid.UUID | None]
 ) -> list[TicketMessage | None]:
     """Messages by id in key order; None where absent or not the caller's to see."""
+    principal = ctx.principal
+    if principal is None:
+        return [None] * len(ids)
     keys = [key for key in ids if key is not None]
     rows = await ctx.loaders.message_by_id.load_many(keys)
     by_id = {row.id: row for row in rows if row is not None}
-    tickets = await ctx.loaders.ticket_by_id.load_many(list({r.ticket_id for r in by_id.values()}))
+    ticket_ids = list({row.ticket_id for row in by_id.values()})
+    tickets = await ctx.loaders.ticket_by_id.load_many(ticket_ids)
     ticket_by_id = {t.id: t for t in tickets if t is not None}
     visible: list[TicketMessage | None] = []
     for key in ids:
         row = by_id.get(key) if key is not None else None
         ticket = ticket_by_id.get(row.ticket_id) if row is not None else None
-        ok = row is not None and ticket is not None and can_see_message(ctx.principal, ticket, row)
+        ok = row is not None and ticket is not None and can_see_message(principal, ticket, row)
         visible.append(row if ok else None)
     return visible

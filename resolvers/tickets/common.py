@@ -3,6 +3,7 @@ may see, input normalisation, and the snapshot audit diffs are made from."""
 
 from __future__ import annotations
 
+import enum
 import json
 import uuid
 from collections.abc import Iterable
@@ -22,6 +23,8 @@ __all__ = [
     "MAX_CUSTOM_FIELDS_BYTES",
     "MAX_SUBJECT",
     "MAX_TAGS",
+    "UNCHANGED",
+    "Unchanged",
     "can_see_ticket",
     "load_ticket_for_update",
     "load_tickets_for_update",
@@ -33,6 +36,14 @@ __all__ = [
     "tag_problems",
     "working_staff",
 ]
+
+class Unchanged(enum.Enum):
+    """An optional input that was left out (as opposed to set to null)."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
 
 AGENT_ROLES = (Role.ADMIN.value, Role.AGENT.value)
 MAX_SUBJECT = 300

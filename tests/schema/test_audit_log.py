@@ -40,7 +40,9 @@ async def _entries(db: Database, admin: ApiClient, count: int) -> None:
             )
 
 
-async def test_admin_pages_through_the_audit_log_newest_first(db: Database, admin: ApiClient) -> None:
+async def test_admin_pages_through_the_audit_log_newest_first(
+    db: Database, admin: ApiClient
+) -> None:
     await _entries(db, admin, 5)
 
     first = await admin.data(AUDIT_LOG_QUERY, {"first": 3})
@@ -78,7 +80,11 @@ async def test_staff_other_than_admin_cannot_read_the_audit_log(
 ) -> None:
     await _entries(db, admin, 1)
 
-    for client, code in ((agent, "FORBIDDEN"), (customer, "FORBIDDEN"), (anonymous, "UNAUTHENTICATED")):
+    for client, code in (
+        (agent, "FORBIDDEN"),
+        (customer, "FORBIDDEN"),
+        (anonymous, "UNAUTHENTICATED"),
+    ):
         body = await client.post(AUDIT_LOG_QUERY)
         assert body["data"] is None
         assert body["errors"][0]["extensions"]["code"] == code

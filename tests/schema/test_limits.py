@@ -36,3 +36,34 @@ async def test_syntax_error_says_where(agent: ApiClient) -> None:
 
     assert body["errors"][0]["locations"]
     assert "Syntax Error" in body["errors"][0]["message"]
+
+
+async def test_depth_bomb_is_refused(agent: ApiClient) -> None:
+    nested = "viewer { email }"
+    for i in range(14):
+        nested = f"f{i} {{ {nested} }}"
+
+    body = await agent.post(f"query {{ {nested} }}")
+
+    assert body.get("data") is None
+    assert any("depth" in e["message"] for e in body["errors"])
+
+
+async def test_standard_introspection_query_is_allowed(anonymous: ApiClient) -> None:
+    from graphql import get_introspection_query
+
+    data = await anonymous.data(get_introspection_query(descriptions=True))
+
+    assert data["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_introspection_cycle_bomb_is_refused(anonymous: ApiClient) -> None:
+    bomb = "name"
+    for _ in range(6):
+        bomb = f"fields {{ type {{ {bomb} }} }}"
+
+    body = await anonymous.post(f"query {{ __schema {{ types {{ {bomb} }} }} }}")
+
+    assert body.get("data") is None
+    # graphql-core's MaxIntrospectionDepthRule (QueryDepthLimiter skips introspection).
+    assert "introspection depth" in body["errors"][0]["message"]

@@ -22,8 +22,11 @@ def test_every_mutation_and_root_field_has_a_description() -> None:
     schema = build_schema(Settings(_env_file=None))  # type: ignore[call-arg]
     graphql_schema = schema._schema
     missing = []
-    for root in (graphql_schema.query_type, graphql_schema.mutation_type,
-                 graphql_schema.subscription_type):
+    for root in (
+        graphql_schema.query_type,
+        graphql_schema.mutation_type,
+        graphql_schema.subscription_type,
+    ):
         if root is None:
             continue
         missing += [f"{root.name}.{name}" for name, f in root.fields.items() if not f.description]

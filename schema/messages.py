@@ -1,0 +1,352 @@
+"""Messages on a ticket: the Message type, the Ticket.messages / Ticket.lastMessage fields,
+and the addMessage / editMessage mutations."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from db.models import TicketMessage as MessageRow
+from db.models import TicketMessageRevision as RevisionRow
+from db.pagination import PageRequest
+from resolvers.context import RequestContext
+from resolvers.messages import MessageFilter, add_message, edit_message, messages_page
+from resolvers.messages.access import customer_only_public
+from resolvers.messages.queries import visible_messages
+from schema.accounts import User
+from schema.connections import connection_from_page
+from schema.errors import UserError, payload_or_errors
+from schema.ids import decode_id
+from schema.ordering import OrderDirection
+from schema.permissions import IsAuthenticated, IsStaff
+
+if TYPE_CHECKING:
+    from schema.tickets import Ticket
+
+__all__ = [
+    "Message",
+    "MessageAuthorKind",
+    "MessageConnection",
+    "MessageFilterInput",
+    "MessageOrderBy",
+    "MessageVisibility",
+    "MessagesMutation",
+    "ticket_last_message",
+    "ticket_messages",
+]
+
+
+@strawberry.enum(description="Who may read a message.")
+class MessageVisibility(enum.Enum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+@strawberry.enum(description="What wrote a message.")
+class MessageAuthorKind(enum.Enum):
+    USER = "user"
+    CUSTOMER = "customer"
+    AI = "ai"
+
+
+async def _visible_user(info: strawberry.Info[RequestContext], user_id: uuid.UUID) -> User | None:
+    """A user as the User node rules allow: staff see every user, customers only themselves."""
+    principal = info.context.principal
+    if principal is None or not (principal.is_staff or principal.user_id == user_id):
+        return None
+    row = await info.context.loaders.user_by_id.load(user_id)
+    return User.from_row(row) if row is not None else None
+
+
+@strawberry.type(description="A message body as it was before an edit replaced it.")
+class MessageRevision:
+    body_html: str = strawberry.field(description="The sanitised HTML body before the edit.")
+    body_text: str = strawberry.field(description="The plain-text body before the edit.")
+    replaced_at: datetime = strawberry.field(description="When the edit replaced this body.")
+    editor_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Who made the edit that replaced this body.")
+    async def edited_by(self, info: strawberry.Info[RequestContext]) -> User | None:
+        return await _visible_user(info, self.editor_id) if self.editor_id else None
+
+    @classmethod
+    def from_row(cls, row: RevisionRow) -> MessageRevision:
+        return cls(
+            body_html=row.body_html,
+            body_text=row.body_text,
+            replaced_at=row.created_at,
+            editor_id=row.edited_by_id,
+        )
+
+
+@strawberry.type(description="One entry of a ticket's conversation: a reply or an internal note.")
+class Message(relay.Node):
+    id: relay.NodeID[str]
+    author_kind: MessageAuthorKind = strawberry.field(
+        description="A staff user, a customer, or the AI assistant."
+    )
+    visibility: MessageVisibility = strawberry.field(
+        description="PUBLIC replies are seen by the customer; INTERNAL notes by staff only."
+    )
+    body_html: str = strawberry.field(
+        description="The body as sanitised HTML: safe to render as is."
+    )
+    body_text: str = strawberry.field(description="The body as plain text (not HTML-escaped).")
+    created_at: datetime = strawberry.field(description="When the message was posted.")
+    edited_at: datetime | None = strawberry.field(description="When it was last edited.")
+    row_id: strawberry.Private[uuid.UUID]
+    ticket_row_id: strawberry.Private[uuid.UUID]
+    author_user_id: strawberry.Private[uuid.UUID | None]
+    in_reply_to_row_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: MessageRow) -> Message:
+        return cls(
+            id=str(row.id),
+            author_kind=MessageAuthorKind(row.author_kind),
+            visibility=MessageVisibility(row.visibility),
+            body_html=row.body_html,
+            body_text=row.body_text,
+            created_at=row.created_at,
+            edited_at=row.edited_at,
+            row_id=row.id,
+            ticket_row_id=row.ticket_id,
+            author_user_id=row.author_user_id,
+            in_reply_to_row_id=row.in_reply_to_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls,
+        *,
+        info: strawberry.Info[RequestContext],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Any]:
+        rows = await visible_messages(info.context, [_uuid_or_none(i) for i in node_ids])
+        return [cls.from_row(row) if row is not None else None for row in rows]
+
+    @strawberry.field(description="The ticket this message belongs to.")
+    async def ticket(
+        self, info: strawberry.Info[RequestContext]
+    ) -> Annotated[Ticket, strawberry.lazy("schema.tickets")] | None:
+        from schema.tickets import Ticket
+
+        row = await info.context.loaders.ticket_by_id.load(self.ticket_row_id)
+        return Ticket.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="The author when you may see that user (staff see everyone, a customer "
+        "only themselves); null for AI messages and deleted users."
+    )
+    async def author(self, info: strawberry.Info[RequestContext]) -> User | None:
+        return await _visible_user(info, self.author_user_id) if self.author_user_id else None
+
+    @strawberry.field(description="The author's display name, for everyone who sees the message.")
+    async def author_name(self, info: strawberry.Info[RequestContext]) -> str | None:
+        if self.author_kind is MessageAuthorKind.AI:
+            return "AI assistant"
+        if self.author_user_id is None:
+            return None
+        row = await info.context.loaders.user_by_id.load(self.author_user_id)
+        return row.name if row is not None else None
+
+    @strawberry.field(description="The message this one answers, when you may see it.")
+    async def in_reply_to(self, info: strawberry.Info[RequestContext]) -> Message | None:
+        if self.in_reply_to_row_id is None:
+            return None
+        (row,) = await visible_messages(info.context, [self.in_reply_to_row_id])
+        return Message.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="Earlier bodies of this message, oldest first (staff only).",
+        permission_classes=[IsStaff],
+    )
+    async def revisions(self, info: strawberry.Info[RequestContext]) -> list[MessageRevision]:
+        rows = await info.context.loaders.revisions_by_message_id.load(self.row_id)
+        return [MessageRevision.from_row(row) for row in rows]
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@strawberry.type(description="A page of a ticket's messages.")
+class MessageConnection(relay.Connection[Message]):
+    total_count: int = strawberry.field(description="Messages matching the filter.")
+
+
+@strawberry.input(description="Narrow a ticket's messages; all given conditions must hold.")
+class MessageFilterInput:
+    visibility: MessageVisibility | None = strawberry.field(
+        default=None, description="Only replies or only internal notes."
+    )
+    author_kinds: list[MessageAuthorKind] | None = strawberry.field(
+        default=None, description="Any of these author kinds."
+    )
+    created_after: datetime | None = strawberry.field(default=None, description="Inclusive.")
+    created_before: datetime | None = strawberry.field(default=None, description="Exclusive.")
+
+
+@strawberry.enum(description="What a ticket's messages can be sorted by.")
+class MessageOrderField(enum.Enum):
+    CREATED_AT = "created_at"
+
+
+@strawberry.input(description="Sort order of a ticket's messages.")
+class MessageOrderBy:
+    field: MessageOrderField = strawberry.field(
+        default=MessageOrderField.CREATED_AT, description="Sort key."
+    )
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="ASC is conversation order (oldest first)."
+    )
+
+
+def _ticket_row_id(root: Any) -> uuid.UUID:
+    return uuid.UUID(str(root.id))
+
+
+async def ticket_messages(
+    root: Any,
+    info: strawberry.Info[RequestContext],
+    filter: MessageFilterInput | None = None,
+    order_by: MessageOrderBy | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> MessageConnection:
+    """Ticket.messages: customers never get internal notes (left out in SQL)."""
+    f = filter or MessageFilterInput()
+    order = order_by or MessageOrderBy()
+    page = await messages_page(
+        info.context,
+        _ticket_row_id(root),
+        MessageFilter(
+            visibility=f.visibility.value if f.visibility else None,
+            author_kinds=tuple(kind.value for kind in f.author_kinds or ()),
+            created_after=f.created_after,
+            created_before=f.created_before,
+        ),
+        PageRequest(first=first, after=after, last=last, before=before),
+        newest_first=order.direction is OrderDirection.DESC,
+    )
+    return connection_from_page(MessageConnection, page, Message.from_row)
+
+
+async def ticket_last_message(root: Any, info: strawberry.Info[RequestContext]) -> Message | None:
+    """Ticket.lastMessage: batched over every ticket in the response, one query."""
+    loaders = info.context.loaders
+    loader = (
+        loaders.last_public_message_by_ticket_id
+        if customer_only_public(info.context.principal)
+        else loaders.last_message_by_ticket_id
+    )
+    row = await loader.load(_ticket_row_id(root))
+    return Message.from_row(row) if row is not None else None
+
+
+# The fields schema/tickets.py puts on Ticket (kept here so the message rules live together).
+MESSAGES_FIELD = strawberry.field(
+    resolver=ticket_messages,
+    description="The conversation, oldest first by default; customers see public replies only.",
+    permission_classes=[IsAuthenticated],
+)
+LAST_MESSAGE_FIELD = strawberry.field(
+    resolver=ticket_last_message,
+    description="The newest message you may see (customers: the newest public reply).",
+    permission_classes=[IsAuthenticated],
+)
+
+
+@strawberry.input(description="A reply or an internal note on a ticket.")
+class AddMessageInput:
+    ticket_id: strawberry.ID = strawberry.field(description="The ticket to post on.")
+    body_html: str = strawberry.field(
+        description="HTML (at most 100 KB); sanitised, so only basic formatting survives."
+    )
+    visibility: MessageVisibility = strawberry.field(
+        default=MessageVisibility.PUBLIC,
+        description="PUBLIC (a reply the customer sees) or INTERNAL (a note for staff).",
+    )
+    in_reply_to_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A message on the same ticket this one answers."
+    )
+
+
+@strawberry.type(description="Result of addMessage.")
+class AddMessagePayload:
+    message: Message | None = strawberry.field(default=None, description="The new message.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was posted (empty on success)."
+    )
+
+
+@strawberry.input(description="A new body for a message.")
+class EditMessageInput:
+    message_id: strawberry.ID = strawberry.field(description="The message to edit.")
+    body_html: str = strawberry.field(description="The new HTML body (same rules as addMessage).")
+
+
+@strawberry.type(description="Result of editMessage.")
+class EditMessagePayload:
+    message: Message | None = strawberry.field(default=None, description="The edited message.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing changed (empty on success)."
+    )
+
+
+@strawberry.type
+class MessagesMutation:
+    @strawberry.mutation(
+        description="Post a public reply or an internal note. Customers post public replies on "
+        "their own tickets only; a staff reply answers a new ticket, a customer reply reopens a "
+        "pending or solved one; closed tickets refuse messages (invalid_state).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def add_message(
+        self, info: strawberry.Info[RequestContext], input: AddMessageInput
+    ) -> AddMessagePayload:
+        async def run() -> AddMessagePayload:
+            row = await add_message(
+                info.context,
+                ticket_id=decode_id(input.ticket_id, "Ticket", "ticketId"),
+                body_html=input.body_html,
+                visibility=input.visibility.value,
+                in_reply_to_id=(
+                    decode_id(input.in_reply_to_id, "Message", "inReplyToId")
+                    if input.in_reply_to_id is not None
+                    else None
+                ),
+            )
+            return AddMessagePayload(message=Message.from_row(row))
+
+        return await payload_or_errors(AddMessagePayload, run)
+
+    @strawberry.mutation(
+        description="Change a message's body (its author or an admin). The previous body is "
+        "kept as a revision that only staff can read.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def edit_message(
+        self, info: strawberry.Info[RequestContext], input: EditMessageInput
+    ) -> EditMessagePayload:
+        async def run() -> EditMessagePayload:
+            row = await edit_message(
+                info.context,
+                message_id=decode_id(input.message_id, "Message", "messageId"),
+                body_html=input.body_html,
+            )
+            return EditMessagePayload(message=Message.from_row(row))
+
+        return await payload_or_errors(EditMessagePayload, run)
