@@ -7,7 +7,7 @@ from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
-from dataloaders.accounts import load_users_by_id
+from dataloaders.accounts import load_api_keys_by_id, load_users_by_id
 from dataloaders.customers import (
     load_customers_by_id,
     load_emails_by_customer_id,
@@ -28,6 +28,7 @@ from dataloaders.tickets import (
 )
 from db.engine import Database
 from db.models import (
+    ApiKey,
     Customer,
     CustomerEmail,
     CustomerPhone,
@@ -53,6 +54,10 @@ class Loaders:
     @cached_property
     def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
         return DataLoader(lambda keys: load_users_by_id(self.db, keys))
+
+    @cached_property
+    def api_key_by_id(self) -> DataLoader[uuid.UUID, ApiKey | None]:
+        return DataLoader(lambda keys: load_api_keys_by_id(self.db, keys))
 
     @cached_property
     def customer_by_id(self) -> DataLoader[uuid.UUID, Customer | None]:

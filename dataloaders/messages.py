@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from dataloaders.batch import by_key, lists_by_key
 from db.engine import Database
@@ -35,7 +36,7 @@ async def load_last_message_by_ticket_id(
     stmt = (
         select(TicketMessage)
         .where(TicketMessage.ticket_id.in_(set(keys)))
-        .distinct(TicketMessage.ticket_id)
+        .ext(distinct_on(TicketMessage.ticket_id))
         .order_by(TicketMessage.ticket_id, TicketMessage.created_at.desc(), TicketMessage.id.desc())
     )
     if public_only:

@@ -9,9 +9,19 @@ from strawberry import relay
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
-from schema.accounts import AccountsQuery
+from schema.accounts import AccountsMutation, AccountsQuery
+from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.audit import AuditQuery
+from schema.customers import CustomersMutation, CustomersQuery
 from schema.extensions import ErrorCodes, RateLimit
+from schema.feedback import FeedbackMutation
+from schema.messages import MessagesMutation
+from schema.sessions import SessionsMutation
+from schema.sla import SlaMutation, SlaQuery
+from schema.subscriptions import RealtimeSubscription
+from schema.teams import TeamsMutation, TeamsQuery
+from schema.ticket_mutations import TicketsMutation
+from schema.tickets import TicketsQuery
 from settings import Settings
 
 __all__ = ["build_schema"]
@@ -24,9 +34,20 @@ class NodeQuery:
     )
 
 
-QUERIES: tuple[type, ...] = (NodeQuery, AccountsQuery, AuditQuery)
-MUTATIONS: tuple[type, ...] = ()
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (NodeQuery, AccountsQuery, ApiKeysQuery, AuditQuery, CustomersQuery)
+QUERIES += (TicketsQuery, TeamsQuery, SlaQuery)
+MUTATIONS: tuple[type, ...] = (
+    SessionsMutation,
+    AccountsMutation,
+    ApiKeysMutation,
+    CustomersMutation,
+    TicketsMutation,
+    TeamsMutation,
+    SlaMutation,
+    MessagesMutation,
+    FeedbackMutation,
+)
+SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

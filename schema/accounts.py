@@ -1,4 +1,7 @@
-"""Users, the signed-in viewer, and the account mutations."""
+"""Users: the signed-in viewer, the user directory, and user administration mutations.
+
+Sign-up, login and password mutations live in schema/sessions.py.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,17 @@ import strawberry
 from strawberry import relay
 
 from db.models import User as UserRow
+from db.models.accounts import Role as RoleValue
+from db.pagination import PageRequest
+from resolvers.accounts import invitations, users
 from resolvers.context import RequestContext
+from schema.connections import connection_from_page
+from schema.errors import UserError, payload_or_errors
+from schema.ids import decode_id
+from schema.ordering import OrderDirection
+from schema.permissions import IsAdmin, IsAuthenticated, IsStaff
 
-__all__ = ["AccountsQuery", "Role", "User"]
+__all__ = ["AccountsMutation", "AccountsQuery", "Role", "User"]
 
 
 @strawberry.enum(description="What a user may do.")
@@ -24,6 +35,9 @@ class Role(enum.Enum):
     REVIEWER = "reviewer"
     CUSTOMER = "customer"
 
+    def value_of(self) -> RoleValue:
+        return RoleValue(self.value)
+
 
 @strawberry.type(description="A person who signs in: staff or a customer.")
 class User(relay.Node):
@@ -32,6 +46,9 @@ class User(relay.Node):
     name: str = strawberry.field(description="Display name.")
     role: Role = strawberry.field(description="What this user may do.")
     is_active: bool = strawberry.field(description="False once deactivated by an admin.")
+    email_verified: bool = strawberry.field(
+        description="True once the address is confirmed (needed to log in)."
+    )
     created_at: datetime = strawberry.field(description="When the account was created.")
     last_login_at: datetime | None = strawberry.field(description="Last successful login.")
     customer_row_id: strawberry.Private[uuid.UUID | None]
@@ -44,6 +61,7 @@ class User(relay.Node):
             name=row.name,
             role=Role(row.role),
             is_active=row.is_active,
+            email_verified=row.email_verified_at is not None,
             created_at=row.created_at,
             last_login_at=row.last_login_at,
             customer_row_id=row.customer_id,
@@ -57,19 +75,20 @@ class User(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> list[Any]:
+        """Staff see every user (authors, assignees); a customer sees only themselves."""
         ctx = info.context
         principal = ctx.principal
         ids = [_uuid_or_none(node_id) for node_id in node_ids]
         rows = await ctx.loaders.user_by_id.load_many([i for i in ids if i is not None])
         found = iter(rows)
-        users: list[User | None] = []
+        result: list[User | None] = []
         for key in ids:
             row = next(found) if key is not None else None
             visible = row is not None and principal is not None and (
                 principal.is_staff or row.id == principal.user_id
             )
-            users.append(cls.from_row(row) if visible and row is not None else None)
-        return users
+            result.append(cls.from_row(row) if visible and row is not None else None)
+        return result
 
 
 def _uuid_or_none(value: str) -> uuid.UUID | None:
@@ -79,12 +98,241 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
         return None
 
 
+@strawberry.type(description="A page of users.")
+class UserConnection(relay.Connection[User]):
+    total_count: int = strawberry.field(description="Users matching the filter, all pages.")
+
+
+@strawberry.enum(description="What a user list can be sorted by.")
+class UserOrderField(enum.Enum):
+    NAME = "name"
+    EMAIL = "email"
+    CREATED_AT = "created_at"
+
+
+@strawberry.input(description="Sort order of a user list; ties are broken by ID.")
+class UserOrder:
+    field: UserOrderField = strawberry.field(description="What to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Ascending or descending."
+    )
+
+
+@strawberry.input(description="Narrow a user list; all given conditions must hold.")
+class UserFilter:
+    role: Role | None = strawberry.field(default=None, description="Only this role.")
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name or e-mail, case-insensitive."
+    )
+    is_active: bool | None = strawberry.field(
+        default=None, description="Only active (true) or only deactivated (false) users."
+    )
+
+
 @strawberry.type
 class AccountsQuery:
-    @strawberry.field(description="The signed-in user, or null when not signed in.")
+    @strawberry.field(description="The signed-in user, or null when not signed in (or an API key).")
     async def viewer(self, info: strawberry.Info[RequestContext]) -> User | None:
         principal = info.context.principal
         if principal is None or principal.user_id is None:
             return None
         row = await info.context.loaders.user_by_id.load(principal.user_id)
         return User.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description=(
+            "Users by name unless ordered otherwise. Admins see every account; agents and "
+            "reviewers see staff only (for assignment); customers may not list users."
+        ),
+        permission_classes=[IsStaff],
+    )
+    async def users(
+        self,
+        info: strawberry.Info[RequestContext],
+        filter: UserFilter | None = None,
+        order_by: UserOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> UserConnection:
+        f = filter or UserFilter()
+        order = order_by or UserOrder(field=UserOrderField.NAME)
+        page = await users.users_page(
+            info.context,
+            users.UserFilter(
+                role=f.role.value_of() if f.role else None,
+                search=f.search,
+                is_active=f.is_active,
+            ),
+            PageRequest(first=first, after=after, last=last, before=before),
+            order_by=order.field.value,
+            descending=order.direction is OrderDirection.DESC,
+        )
+        return connection_from_page(UserConnection, page, User.from_row)
+
+
+# --- mutations ---------------------------------------------------------------------------
+
+
+@strawberry.input(description="Someone to invite to the support team.")
+class InviteUserInput:
+    email: str = strawberry.field(description="Where the invitation goes; the sign-in address.")
+    name: str = strawberry.field(description="Display name, 1 to 200 characters.")
+    role: Role = strawberry.field(description="ADMIN, AGENT or REVIEWER.")
+
+
+@strawberry.type(description="The result of inviteUser.")
+class InviteUserPayload:
+    user: User | None = strawberry.field(
+        default=None, description="The invited user (no password until they accept)."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
+
+
+@strawberry.input(description="The invitation link's token and the password to set.")
+class AcceptInvitationInput:
+    token: str = strawberry.field(description="The `token` parameter of the invitation link.")
+    password: str = strawberry.field(description="At least 10 characters.")
+    name: str | None = strawberry.field(
+        default=None, description="Change the display name the admin chose."
+    )
+
+
+@strawberry.type(description="The result of acceptInvitation.")
+class AcceptInvitationPayload:
+    user: User | None = strawberry.field(
+        default=None, description="The account, ready to log in."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
+
+
+@strawberry.input(description="A ready-to-use account (verified, with a password).")
+class CreateUserInput:
+    email: str = strawberry.field(description="Sign-in address.")
+    name: str = strawberry.field(description="Display name, 1 to 200 characters.")
+    role: Role = strawberry.field(description="What the user may do.")
+    password: str = strawberry.field(description="At least 10 characters.")
+
+
+@strawberry.type(description="The result of createUser.")
+class CreateUserPayload:
+    user: User | None = strawberry.field(default=None, description="The new user.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
+
+
+@strawberry.input(description="Changes to a user; fields left out stay as they are.")
+class UpdateUserInput:
+    id: strawberry.ID = strawberry.field(description="The user to change.")
+    name: str | None = strawberry.field(default=None, description="New display name.")
+    role: Role | None = strawberry.field(
+        default=None, description="New role (staff stay staff, customers stay customers)."
+    )
+    is_active: bool | None = strawberry.field(
+        default=None, description="False deactivates the user and ends all their sessions."
+    )
+
+
+@strawberry.type(description="The result of updateUser.")
+class UpdateUserPayload:
+    user: User | None = strawberry.field(default=None, description="The user as changed.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
+
+
+@strawberry.input(description="Changes to one's own profile.")
+class UpdateProfileInput:
+    name: str = strawberry.field(description="New display name, 1 to 200 characters.")
+
+
+@strawberry.type(description="The result of updateProfile.")
+class UpdateProfilePayload:
+    user: User | None = strawberry.field(default=None, description="The viewer as changed.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
+
+
+@strawberry.type
+class AccountsMutation:
+    @strawberry.mutation(
+        description=(
+            "Invite a staff member by e-mail (admins only). Inviting someone who has not "
+            "accepted yet sends a fresh link."
+        ),
+        permission_classes=[IsAdmin],
+    )
+    async def invite_user(
+        self, info: strawberry.Info[RequestContext], input: InviteUserInput
+    ) -> InviteUserPayload:
+        async def run() -> InviteUserPayload:
+            row = await invitations.invite_user(
+                info.context, email=input.email, name=input.name, role=input.role.value_of()
+            )
+            return InviteUserPayload(user=User.from_row(row))
+
+        return await payload_or_errors(InviteUserPayload, run)
+
+    @strawberry.mutation(
+        description="Accept an invitation: set a password; the e-mail counts as verified."
+    )
+    async def accept_invitation(
+        self, info: strawberry.Info[RequestContext], input: AcceptInvitationInput
+    ) -> AcceptInvitationPayload:
+        async def run() -> AcceptInvitationPayload:
+            row = await invitations.accept_invitation(
+                info.context, token=input.token, password=input.password, name=input.name
+            )
+            return AcceptInvitationPayload(user=User.from_row(row))
+
+        return await payload_or_errors(AcceptInvitationPayload, run)
+
+    @strawberry.mutation(
+        description="Create a verified account with a password (admins only; for scripts).",
+        permission_classes=[IsAdmin],
+    )
+    async def create_user(
+        self, info: strawberry.Info[RequestContext], input: CreateUserInput
+    ) -> CreateUserPayload:
+        async def run() -> CreateUserPayload:
+            row = await users.create_user(
+                info.context,
+                email=input.email,
+                name=input.name,
+                role=input.role.value_of(),
+                password=input.password,
+            )
+            return CreateUserPayload(user=User.from_row(row))
+
+        return await payload_or_errors(CreateUserPayload, run)
+
+    @strawberry.mutation(
+        description=(
+            "Change a user's name, role or active flag (admins only). Admins cannot demote "
+            "or deactivate themselves."
+        ),
+        permission_classes=[IsAdmin],
+    )
+    async def update_user(
+        self, info: strawberry.Info[RequestContext], input: UpdateUserInput
+    ) -> UpdateUserPayload:
+        async def run() -> UpdateUserPayload:
+            row = await users.update_user(
+                info.context,
+                decode_id(input.id, "User", "id"),
+                name=input.name,
+                role=input.role.value_of() if input.role else None,
+                is_active=input.is_active,
+            )
+            return UpdateUserPayload(user=User.from_row(row))
+
+        return await payload_or_errors(UpdateUserPayload, run)
+
+    @strawberry.mutation(
+        description="Change your own display name.", permission_classes=[IsAuthenticated]
+    )
+    async def update_profile(
+        self, info: strawberry.Info[RequestContext], input: UpdateProfileInput
+    ) -> UpdateProfilePayload:
+        async def run() -> UpdateProfilePayload:
+            row = await users.update_profile(info.context, name=input.name)
+            return UpdateProfilePayload(user=User.from_row(row))
+
+        return await payload_or_errors(UpdateProfilePayload, run)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from limits import parse
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.exceptions import RedisError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay import GlobalIDValueError
 
@@ -41,6 +43,15 @@ class ErrorCodes(SchemaExtension):
         ctx = self.execution_context.context
         request_id = ctx.meta.request_id if isinstance(ctx, RequestContext) else "-"
         result.errors = [self._with_code(error, request_id) for error in result.errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Subscriptions: every streamed result (and a refused start) gets the same codes
+        and masking; results already handled by on_execute pass through unchanged."""
+        if getattr(result, "errors", None):
+            ctx = self.execution_context.context
+            request_id = ctx.meta.request_id if isinstance(ctx, RequestContext) else "-"
+            result.errors = [self._with_code(error, request_id) for error in result.errors]
+        yield
 
     @staticmethod
     def _with_code(error: GraphQLError, request_id: str) -> GraphQLError:
@@ -77,7 +88,8 @@ def _copy(error: GraphQLError, message: str, code: str) -> GraphQLError:
 def rate_limit_storage(redis_url: str | None) -> Storage:
     """Shared across server processes when Redis is configured, per process otherwise."""
     if redis_url:
-        storage = storage_from_string("async+" + redis_url)
+        # limits defaults to the coredis client, which is not installed; redis-py is.
+        storage = storage_from_string("async+" + redis_url, implementation="redispy")
         assert isinstance(storage, Storage)
         return storage
     return MemoryStorage()
@@ -98,7 +110,14 @@ class RateLimit(SchemaExtension):
                 else f"ip:{ctx.meta.ip}"
             )
             item = parse(ctx.settings.rate_limit)
-            if not await ctx.rate_limiter.hit(item, "graphql", who):
+            try:
+                allowed = await ctx.rate_limiter.hit(item, "graphql", who)
+            except (RedisError, OSError) as exc:
+                # A shared limiter that is briefly unreachable (Redis restarting) must not
+                # take the whole API down with it: let the request through, and say so.
+                _log.warning("rate limiter unavailable; request not limited: %s", exc)
+                allowed = True
+            if not allowed:
                 raise GraphQLError(
                     f"Too many requests: the limit is {ctx.settings.rate_limit}. "
                     "Slow down and retry.",

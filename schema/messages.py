@@ -168,7 +168,9 @@ class Message(relay.Node):
         description="Earlier bodies of this message, oldest first (staff only).",
         permission_classes=[IsStaff],
     )
-    async def revisions(self, info: strawberry.Info[RequestContext]) -> list[MessageRevision]:
+    async def revisions(
+        self, info: strawberry.Info[RequestContext]
+    ) -> list[MessageRevision] | None:
         rows = await info.context.loaders.revisions_by_message_id.load(self.row_id)
         return [MessageRevision.from_row(row) for row in rows]
 

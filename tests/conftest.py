@@ -220,3 +220,16 @@ def count_statements(db: Database) -> Any:
             event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
 
     return counting
+
+
+@pytest.fixture
+async def smtp_server() -> AsyncIterator[Any]:
+    """A real aiosmtpd server on 127.0.0.1 (free port): `.url` for settings.smtp_url,
+    `.mailbox.next()` for the next mail it received (tests/smtp.py)."""
+    import asyncio
+
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer.start(asyncio.get_running_loop())
+    yield server
+    server.stop()

@@ -131,7 +131,9 @@ async def deliver_pending(db: Database, settings: Settings) -> int:
             if not rows:
                 return sent
             tried.update(row.id for row in rows)
-            sent_now, connected = await _send_batch(rows, target, settings.mail_from, local_hostname)
+            sent_now, connected = await _send_batch(
+                rows, target, settings.mail_from, local_hostname
+            )
             sent += sent_now
         if not connected:
             return sent  # the server is unreachable: the next run retries

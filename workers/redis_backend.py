@@ -18,9 +18,9 @@ from typing import Any
 from broadcaster import BroadcastBackend, Event
 from redis import asyncio as aioredis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 __all__ = ["ResilientRedisBackend"]
 

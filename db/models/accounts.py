@@ -7,9 +7,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from db.base import Base, TimestampMixin, UUIDPrimaryKey, utcnow
 
@@ -54,6 +54,8 @@ class User(UUIDPrimaryKey, TimestampMixin, Base):
     preferences: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb")
     )
+    # The NAME sort key as PostgreSQL computes it, so cursors compare exactly as it does.
+    name_key: Mapped[str] = column_property(func.lower(name))
 
 
 class AuthSession(UUIDPrimaryKey, Base):

@@ -151,7 +151,7 @@ async def refresh_session(ctx: RequestContext, *, refresh_token: str) -> IssuedS
             tx.audit(
                 "AuthSession",
                 auth_session.id,
-                diff({"refresh_token": token.id}, {"refresh_token": "rotated"}),
+                diff({"refresh_token": "previous"}, {"refresh_token": "next"}),
                 actor_user_id=user.id,
                 actor_label=user.email,
             )

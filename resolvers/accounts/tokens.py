@@ -58,7 +58,13 @@ async def use_user_token(
         )
     ).one_or_none()
     now = utcnow()
-    if row is None or row[0].used_at is not None or row[0].expires_at <= now or not row[1].is_active:
+    usable = (
+        row is not None
+        and row[0].used_at is None
+        and row[0].expires_at > now
+        and row[1].is_active
+    )
+    if not usable or row is None:
         raise ValidationFailed.one(
             field, "This link is invalid, used or expired: ask for a new one.", "invalid_token"
         )

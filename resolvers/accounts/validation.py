@@ -32,7 +32,9 @@ class InputCheck:
     def email(self, value: str, field: str = "email") -> str:
         normalised = normalise_email(value)
         if normalised is None:
-            self.fail(field, "Enter a valid e-mail address, like name@example.com.", "invalid_email")
+            self.fail(
+                field, "Enter a valid e-mail address, like name@example.com.", "invalid_email"
+            )
             return value
         return normalised
 

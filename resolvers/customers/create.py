@@ -38,7 +38,7 @@ async def create_customer(ctx: RequestContext, draft: CustomerDraft) -> Customer
             tx.session.add(row)
             await tx.session.flush()
             new_emails, new_phones = await replace_contacts(
-                tx.session, row.id, emails=emails, phones=clean.phones or []
+                tx.session, row.id, emails=emails, phones=clean.phones or [], existing=False
             )
             assert new_emails is not None and new_phones is not None
             tx.audit(OBJECT_TYPE, row.id, diff({}, snapshot(row, new_emails, new_phones)))

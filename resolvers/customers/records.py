@@ -120,13 +120,16 @@ async def ensure_emails_free(
 
 
 def email_conflict(exc: IntegrityError, emails: list[str]) -> ValidationFailed | None:
-    """The unique-e-mail violation of a concurrent writer as a UserError (None: another)."""
-    text = str(exc.orig)
-    if _UNIQUE_EMAIL not in text and "customer_emails" not in text:
+    """The unique-e-mail violation of a concurrent writer as a UserError (None: another).
+
+    asyncpg's error (the DBAPI error's cause) names the constraint and the key.
+    """
+    cause = getattr(exc.orig, "__cause__", None)
+    if getattr(cause, "constraint_name", None) != _UNIQUE_EMAIL:
         return None
-    match = _KEY_VALUE.search(text)
+    match = _KEY_VALUE.search(getattr(cause, "detail", None) or "")
     email = match.group("email") if match else None
-    if email not in emails:
+    if email is None or email not in emails:
         return ValidationFailed.one(
             "emails", "One of these e-mail addresses belongs to another customer.", "unique"
         )
@@ -147,18 +150,28 @@ async def replace_contacts(
     *,
     emails: list[str] | None,
     phones: list[Phone] | None,
+    existing: bool = True,
 ) -> tuple[list[CustomerEmail] | None, list[CustomerPhone] | None]:
-    """Replace the lists that were given (None: leave alone); returns the new rows."""
+    """Replace the lists that were given (None: leave alone); returns the new rows.
+
+    Old rows go first, in SQL, so an address can move between positions of one customer.
+    """
     new_emails = new_phones = None
     if emails is not None:
-        await session.execute(delete(CustomerEmail).where(CustomerEmail.customer_id == customer_id))
+        if existing:
+            await session.execute(
+                delete(CustomerEmail).where(CustomerEmail.customer_id == customer_id)
+            )
         new_emails = [
             CustomerEmail(customer_id=customer_id, email=email, position=position)
             for position, email in enumerate(emails)
         ]
         session.add_all(new_emails)
     if phones is not None:
-        await session.execute(delete(CustomerPhone).where(CustomerPhone.customer_id == customer_id))
+        if existing:
+            await session.execute(
+                delete(CustomerPhone).where(CustomerPhone.customer_id == customer_id)
+            )
         new_phones = [
             CustomerPhone(
                 customer_id=customer_id, phone=phone.e164, digits=phone.digits, position=position

@@ -13,7 +13,12 @@ from db.models.tickets import AuthorKind, Visibility
 from resolvers.audit import MutationTx, diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import NotFound, ValidationFailed
-from resolvers.messages.publish import publish_message_event
+from resolvers.events import (
+    MessageEventKind,
+    TicketEventKind,
+    publish_message_event,
+    publish_ticket_event,
+)
 from resolvers.sanitize import MAX_BODY_BYTES, SanitizedBody, sanitize_body
 from resolvers.tickets.common import load_ticket_for_update
 from resolvers.tickets.transitions import (
@@ -150,6 +155,7 @@ async def add_message(
     body = clean_body(body_html)
     async with mutation_tx(ctx, "addMessage") as tx:
         ticket = await load_ticket_for_update(tx.session, principal, ticket_id, "ticketId")
+        status_before = ticket.status
         if in_reply_to_id is not None:
             parent = await tx.session.get(TicketMessage, in_reply_to_id)
             hidden = parent is not None and (
@@ -166,5 +172,7 @@ async def add_message(
             author_kind=author_kind_of(principal),
             in_reply_to_id=in_reply_to_id,
         )
-    await publish_message_event(ctx, "created", message, ticket)
+    await publish_message_event(ctx, MessageEventKind.CREATED, message, ticket)
+    if ticket.status != status_before:
+        await publish_ticket_event(ctx, TicketEventKind.STATUS_CHANGED, ticket)
     return message

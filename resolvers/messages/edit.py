@@ -10,9 +10,9 @@ from db.models.tickets import TicketStatus
 from resolvers.audit import diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, NotFound, ValidationFailed
+from resolvers.events import MessageEventKind, publish_message_event
 from resolvers.messages.access import can_see_message
 from resolvers.messages.add import clean_body
-from resolvers.messages.publish import publish_message_event
 
 __all__ = ["edit_message"]
 
@@ -52,5 +52,5 @@ async def edit_message(
         message.body_text = body.text
         message.edited_at = now
         tx.audit("Message", message.id, diff(before, {"body_text": body.text, "edited_at": now}))
-    await publish_message_event(ctx, "edited", message, ticket)
+    await publish_message_event(ctx, MessageEventKind.EDITED, message, ticket)
     return message

@@ -21,6 +21,7 @@ from db.models.tickets import OPEN_STATUSES, TicketStatus
 from resolvers.audit import diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import NotFound, ValidationFailed
+from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.tickets.common import (
     AGENT_ROLES,
     UNCHANGED,
@@ -98,15 +99,12 @@ async def pick_round_robin(session: AsyncSession, team: Team) -> uuid.UUID | Non
     if not members:
         return None
     ids = [m.user_id for m in members]
-    counts = dict(
-        (
-            await session.execute(
-                select(Ticket.assignee_id, func.count())
-                .where(Ticket.assignee_id.in_(ids), Ticket.status.in_(OPEN_STATUSES))
-                .group_by(Ticket.assignee_id)
-            )
-        ).tuples()
+    open_counts = await session.execute(
+        select(Ticket.assignee_id, func.count())
+        .where(Ticket.assignee_id.in_(ids), Ticket.status.in_(OPEN_STATUSES))
+        .group_by(Ticket.assignee_id)
     )
+    counts: dict[uuid.UUID | None, int] = {user_id: n for user_id, n in open_counts}
     start = ids.index(team.last_assigned_user_id) + 1 if team.last_assigned_user_id in ids else 0
     for offset in range(len(members)):
         member = members[(start + offset) % len(members)]
@@ -165,8 +163,10 @@ async def assign_ticket(
             new_assignee = assignee_id
             if new_assignee is not None:
                 await check_assignee(session, new_assignee, team, "assigneeId")
-        set_assignment(ticket, new_assignee, new_team_id, utcnow())
+        changed = set_assignment(ticket, new_assignee, new_team_id, utcnow())
         tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
+    if changed:
+        await publish_ticket_event(ctx, TicketEventKind.ASSIGNED, ticket)
     return ticket
 
 
@@ -193,6 +193,8 @@ async def auto_assign_ticket(
                 f"Every member of the team {team.name} is at capacity (or it has no members).",
                 "invalid_state",
             )
-        set_assignment(ticket, assignee, team.id, utcnow())
+        changed = set_assignment(ticket, assignee, team.id, utcnow())
         tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
+    if changed:
+        await publish_ticket_event(ctx, TicketEventKind.ASSIGNED, ticket)
     return ticket

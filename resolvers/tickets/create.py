@@ -15,6 +15,7 @@ from db.models.tickets import AuthorKind, TicketChannel, TicketPriority, TicketS
 from resolvers.audit import MutationTx, diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
+from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.messages.add import clean_body, message_snapshot
 from resolvers.sanitize import SanitizedBody
 from resolvers.tickets.assignment import check_assignee, load_team, pick_round_robin, set_assignment
@@ -164,6 +165,7 @@ async def create_ticket(ctx: RequestContext, new: NewTicket) -> Ticket:
         if body is not None:
             kind, author = _first_message_author(principal, requester_id)
             await store_first_message(tx, ticket, body, kind, author)
+    await publish_ticket_event(ctx, TicketEventKind.CREATED, ticket)
     return ticket
 
 

@@ -31,6 +31,7 @@ from db.models.tickets import TicketStatus
 from resolvers.audit import diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, ValidationFailed
+from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.tickets.common import load_ticket_for_update, snapshot
 
 __all__ = [
@@ -168,6 +169,8 @@ async def change_ticket_status(ctx: RequestContext, ticket_id: uuid.UUID, status
         ticket = await load_ticket_for_update(tx.session, principal, ticket_id, "ticketId")
         before = snapshot(ticket)
         check_transition(ticket, status, principal, "status")
-        apply_status(ticket, status, utcnow())
+        changed = apply_status(ticket, status, utcnow())
         tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
+    if changed:
+        await publish_ticket_event(ctx, TicketEventKind.STATUS_CHANGED, ticket)
     return ticket

@@ -16,6 +16,7 @@ from db.models.tickets import TicketStatus
 from resolvers.audit import diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import FieldProblem, ValidationFailed
+from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.tickets.assignment import load_team, set_assignment
 from resolvers.tickets.common import (
     UNCHANGED,
@@ -129,6 +130,8 @@ async def update_ticket(
         if changed:
             ticket.updated_at = now
         tx.audit("Ticket", ticket.id, changed)
+    if changed:
+        await publish_ticket_event(ctx, TicketEventKind.UPDATED, ticket)
     return ticket
 
 

@@ -1,0 +1,104 @@
+"""Reading customers: one by ID, a filtered page, and Relay node lookups, each scoped to
+what the caller may see."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from db.customer_search import (
+    MAX_SEARCH_LENGTH,
+    CustomerCriteria,
+    CustomerSort,
+    customer_sort,
+    customers_statement,
+)
+from db.models import Customer
+from db.pagination import Page, PageRequest, fetch_page
+from resolvers.context import RequestContext
+from resolvers.customers.records import can_see, phone_country_code
+from resolvers.customers.validation import normalize_tags
+from resolvers.errors import Forbidden, ValidationFailed
+
+__all__ = ["CustomerListFilter", "get_customer", "list_customers", "visible_customers"]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerListFilter:
+    search: str | None = None
+    tags: tuple[str, ...] = ()
+    company: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    include_deleted: bool = False
+
+
+async def get_customer(
+    ctx: RequestContext, customer_id: uuid.UUID, *, include_deleted: bool = False
+) -> Customer | None:
+    principal = ctx.require_principal()
+    if include_deleted and not principal.is_admin:
+        raise Forbidden("Only an admin may see deleted customers.")
+    row = await ctx.loaders.customer_by_id.load(customer_id)
+    return row if can_see(principal, row, include_deleted=include_deleted) else None
+
+
+async def visible_customers(
+    ctx: RequestContext, ids: Sequence[uuid.UUID | None]
+) -> list[Customer | None]:
+    """Rows in `ids` order; None for absent, deleted or not-yours (Relay `node`)."""
+    wanted = [i for i in ids if i is not None]
+    rows = iter(await ctx.loaders.customer_by_id.load_many(wanted))
+    found = [next(rows) if i is not None else None for i in ids]
+    return [row if can_see(ctx.principal, row) else None for row in found]
+
+
+async def list_customers(
+    ctx: RequestContext,
+    list_filter: CustomerListFilter,
+    *,
+    sort: CustomerSort = CustomerSort.CREATED_AT,
+    descending: bool = True,
+    page: PageRequest,
+) -> Page[Customer]:
+    """A page of customers; a customer user's list holds their own record at most.
+
+    `includeDeleted` is refused (FORBIDDEN) rather than ignored for non-admins, so a
+    caller never mistakes a partial list for the whole one.
+    """
+    principal = ctx.require_principal()
+    if list_filter.include_deleted and not principal.is_admin:
+        raise Forbidden("Only an admin may list deleted customers.")
+    if list_filter.search is not None and len(list_filter.search) > MAX_SEARCH_LENGTH:
+        raise ValidationFailed.one(
+            "filter.search", f"Search with at most {MAX_SEARCH_LENGTH} characters.", "too_long"
+        )
+    criteria = CustomerCriteria(
+        search=list_filter.search,
+        tags=tuple(normalize_tags(list(list_filter.tags))),
+        company=list_filter.company,
+        created_after=list_filter.created_after,
+        created_before=list_filter.created_before,
+        include_deleted=list_filter.include_deleted,
+        phone_country_code=phone_country_code(ctx.settings.default_phone_region),
+    )
+    max_size = ctx.settings.max_page_size
+    if not principal.is_staff:
+        if principal.customer_id is None:
+            page.size(20, max_size)  # still refuse a bad page size
+            return Page(rows=[], cursors=[], has_next_page=False, has_previous_page=False,
+                        total_count=0)
+        criteria = replace(criteria, only_id=principal.customer_id)
+    async with ctx.db.sessions() as session:
+        result = await fetch_page(
+            session,
+            customers_statement(criteria),
+            customer_sort(sort, descending),
+            Customer.id,
+            page,
+            max_size=max_size,
+        )
+    ctx.loaders.customer_by_id.prime_many({row.id: row for row in result.rows})
+    return result

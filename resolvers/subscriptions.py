@@ -1,0 +1,173 @@
+"""Live streams behind the subscriptions: which events a subscriber may see, loaded fresh.
+
+Each event is checked in two steps: the payload's ids discard what cannot concern the
+subscriber without touching the database, then the object is loaded fresh and the same
+visibility rules as the queries decide. One set of loaders serves every subscriber of an
+event in this process (they hold plain rows; what each subscriber may see is decided per
+subscriber), so 200 staff watching the queue cost one SELECT per event, not 200.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import weakref
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from dataclasses import dataclass
+
+from auth.principal import Principal
+from dataloaders import Loaders
+from db.models import Ticket, TicketMessage
+from resolvers.context import RequestContext
+from resolvers.errors import NotFound
+from resolvers.events import (
+    TICKETS_CHANNEL,
+    MessageEventKind,
+    TicketEventKind,
+    ticket_messages_channel,
+)
+from resolvers.messages.access import can_see_message
+from resolvers.tickets.common import can_see_ticket
+from workers.events import Publisher, ReceivedEvent
+
+__all__ = ["TicketEventFilter", "ticket_event_stream", "ticket_message_stream"]
+
+_log = logging.getLogger("autocrm.realtime")
+
+_event_loaders: weakref.WeakKeyDictionary[ReceivedEvent, Loaders] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEventFilter:
+    """All given conditions must hold, judged on the ticket as it is now."""
+
+    ticket_ids: frozenset[uuid.UUID] | None = None
+    statuses: frozenset[str] | None = None
+    assignee_id: uuid.UUID | None = None
+
+    def matches(self, ticket: Ticket) -> bool:
+        return (
+            (self.ticket_ids is None or ticket.id in self.ticket_ids)
+            and (self.statuses is None or ticket.status in self.statuses)
+            and (self.assignee_id is None or ticket.assignee_id == self.assignee_id)
+        )
+
+
+def _loaders_for(event: ReceivedEvent, ctx: RequestContext) -> Loaders:
+    """Fresh loaders per event (current data), shared by this event's subscribers."""
+    loaders = _event_loaders.get(event)
+    if loaders is None or loaders.db is not ctx.db:
+        loaders = Loaders(ctx.db)
+        _event_loaders[event] = loaders
+    return loaders
+
+
+def _publisher(ctx: RequestContext) -> Publisher:
+    if ctx.publisher is None:
+        raise RuntimeError("realtime is not configured for this request context")
+    return ctx.publisher
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+async def _still_allowed(principal: Principal, loaders: Loaders) -> bool:
+    """A long-lived socket must not outlive its user's deactivation or change of role."""
+    if principal.user_id is None:
+        return True
+    user = await loaders.user_by_id.load(principal.user_id)
+    return user is not None and user.is_active and user.role == principal.role.value
+
+
+def _may_concern(principal: Principal, customer_id: object) -> bool:
+    """Cheap pre-check on the payload: a customer hears only their own tickets."""
+    return principal.is_staff or (
+        principal.customer_id is not None and str(principal.customer_id) == customer_id
+    )
+
+
+async def ticket_event_stream(
+    ctx: RequestContext, criteria: TicketEventFilter
+) -> AsyncGenerator[tuple[TicketEventKind, Ticket], None]:
+    """Ticket changes the subscriber may see and asked for, as (kind, current row)."""
+    principal = ctx.require_principal()
+    publisher = _publisher(ctx)
+    return _ticket_events(ctx, principal, publisher, criteria)
+
+
+async def _ticket_events(
+    ctx: RequestContext, principal: Principal, publisher: Publisher, criteria: TicketEventFilter
+) -> AsyncGenerator[tuple[TicketEventKind, Ticket], None]:
+    async with aclosing(publisher.subscribe(TICKETS_CHANNEL)) as events:
+        async for event in events:
+            data = event.data
+            ticket_id = _uuid(data.get("ticket_id"))
+            if ticket_id is None or not _may_concern(principal, data.get("customer_id")):
+                continue
+            if criteria.ticket_ids is not None and ticket_id not in criteria.ticket_ids:
+                continue
+            loaders = _loaders_for(event, ctx)
+            if not await _still_allowed(principal, loaders):
+                _log.info("ending a ticket event stream: %s may no longer see it", principal.label)
+                return
+            ticket = await loaders.ticket_by_id.load(ticket_id)
+            if ticket is None or not can_see_ticket(principal, ticket):
+                continue
+            if not criteria.matches(ticket):
+                continue
+            try:
+                kind = TicketEventKind(data.get("kind"))
+            except ValueError:
+                continue
+            # Nested fields (customer, assignee, messages …) resolve against this event's data.
+            ctx.loaders = loaders
+            yield kind, ticket
+
+
+async def ticket_message_stream(
+    ctx: RequestContext, ticket_id: uuid.UUID
+) -> AsyncGenerator[tuple[MessageEventKind, TicketMessage], None]:
+    """New and edited messages of one ticket that the subscriber may read.
+
+    A ticket the subscriber may not see is refused as missing, like the `ticket` query.
+    """
+    principal = ctx.require_principal()
+    publisher = _publisher(ctx)
+    ticket = await ctx.loaders.ticket_by_id.load(ticket_id)
+    if ticket is None or not can_see_ticket(principal, ticket):
+        raise NotFound("ticketId", "ticket")
+    return _message_events(ctx, principal, publisher, ticket_id)
+
+
+async def _message_events(
+    ctx: RequestContext, principal: Principal, publisher: Publisher, ticket_id: uuid.UUID
+) -> AsyncGenerator[tuple[MessageEventKind, TicketMessage], None]:
+    async with aclosing(publisher.subscribe(ticket_messages_channel(ticket_id))) as events:
+        async for event in events:
+            data = event.data
+            message_id = _uuid(data.get("message_id"))
+            if message_id is None or not _may_concern(principal, data.get("customer_id")):
+                continue
+            if not principal.is_staff and data.get("visibility") != "public":
+                continue  # internal notes never even reach a customer's loaders
+            loaders = _loaders_for(event, ctx)
+            if not await _still_allowed(principal, loaders):
+                _log.info("ending a message stream: %s may no longer see it", principal.label)
+                return
+            message = await loaders.message_by_id.load(message_id)
+            ticket = await loaders.ticket_by_id.load(ticket_id)
+            if message is None or ticket is None or message.ticket_id != ticket_id:
+                continue
+            if not can_see_message(principal, ticket, message):
+                continue
+            try:
+                kind = MessageEventKind(data.get("kind"))
+            except ValueError:
+                continue
+            ctx.loaders = loaders
+            yield kind, message

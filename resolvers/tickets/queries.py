@@ -1,0 +1,190 @@
+"""Reading tickets: the filtered, keyset-paginated list and visibility-checked lookups.
+
+Customers see only their own customer record's tickets, and their search never matches
+words that appear only in internal notes; staff (reviewers included) see every ticket.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, false, func, not_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from auth.principal import Principal
+from db.base import utcnow
+from db.customer_search import tsquery_text
+from db.message_search import ticket_ids_with_matching_messages
+from db.models import Ticket
+from db.pagination import Page, PageRequest, SortKey, fetch_page
+from resolvers.context import RequestContext
+from resolvers.tickets.common import can_see_ticket
+from resolvers.tickets.sla import sla_breached_clause
+
+__all__ = [
+    "AssigneeScope",
+    "TicketCriteria",
+    "TicketSort",
+    "tickets_page",
+    "visible_tickets",
+]
+
+# Keyset cursors need a value for tickets without due times: they sort last.
+_FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class AssigneeScope(enum.Enum):
+    ANYONE = "anyone"
+    UNASSIGNED = "unassigned"
+    ME = "me"
+
+
+class TicketSort(enum.Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    PRIORITY = "priority"
+    FIRST_RESPONSE_DUE = "first_response_due"
+    RESOLUTION_DUE = "resolution_due"
+    NUMBER = "number"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCriteria:
+    statuses: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    assignee_id: uuid.UUID | None = None
+    assignee_scope: AssigneeScope = AssigneeScope.ANYONE
+    team_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    tags: tuple[str, ...] = ()
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    sla_breached: bool | None = None
+    search: str | None = None
+
+
+def _due(column: Any, row_value: str) -> SortKey:
+    return SortKey(
+        func.coalesce(column, _FAR_FUTURE),
+        lambda row: getattr(row, row_value) or _FAR_FUTURE,
+    )
+
+
+def sort_key(sort: TicketSort, descending: bool) -> SortKey:
+    if sort is TicketSort.PRIORITY:
+        key = SortKey(Ticket.priority_rank, lambda row: row.priority_rank)
+    elif sort is TicketSort.FIRST_RESPONSE_DUE:
+        key = _due(Ticket.first_response_due_at, "first_response_due_at")
+    elif sort is TicketSort.RESOLUTION_DUE:
+        key = _due(Ticket.resolution_due_at, "resolution_due_at")
+    elif sort is TicketSort.NUMBER:
+        key = SortKey(Ticket.number, lambda row: row.number)
+    elif sort is TicketSort.UPDATED_AT:
+        key = SortKey(Ticket.updated_at, lambda row: row.updated_at)
+    else:
+        key = SortKey(Ticket.created_at, lambda row: row.created_at)
+    return SortKey(key.expression, key.value, descending=descending)
+
+
+def _scope(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_staff:
+        return true()
+    if principal.customer_id is None:
+        return false()
+    return Ticket.customer_id == principal.customer_id
+
+
+def _search(principal: Principal, text: str) -> ColumnElement[bool]:
+    query = tsquery_text(text)
+    if query is None:
+        return true()
+    tsquery = func.to_tsquery("simple", query)
+    return or_(
+        Ticket.search_vector.op("@@")(tsquery),
+        Ticket.id.in_(
+            ticket_ids_with_matching_messages(tsquery, public_only=not principal.is_staff)
+        ),
+    )
+
+
+def tickets_statement(principal: Principal, c: TicketCriteria) -> Select[tuple[Ticket]]:
+    stmt = select(Ticket).where(_scope(principal))
+    if c.statuses:
+        stmt = stmt.where(Ticket.status.in_(c.statuses))
+    if c.priorities:
+        stmt = stmt.where(Ticket.priority.in_(c.priorities))
+    if c.channels:
+        stmt = stmt.where(Ticket.channel.in_(c.channels))
+    if c.assignee_scope is AssigneeScope.UNASSIGNED:
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    elif c.assignee_scope is AssigneeScope.ME:
+        # An API key is nobody: "mine" is then an empty list.
+        mine = principal.user_id
+        stmt = stmt.where(Ticket.assignee_id == mine if mine else false())
+    if c.assignee_id is not None:
+        stmt = stmt.where(Ticket.assignee_id == c.assignee_id)
+    if c.team_id is not None:
+        stmt = stmt.where(Ticket.team_id == c.team_id)
+    if c.customer_id is not None:
+        stmt = stmt.where(Ticket.customer_id == c.customer_id)
+    if c.tags:
+        stmt = stmt.where(Ticket.tags.contains(list(c.tags)))
+    if c.created_after is not None:
+        stmt = stmt.where(Ticket.created_at >= c.created_after)
+    if c.created_before is not None:
+        stmt = stmt.where(Ticket.created_at < c.created_before)
+    if c.updated_after is not None:
+        stmt = stmt.where(Ticket.updated_at >= c.updated_after)
+    if c.updated_before is not None:
+        stmt = stmt.where(Ticket.updated_at < c.updated_before)
+    if c.sla_breached is not None:
+        breached = sla_breached_clause(utcnow())
+        stmt = stmt.where(breached if c.sla_breached else not_(breached))
+    if c.search and c.search.strip():
+        stmt = stmt.where(_search(principal, c.search))
+    return stmt
+
+
+async def tickets_page(
+    ctx: RequestContext,
+    criteria: TicketCriteria,
+    sort: TicketSort,
+    descending: bool,
+    page: PageRequest,
+) -> Page[Ticket]:
+    principal = ctx.require_principal()
+    stmt = tickets_statement(principal, criteria)
+    async with ctx.db.sessions() as session:
+        result = await fetch_page(
+            session,
+            stmt,
+            sort_key(sort, descending),
+            Ticket.id,
+            page,
+            max_size=ctx.settings.max_page_size,
+        )
+    for row in result.rows:
+        ctx.loaders.ticket_by_id.prime(row.id, row)
+    return result
+
+
+async def visible_tickets(
+    ctx: RequestContext, ids: list[uuid.UUID | None]
+) -> list[Ticket | None]:
+    """Tickets by id in key order; None where absent or not the caller's to see."""
+    principal = ctx.principal
+    keys = [key for key in ids if key is not None]
+    rows = await ctx.loaders.ticket_by_id.load_many(keys) if principal and keys else []
+    by_id = {row.id: row for row in rows if row is not None}
+    found: list[Ticket | None] = []
+    for key in ids:
+        row = by_id.get(key) if key is not None else None
+        found.append(row if row is not None and can_see_ticket(principal, row) else None)
+    return found

@@ -1,0 +1,353 @@
+"""Customers: the Customer type, the `customer` / `customers` queries and the mutations."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from db.customer_search import CustomerSort
+from db.models import Customer as CustomerRow
+from db.pagination import PageRequest
+from resolvers.context import RequestContext
+from resolvers.customers import (
+    KEEP,
+    CustomerDraft,
+    CustomerListFilter,
+    create_customer,
+    delete_customer,
+    get_customer,
+    list_customers,
+    restore_customer,
+    update_customer,
+    visible_customers,
+)
+from schema.connections import connection_from_page
+from schema.errors import UserError, payload_or_errors
+from schema.ids import decode_id
+from schema.ordering import OrderDirection
+from schema.permissions import IsAdmin, IsAgent, IsAuthenticated, IsStaff
+
+__all__ = ["Customer", "CustomerConnection", "CustomersMutation", "CustomersQuery"]
+
+
+@strawberry.type(description="A person or company that gets support, with contact details.")
+class Customer(relay.Node):
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="Full name (or company name for a company).")
+    company: str | None = strawberry.field(description="Company the person works for.")
+    tags: list[str] = strawberry.field(description="Lower-case labels, for filtering.")
+    custom_fields: JSON = strawberry.field(description="Integrator-defined JSON object.")
+    created_at: datetime = strawberry.field(description="When the record was created.")
+    updated_at: datetime = strawberry.field(description="When the record last changed.")
+    deleted_at: datetime | None = strawberry.field(
+        description="When the record was deleted (only admins see deleted records)."
+    )
+    row_id: strawberry.Private[uuid.UUID]
+    internal_notes: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Internal notes for support staff; customers may not read them.",
+        permission_classes=[IsStaff],
+    )
+    def notes(self) -> str | None:
+        return self.internal_notes
+
+    @strawberry.field(description="E-mail addresses, lower-case, primary first.")
+    async def emails(self, info: strawberry.Info[RequestContext]) -> list[str]:
+        rows = await info.context.loaders.emails_by_customer_id.load(self.row_id)
+        return [row.email for row in rows]
+
+    @strawberry.field(description="Phone numbers in E.164 form (+14155552671), primary first.")
+    async def phones(self, info: strawberry.Info[RequestContext]) -> list[str]:
+        rows = await info.context.loaders.phones_by_customer_id.load(self.row_id)
+        return [row.phone for row in rows]
+
+    @classmethod
+    def from_row(cls, row: CustomerRow) -> Customer:
+        return cls(
+            id=str(row.id),
+            name=row.name,
+            company=row.company,
+            tags=list(row.tags or []),
+            custom_fields=row.custom_fields or {},
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+            row_id=row.id,
+            internal_notes=row.notes or "",
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls,
+        *,
+        info: strawberry.Info[RequestContext],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Any]:
+        rows = await visible_customers(info.context, [_uuid_or_none(i) for i in node_ids])
+        return [cls.from_row(row) if row is not None else None for row in rows]
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@strawberry.type(description="A page of customers.")
+class CustomerConnection(relay.Connection[Customer]):
+    total_count: int = strawberry.field(description="Customers matching the filter, all pages.")
+
+
+@strawberry.enum(description="What a customer list can be sorted by.")
+class CustomerOrderField(enum.Enum):
+    NAME = "name"
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+
+
+@strawberry.input(description="Sort order of a customer list; ties are broken by ID.")
+class CustomerOrder:
+    field: CustomerOrderField = strawberry.field(description="What to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Ascending or descending."
+    )
+
+
+@strawberry.input(description="Narrow a customer list; all given conditions must hold.")
+class CustomerFilter:
+    search: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Free text: word prefixes of name or company, an e-mail prefix, phone digits "
+            "(3 or more), or a name with typos. At most 200 characters."
+        ),
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Customers that have all of these tags."
+    )
+    company: str | None = strawberry.field(
+        default=None, description="Company name, exact but case-insensitive."
+    )
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Created at or after this instant (inclusive)."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Created before this instant (exclusive)."
+    )
+    include_deleted: bool = strawberry.field(
+        default=False, description="Admins only (FORBIDDEN for others): list deleted ones too."
+    )
+
+
+@strawberry.type
+class CustomersQuery:
+    @strawberry.field(
+        description=(
+            "One customer by ID; null when absent, deleted or not yours to see. Customers "
+            "may read only their own record."
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def customer(
+        self,
+        info: strawberry.Info[RequestContext],
+        id: strawberry.ID,
+        include_deleted: bool = False,
+    ) -> Customer | None:
+        row = await get_customer(
+            info.context, decode_id(id, "Customer", "id"), include_deleted=include_deleted
+        )
+        return Customer.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description=(
+            "Customers, newest first unless ordered otherwise. Staff see all; a customer "
+            "sees only their own record."
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def customers(
+        self,
+        info: strawberry.Info[RequestContext],
+        filter: CustomerFilter | None = None,
+        order_by: CustomerOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> CustomerConnection:
+        f = filter or CustomerFilter()
+        order = order_by or CustomerOrder(
+            field=CustomerOrderField.CREATED_AT, direction=OrderDirection.DESC
+        )
+        page = await list_customers(
+            info.context,
+            CustomerListFilter(
+                search=f.search,
+                tags=tuple(f.tags or ()),
+                company=f.company,
+                created_after=f.created_after,
+                created_before=f.created_before,
+                include_deleted=f.include_deleted,
+            ),
+            sort=CustomerSort(order.field.value),
+            descending=order.direction is OrderDirection.DESC,
+            page=PageRequest(first=first, after=after, last=last, before=before),
+        )
+        return connection_from_page(CustomerConnection, page, Customer.from_row)
+
+
+# --- mutations ---------------------------------------------------------------------------
+
+
+@strawberry.input(description="A new customer; only the name is required.")
+class CreateCustomerInput:
+    name: str = strawberry.field(description="1–200 characters.")
+    emails: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Up to 10 addresses, unique across customers."
+    )
+    phones: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Up to 10 numbers: +<country code><number>, or national numbers of "
+        "the server's default region.",
+    )
+    company: str | None = strawberry.field(default=strawberry.UNSET, description="≤ 200 chars.")
+    tags: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Up to 50 tags of 1–50 characters."
+    )
+    custom_fields: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description="A JSON object of at most 16 KB; keys ≤ 64 chars."
+    )
+    notes: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Internal notes, at most 10,000 characters."
+    )
+
+
+@strawberry.input(description="Changes to a customer: only the fields given change.")
+class UpdateCustomerInput:
+    id: strawberry.ID = strawberry.field(description="The customer to change.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="1–200 chars.")
+    emails: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces all addresses (staff only)."
+    )
+    phones: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces all phone numbers."
+    )
+    company: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Staff only; null clears it."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces all tags (staff only)."
+    )
+    custom_fields: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces the whole object (staff only)."
+    )
+    notes: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Internal notes (staff only)."
+    )
+
+
+@strawberry.input(description="The customer to delete or restore.")
+class CustomerIdInput:
+    id: strawberry.ID = strawberry.field(description="A Customer ID.")
+
+
+def _draft(data: CreateCustomerInput | UpdateCustomerInput) -> CustomerDraft:
+    names = ("name", "emails", "phones", "company", "tags", "custom_fields", "notes")
+    values = {name: getattr(data, name) for name in names}
+    return CustomerDraft(
+        **{name: (KEEP if value is strawberry.UNSET else value) for name, value in values.items()}
+    )
+
+
+@strawberry.type(description="The result of createCustomer.")
+class CreateCustomerPayload:
+    customer: Customer | None = strawberry.field(default=None, description="The new customer.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
+
+
+@strawberry.type(description="The result of updateCustomer.")
+class UpdateCustomerPayload:
+    customer: Customer | None = strawberry.field(default=None, description="As changed.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
+
+
+@strawberry.type(description="The result of deleteCustomer.")
+class DeleteCustomerPayload:
+    customer: Customer | None = strawberry.field(
+        default=None, description="The deleted customer, with deletedAt set."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
+
+
+@strawberry.type(description="The result of restoreCustomer.")
+class RestoreCustomerPayload:
+    customer: Customer | None = strawberry.field(default=None, description="As restored.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
+
+
+@strawberry.type
+class CustomersMutation:
+    @strawberry.mutation(
+        description="Create a customer (agents and admins).", permission_classes=[IsAgent]
+    )
+    async def create_customer(
+        self, info: strawberry.Info[RequestContext], input: CreateCustomerInput
+    ) -> CreateCustomerPayload:
+        async def run() -> CreateCustomerPayload:
+            row = await create_customer(info.context, _draft(input))
+            return CreateCustomerPayload(customer=Customer.from_row(row))
+
+        return await payload_or_errors(CreateCustomerPayload, run)
+
+    @strawberry.mutation(
+        description=(
+            "Change a customer: agents and admins any field; a customer only the name and "
+            "phones of their own record."
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def update_customer(
+        self, info: strawberry.Info[RequestContext], input: UpdateCustomerInput
+    ) -> UpdateCustomerPayload:
+        async def run() -> UpdateCustomerPayload:
+            customer_id = decode_id(input.id, "Customer", "id")
+            row = await update_customer(info.context, customer_id, _draft(input))
+            return UpdateCustomerPayload(customer=Customer.from_row(row))
+
+        return await payload_or_errors(UpdateCustomerPayload, run)
+
+    @strawberry.mutation(
+        description="Soft-delete a customer: hidden from lists, kept for history and restore.",
+        permission_classes=[IsAgent],
+    )
+    async def delete_customer(
+        self, info: strawberry.Info[RequestContext], input: CustomerIdInput
+    ) -> DeleteCustomerPayload:
+        async def run() -> DeleteCustomerPayload:
+            row = await delete_customer(info.context, decode_id(input.id, "Customer", "id"))
+            return DeleteCustomerPayload(customer=Customer.from_row(row))
+
+        return await payload_or_errors(DeleteCustomerPayload, run)
+
+    @strawberry.mutation(
+        description="Bring back a deleted customer (admins only).", permission_classes=[IsAdmin]
+    )
+    async def restore_customer(
+        self, info: strawberry.Info[RequestContext], input: CustomerIdInput
+    ) -> RestoreCustomerPayload:
+        async def run() -> RestoreCustomerPayload:
+            row = await restore_customer(info.context, decode_id(input.id, "Customer", "id"))
+            return RestoreCustomerPayload(customer=Customer.from_row(row))
+
+        return await payload_or_errors(RestoreCustomerPayload, run)

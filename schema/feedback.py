@@ -1,0 +1,195 @@
+"""CSAT feedback on tickets: the TicketFeedback type, Ticket.feedback, and the customer's
+submitTicketFeedback / updateTicketFeedback mutations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from db.models import TicketFeedback as FeedbackRow
+from resolvers.context import RequestContext
+from resolvers.feedback import EDIT_WINDOW, can_see_feedback, submit_feedback, update_feedback
+from schema.accounts import User
+from schema.errors import UserError, payload_or_errors
+from schema.ids import decode_id
+from schema.permissions import IsAuthenticated
+
+if TYPE_CHECKING:
+    from schema.tickets import Ticket
+
+__all__ = ["FEEDBACK_FIELD", "FeedbackMutation", "TicketFeedback", "ticket_feedback"]
+
+
+@strawberry.type(description="A customer's satisfaction rating (CSAT) of a solved ticket.")
+class TicketFeedback(relay.Node):
+    id: relay.NodeID[str]
+    rating: int = strawberry.field(description="1 (bad) to 5 (great).")
+    comment: str = strawberry.field(description="The customer's words (may be empty).")
+    created_at: datetime = strawberry.field(description="When the rating was given.")
+    updated_at: datetime = strawberry.field(description="When it was last changed.")
+    editable_until: datetime = strawberry.field(
+        description="Until when the customer may still change the rating."
+    )
+    ticket_row_id: strawberry.Private[uuid.UUID]
+    customer_user_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: FeedbackRow) -> TicketFeedback:
+        return cls(
+            id=str(row.id),
+            rating=row.rating,
+            comment=row.comment,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            editable_until=row.created_at + EDIT_WINDOW,
+            ticket_row_id=row.ticket_id,
+            customer_user_id=row.customer_user_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls,
+        *,
+        info: strawberry.Info[RequestContext],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Any]:
+        ctx = info.context
+        ids = [_uuid_or_none(node_id) for node_id in node_ids]
+        rows = await ctx.loaders.feedback_by_id.load_many([i for i in ids if i is not None])
+        by_id = {row.id: row for row in rows if row is not None}
+        tickets = await ctx.loaders.ticket_by_id.load_many(
+            list({row.ticket_id for row in by_id.values()})
+        )
+        ticket_by_id = {t.id: t for t in tickets if t is not None}
+        result: list[TicketFeedback | None] = []
+        for key in ids:
+            row = by_id.get(key) if key is not None else None
+            visible = row is not None and can_see_feedback(
+                ctx.principal, ticket_by_id.get(row.ticket_id)
+            )
+            result.append(cls.from_row(row) if visible and row is not None else None)
+        return result
+
+    @strawberry.field(description="The rated ticket.")
+    async def ticket(
+        self, info: strawberry.Info[RequestContext]
+    ) -> Annotated[Ticket, strawberry.lazy("schema.tickets")] | None:
+        from schema.tickets import Ticket
+
+        row = await info.context.loaders.ticket_by_id.load(self.ticket_row_id)
+        return Ticket.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="The customer user who rated (visible to staff and to that user)."
+    )
+    async def customer_user(self, info: strawberry.Info[RequestContext]) -> User | None:
+        principal = info.context.principal
+        user_id = self.customer_user_id
+        if user_id is None or principal is None:
+            return None
+        if not (principal.is_staff or principal.user_id == user_id):
+            return None
+        row = await info.context.loaders.user_by_id.load(user_id)
+        return User.from_row(row) if row is not None else None
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+async def ticket_feedback(
+    root: Any, info: strawberry.Info[RequestContext]
+) -> TicketFeedback | None:
+    """Ticket.feedback: whoever may see the ticket (its customer, staff) sees its rating."""
+    row = await info.context.loaders.feedback_by_ticket_id.load(uuid.UUID(str(root.id)))
+    return TicketFeedback.from_row(row) if row is not None else None
+
+
+# The field schema/tickets.py puts on Ticket.
+FEEDBACK_FIELD = strawberry.field(
+    resolver=ticket_feedback,
+    description="The customer's CSAT rating, once given.",
+    permission_classes=[IsAuthenticated],
+)
+
+
+@strawberry.input(description="Rate a solved ticket.")
+class SubmitTicketFeedbackInput:
+    ticket_id: strawberry.ID = strawberry.field(description="Your solved or closed ticket.")
+    rating: int = strawberry.field(description="1 (bad) to 5 (great).")
+    comment: str | None = strawberry.field(
+        default=None, description="Optional words, at most 2000 characters."
+    )
+
+
+@strawberry.type(description="Result of submitTicketFeedback.")
+class SubmitTicketFeedbackPayload:
+    feedback: TicketFeedback | None = strawberry.field(default=None, description="The rating.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was saved (empty on success)."
+    )
+
+
+@strawberry.input(description="Change a rating; only the given fields change.")
+class UpdateTicketFeedbackInput:
+    feedback_id: strawberry.ID = strawberry.field(description="The rating to change.")
+    rating: int | None = strawberry.field(default=None, description="1 (bad) to 5 (great).")
+    comment: str | None = strawberry.field(
+        default=None, description="New words, at most 2000 characters."
+    )
+
+
+@strawberry.type(description="Result of updateTicketFeedback.")
+class UpdateTicketFeedbackPayload:
+    feedback: TicketFeedback | None = strawberry.field(default=None, description="The rating.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing changed (empty on success)."
+    )
+
+
+@strawberry.type
+class FeedbackMutation:
+    @strawberry.mutation(
+        description="Rate your solved (or closed) ticket from 1 to 5, once; customers only.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def submit_ticket_feedback(
+        self, info: strawberry.Info[RequestContext], input: SubmitTicketFeedbackInput
+    ) -> SubmitTicketFeedbackPayload:
+        async def run() -> SubmitTicketFeedbackPayload:
+            row = await submit_feedback(
+                info.context,
+                ticket_id=decode_id(input.ticket_id, "Ticket", "ticketId"),
+                rating=input.rating,
+                comment=input.comment,
+            )
+            return SubmitTicketFeedbackPayload(feedback=TicketFeedback.from_row(row))
+
+        return await payload_or_errors(SubmitTicketFeedbackPayload, run)
+
+    @strawberry.mutation(
+        description="Change your rating within 7 days of giving it (later: invalid_state).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def update_ticket_feedback(
+        self, info: strawberry.Info[RequestContext], input: UpdateTicketFeedbackInput
+    ) -> UpdateTicketFeedbackPayload:
+        async def run() -> UpdateTicketFeedbackPayload:
+            row = await update_feedback(
+                info.context,
+                feedback_id=decode_id(input.feedback_id, "TicketFeedback", "feedbackId"),
+                rating=input.rating,
+                comment=input.comment,
+            )
+            return UpdateTicketFeedbackPayload(feedback=TicketFeedback.from_row(row))
+
+        return await payload_or_errors(UpdateTicketFeedbackPayload, run)

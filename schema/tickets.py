@@ -1,0 +1,344 @@
+"""Tickets: the Ticket type, its enums, and the `ticket` / `tickets` queries.
+
+Mutations live in schema/ticket_mutations.py; message and feedback fields on Ticket come
+from schema/messages.py and schema/feedback.py (helper D).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from db.base import utcnow
+from db.models import Ticket as TicketRow
+from db.pagination import PageRequest
+from resolvers.context import RequestContext
+from resolvers.tickets.queries import (
+    AssigneeScope,
+    TicketCriteria,
+    TicketSort,
+    tickets_page,
+    visible_tickets,
+)
+from resolvers.tickets.sla import is_breached
+from schema.accounts import User
+from schema.connections import connection_from_page
+from schema.customers import Customer
+from schema.feedback import FEEDBACK_FIELD
+from schema.ids import decode_id
+from schema.messages import LAST_MESSAGE_FIELD, MESSAGES_FIELD
+from schema.ordering import OrderDirection
+from schema.permissions import IsAuthenticated, IsStaff
+from schema.teams import Team
+
+__all__ = [
+    "Ticket",
+    "TicketChannel",
+    "TicketConnection",
+    "TicketPriority",
+    "TicketStatus",
+    "TicketsQuery",
+]
+
+
+@strawberry.enum(description="Where a ticket is in its life: new → open ⇄ pending/on hold → "
+                 "solved → closed (final).")
+class TicketStatus(enum.Enum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    ON_HOLD = "on_hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+@strawberry.enum(description="How urgent a ticket is; sets its SLA targets.")
+class TicketPriority(enum.Enum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+@strawberry.enum(description="How a ticket reached support.")
+class TicketChannel(enum.Enum):
+    WEB = "web"
+    EMAIL = "email"
+    API = "api"
+    CHAT = "chat"
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@strawberry.type(description="A customer's request, worked by agents until it is solved.")
+class Ticket(relay.Node):
+    id: relay.NodeID[str]
+    number: int = strawberry.field(description="Human-friendly number, e.g. 1042 for #1042.")
+    subject: str = strawberry.field(description="One-line summary (at most 300 characters).")
+    status: TicketStatus = strawberry.field(description="Where the ticket is in its life.")
+    priority: TicketPriority = strawberry.field(description="How urgent it is.")
+    channel: TicketChannel = strawberry.field(description="How it reached support.")
+    custom_fields: JSON = strawberry.field(description="Integrator-defined JSON object.")
+    first_response_due_at: datetime | None = strawberry.field(
+        description="When the first public staff reply is due (SLA)."
+    )
+    resolution_due_at: datetime | None = strawberry.field(
+        description="When the ticket should be solved (SLA)."
+    )
+    first_responded_at: datetime | None = strawberry.field(
+        description="When staff first replied publicly."
+    )
+    solved_at: datetime | None = strawberry.field(description="When it was (last) solved.")
+    closed_at: datetime | None = strawberry.field(description="When it was closed.")
+    last_message_at: datetime | None = strawberry.field(description="Time of the newest message.")
+    created_at: datetime = strawberry.field(description="When the ticket was opened.")
+    updated_at: datetime = strawberry.field(description="When anything about it last changed.")
+    row: strawberry.Private[TicketRow]
+
+    @strawberry.field(
+        description="Labels for routing and reporting (staff only).",
+        permission_classes=[IsStaff],
+    )
+    def tags(self) -> list[str]:
+        return list(self.row.tags or [])
+
+    @strawberry.field(description="True when a response or resolution target was missed.")
+    def sla_breached(self) -> bool:
+        return is_breached(self.row, utcnow())
+
+    @strawberry.field(description="The customer this ticket is for.")
+    async def customer(self, info: strawberry.Info[RequestContext]) -> Customer | None:
+        row = await info.context.loaders.customer_by_id.load(self.row.customer_id)
+        return Customer.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The customer user who asked (null when opened by staff).")
+    async def requester(self, info: strawberry.Info[RequestContext]) -> User | None:
+        return await _user(info, self.row.requester_id)
+
+    @strawberry.field(description="The agent working the ticket, or null while unassigned.")
+    async def assignee(self, info: strawberry.Info[RequestContext]) -> User | None:
+        return await _user(info, self.row.assignee_id)
+
+    @strawberry.field(description="The team whose queue the ticket is in.")
+    async def team(self, info: strawberry.Info[RequestContext]) -> Team | None:
+        if self.row.team_id is None:
+            return None
+        row = await info.context.loaders.team_by_id.load(self.row.team_id)
+        return Team.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="Staff who get updates about this ticket (staff only).",
+        permission_classes=[IsStaff],
+    )
+    async def followers(self, info: strawberry.Info[RequestContext]) -> list[User]:
+        loaders = info.context.loaders
+        follows = await loaders.followers_by_ticket_id.load(self.row.id)
+        users = await loaders.user_by_id.load_many([f.user_id for f in follows])
+        return [User.from_row(u) for u in users if u is not None]
+
+    @strawberry.field(description="The ticket this one was merged into (then it is closed).")
+    async def merged_into(self, info: strawberry.Info[RequestContext]) -> Ticket | None:
+        if self.row.merged_into_id is None:
+            return None
+        (row,) = await visible_tickets(info.context, [self.row.merged_into_id])
+        return Ticket.from_row(row) if row is not None else None
+
+    # Messages and CSAT (helper D, schema/messages.py and schema/feedback.py).
+    messages = MESSAGES_FIELD
+    last_message = LAST_MESSAGE_FIELD
+    feedback = FEEDBACK_FIELD
+
+    @classmethod
+    def from_row(cls, row: TicketRow) -> Ticket:
+        return cls(
+            id=str(row.id),
+            number=row.number,
+            subject=row.subject,
+            status=TicketStatus(row.status),
+            priority=TicketPriority(row.priority),
+            channel=TicketChannel(row.channel),
+            custom_fields=row.custom_fields or {},
+            first_response_due_at=row.first_response_due_at,
+            resolution_due_at=row.resolution_due_at,
+            first_responded_at=row.first_responded_at,
+            solved_at=row.solved_at,
+            closed_at=row.closed_at,
+            last_message_at=row.last_message_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls,
+        *,
+        info: strawberry.Info[RequestContext],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Any]:
+        rows = await visible_tickets(info.context, [_uuid_or_none(i) for i in node_ids])
+        return [cls.from_row(row) if row is not None else None for row in rows]
+
+
+async def _user(info: strawberry.Info[RequestContext], user_id: uuid.UUID | None) -> User | None:
+    if user_id is None:
+        return None
+    row = await info.context.loaders.user_by_id.load(user_id)
+    return User.from_row(row) if row is not None else None
+
+
+@strawberry.type(description="A page of tickets.")
+class TicketConnection(relay.Connection[Ticket]):
+    total_count: int = strawberry.field(description="Tickets matching the filter, all pages.")
+
+
+@strawberry.enum(description="Whose tickets, without naming a user.")
+class TicketAssigneeScope(enum.Enum):
+    ME = "me"
+    UNASSIGNED = "unassigned"
+
+
+@strawberry.input(
+    one_of=True, description="Filter by assignee: give exactly one of `id` or `scope`."
+)
+class TicketAssigneeFilter:
+    id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Tickets assigned to this user."
+    )
+    scope: TicketAssigneeScope | None = strawberry.field(
+        default=strawberry.UNSET, description="ME (assigned to you) or UNASSIGNED."
+    )
+
+
+@strawberry.input(description="Narrow the ticket list; every condition given must hold.")
+class TicketFilter:
+    status: list[TicketStatus] | None = strawberry.field(default=None, description="Any of.")
+    priority: list[TicketPriority] | None = strawberry.field(default=None, description="Any of.")
+    channel: list[TicketChannel] | None = strawberry.field(default=None, description="Any of.")
+    assignee: TicketAssigneeFilter | None = strawberry.field(
+        default=None, description="A user, yourself, or nobody."
+    )
+    team_id: strawberry.ID | None = strawberry.field(default=None, description="In this team.")
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For this customer."
+    )
+    tags: list[str] | None = strawberry.field(default=None, description="Has all of these tags.")
+    created_after: datetime | None = strawberry.field(default=None, description="Inclusive.")
+    created_before: datetime | None = strawberry.field(default=None, description="Exclusive.")
+    updated_after: datetime | None = strawberry.field(default=None, description="Inclusive.")
+    updated_before: datetime | None = strawberry.field(default=None, description="Exclusive.")
+    sla_breached: bool | None = strawberry.field(
+        default=None, description="Only tickets that missed (true) or kept (false) a target."
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Words (prefixes) found in the subject or in a message you may read.",
+    )
+
+
+@strawberry.enum(description="What the ticket list is sorted by.")
+class TicketOrderField(enum.Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    PRIORITY = "priority"
+    FIRST_RESPONSE_DUE = "first_response_due"
+    RESOLUTION_DUE = "resolution_due"
+    NUMBER = "number"
+
+
+@strawberry.input(description="Sort order of the ticket list (ties broken by ID).")
+class TicketOrder:
+    field: TicketOrderField = strawberry.field(
+        default=TicketOrderField.CREATED_AT, description="Sort key."
+    )
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="Direction."
+    )
+
+
+def _criteria(f: TicketFilter) -> TicketCriteria:
+    assignee_id = None
+    scope = AssigneeScope.ANYONE
+    if f.assignee is not None:
+        if f.assignee.id:
+            assignee_id = decode_id(f.assignee.id, "User", "filter.assignee.id")
+        elif f.assignee.scope:
+            scope = AssigneeScope(f.assignee.scope.value)
+    return TicketCriteria(
+        statuses=tuple(s.value for s in f.status or ()),
+        priorities=tuple(p.value for p in f.priority or ()),
+        channels=tuple(c.value for c in f.channel or ()),
+        assignee_id=assignee_id,
+        assignee_scope=scope,
+        team_id=decode_id(f.team_id, "Team", "filter.teamId") if f.team_id else None,
+        customer_id=(
+            decode_id(f.customer_id, "Customer", "filter.customerId") if f.customer_id else None
+        ),
+        tags=tuple(t.strip().lower() for t in f.tags or ()),
+        created_after=f.created_after,
+        created_before=f.created_before,
+        updated_after=f.updated_after,
+        updated_before=f.updated_before,
+        sla_breached=f.sla_breached,
+        search=f.search,
+    )
+
+
+@strawberry.type
+class TicketsQuery:
+    @strawberry.field(
+        description="A ticket by ID (null when absent or not yours to see).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def ticket(
+        self, info: strawberry.Info[RequestContext], id: strawberry.ID
+    ) -> Ticket | None:
+        (row,) = await visible_tickets(info.context, [_global_ticket_id(id)])
+        return Ticket.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="Tickets you may see (customers: their own), filtered and sorted; "
+        "newest first by default.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def tickets(
+        self,
+        info: strawberry.Info[RequestContext],
+        filter: TicketFilter | None = None,
+        order_by: TicketOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> TicketConnection:
+        order = order_by or TicketOrder()
+        page = await tickets_page(
+            info.context,
+            _criteria(filter or TicketFilter()),
+            TicketSort(order.field.value),
+            order.direction is OrderDirection.DESC,
+            PageRequest(first=first, after=after, last=last, before=before),
+        )
+        return connection_from_page(TicketConnection, page, Ticket.from_row)
+
+
+def _global_ticket_id(value: str) -> uuid.UUID | None:
+    """A malformed or foreign ID finds nothing, like a missing one."""
+    try:
+        gid = relay.GlobalID.from_id(value)
+    except relay.GlobalIDValueError:
+        return None
+    return _uuid_or_none(gid.node_id) if gid.type_name == "Ticket" else None
