@@ -1,6 +1,11 @@
 """The customer list query: filters, free-text search and sort keys, shared by the
 `customers` connection and bench/customers_search.py so both measure the same SQL.
 
+Search is exact first: customers whose name or company has words starting with every
+query word, whose e-mail starts with the query, or whose phone digits start with the
+query's digits (a union of the three id sets). Only when that finds no one does it fall
+back to typo-tolerant name matching, so "john" lists the Johns and not every Johanna.
+
 Free text is never spliced into SQL: words are reduced to letters and digits before they
 become a tsquery, LIKE patterns are escaped, and everything travels as bind parameters.
 """
@@ -10,7 +15,7 @@ from __future__ import annotations
 import enum
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +23,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Text,
+    and_,
     any_,
     cast,
     false,
@@ -29,10 +35,11 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, CustomerEmail, CustomerPhone
-from db.pagination import SortKey
-from db.trigrams import SIMILARITY_THRESHOLD, probe_trigrams, trigrams, words
+from db.pagination import Page, PageRequest, SortKey, fetch_page
+from db.trigrams import fuzzy_words, words
 
 __all__ = [
     "MAX_SEARCH_LENGTH",
@@ -41,7 +48,9 @@ __all__ = [
     "customer_sort",
     "customers_statement",
     "escape_like",
-    "search_condition",
+    "exact_condition",
+    "fetch_customers",
+    "fuzzy_condition",
     "tsquery_text",
 ]
 
@@ -70,6 +79,8 @@ class CustomerCriteria:
     only_id: uuid.UUID | None = None
     # Lets "415 555" find "+1 415 555 …" when the default region is the US.
     phone_country_code: str | None = None
+    # Match the search by name similarity instead of exactly (see fetch_customers).
+    fuzzy: bool = False
 
 
 def customer_sort(field: CustomerSort, descending: bool) -> SortKey:
@@ -78,6 +89,29 @@ def customer_sort(field: CustomerSort, descending: bool) -> SortKey:
     if field is CustomerSort.UPDATED_AT:
         return SortKey(Customer.updated_at.expression, lambda row: row.updated_at, descending)
     return SortKey(Customer.created_at.expression, lambda row: row.created_at, descending)
+
+
+async def fetch_customers(
+    session: AsyncSession,
+    criteria: CustomerCriteria,
+    sort: SortKey,
+    request: PageRequest,
+    *,
+    max_size: int = 100,
+) -> Page[Customer]:
+    """One page of customers; a search with no exact match is retried typo-tolerantly.
+
+    The retry depends only on whether anything matches exactly (the total, not the
+    page), so every page of one search uses the same route and cursors stay valid.
+    """
+    page = await fetch_page(
+        session, customers_statement(criteria), sort, Customer.id, request, max_size=max_size
+    )
+    search = _clean(criteria.search)
+    if page.total_count or criteria.fuzzy or not search or not fuzzy_words(search):
+        return page
+    fuzzy = customers_statement(replace(criteria, fuzzy=True))
+    return await fetch_page(session, fuzzy, sort, Customer.id, request, max_size=max_size)
 
 
 def customers_statement(criteria: CustomerCriteria) -> Select[tuple[Customer]]:
@@ -95,29 +129,35 @@ def customers_statement(criteria: CustomerCriteria) -> Select[tuple[Customer]]:
         stmt = stmt.where(Customer.created_at >= criteria.created_after)
     if criteria.created_before is not None:
         stmt = stmt.where(Customer.created_at < criteria.created_before)
-    if criteria.search is not None and criteria.search.strip():
-        stmt = stmt.where(search_condition(criteria.search, criteria.phone_country_code))
+    search = _clean(criteria.search)
+    if search:
+        stmt = stmt.where(
+            fuzzy_condition(search)
+            if criteria.fuzzy
+            else exact_condition(search, criteria.phone_country_code)
+        )
     return stmt
 
 
-def search_condition(text: str, phone_country_code: str | None = None) -> ColumnElement[bool]:
-    """Customers matching `text` by any route: word prefix of name or company, e-mail
-    prefix, phone-digit prefix, or a typo-tolerant name match. Matches nothing when no
-    route applies (punctuation only, say)."""
-    text = text.strip()[:MAX_SEARCH_LENGTH]
+def _clean(text: str | None) -> str:
+    # PostgreSQL text cannot hold NUL; it is no part of any name, address or number.
+    return (text or "").replace("\x00", "").strip()[:MAX_SEARCH_LENGTH]
+
+
+def exact_condition(text: str, phone_country_code: str | None = None) -> ColumnElement[bool]:
+    """Word prefixes of name and company, e-mail prefix, phone-digit prefix: the union of
+    the three id sets. Matches nothing when no route applies (punctuation only, say)."""
     parts: list[Select[Any]] = []
 
-    on_customer: list[ColumnElement[bool]] = []
     query = tsquery_text(text)
     if query is not None:
-        on_customer.append(Customer.search_vector.op("@@")(func.to_tsquery("simple", query)))
-    fuzzy = _fuzzy_name_condition(text)
-    if fuzzy is not None:
-        on_customer.append(fuzzy)
-    if on_customer:
-        parts.append(select(Customer.id).where(or_(*on_customer)))
+        parts.append(
+            select(Customer.id).where(
+                Customer.search_vector.op("@@")(func.to_tsquery("simple", query))
+            )
+        )
 
-    if text and not any(ch.isspace() for ch in text):
+    if not any(ch.isspace() for ch in text):
         pattern = escape_like(text.lower()) + "%"
         parts.append(
             select(CustomerEmail.customer_id).where(CustomerEmail.email.like(pattern, escape="\\"))
@@ -139,9 +179,29 @@ def search_condition(text: str, phone_country_code: str | None = None) -> Column
 
     if not parts:
         return false()
-    if len(parts) == 1:
-        return Customer.id.in_(parts[0])
-    return Customer.id.in_(union(*parts))
+    ids = parts[0] if len(parts) == 1 else union(*parts)
+    return Customer.id == any_(func.array(ids.scalar_subquery()))
+
+
+def fuzzy_condition(text: str) -> ColumnElement[bool]:
+    """Every query word finds at least db.trigrams.WORD_COVERAGE of its trigrams in the
+    name. Per word, the GIN index finds the names sharing a probe trigram (every name
+    that can qualify); the exact count is then checked for those candidates only."""
+    prepared = fuzzy_words(text)
+    if not prepared:
+        return false()
+    conditions: list[ColumnElement[bool]] = []
+    for word in prepared:
+        gram = func.unnest(Customer.name_trigrams).table_valued("gram").render_derived()
+        shared = (
+            select(func.count())
+            .select_from(gram)
+            .where(gram.c.gram == any_(_text_array(word.grams)))
+            .scalar_subquery()
+        )
+        conditions.append(Customer.name_trigrams.overlap(_text_array(word.probe)))
+        conditions.append(shared >= literal_column(str(word.needed)))
+    return and_(*conditions)
 
 
 def tsquery_text(text: str) -> str | None:
@@ -159,27 +219,5 @@ def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _fuzzy_name_condition(text: str) -> ColumnElement[bool] | None:
-    """Similarity |A∩B| / |A∪B| ≥ threshold between the query's and the name's trigrams.
-
-    The GIN index finds names sharing an inner trigram; the exact ratio is then checked
-    for those candidates only, in integers: with threshold p/q, (p+q)·|A∩B| ≥ p·(|A|+|B|).
-    """
-    wanted = trigrams(text)
-    probe = probe_trigrams(wanted)
-    if not probe:
-        return None
-    p, q = SIMILARITY_THRESHOLD.numerator, SIMILARITY_THRESHOLD.denominator
-    wanted_array = cast(literal(wanted, ARRAY(Text)), ARRAY(Text))
-    probe_array = cast(literal(probe, ARRAY(Text)), ARRAY(Text))
-    gram = func.unnest(Customer.name_trigrams).table_valued("gram").render_derived()
-    common = (
-        select(func.count())
-        .select_from(gram)
-        .where(gram.c.gram == any_(wanted_array))
-        .scalar_subquery()
-    )
-    size = func.cardinality(Customer.name_trigrams) + literal_column(str(len(wanted)))
-    return Customer.name_trigrams.overlap(probe_array) & (
-        literal_column(str(p + q)) * common >= literal_column(str(p)) * size
-    )
+def _text_array(values: list[str]) -> ColumnElement[list[str]]:
+    return cast(literal(values, ARRAY(Text)), ARRAY(Text))

@@ -3,22 +3,40 @@
 A text is lower-cased and split into words of letters and digits; each word is padded as
 "  word " and cut into overlapping three-character pieces, duplicates removed. This is
 what pg_trgm's `show_trgm` returns, so a later move to pg_trgm keeps the same semantics.
+
+Matching is word by word: every word of a query must find enough of its trigrams in the
+name (`WORD_COVERAGE`). Whole-string similarity (pg_trgm's `similarity`, ≥ 0.3) both
+misses a typo in each word of "Jonh Smiht" (5/17 ≈ 0.29 against "John Smith") and lets
+"Smith John" find "Jane Smithson" (6/19 ≈ 0.32); per-word coverage gets both right.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["SIMILARITY_THRESHOLD", "probe_trigrams", "similarity", "trigrams", "words"]
+__all__ = [
+    "MAX_FUZZY_WORDS",
+    "WORD_COVERAGE",
+    "FuzzyWord",
+    "coverage",
+    "fuzzy_words",
+    "similarity",
+    "trigrams",
+    "word_trigrams",
+    "words",
+]
 
 _WORD = re.compile(r"[^\W_]+")
 
-# pg_trgm's default is 0.3, but a typo in every word of a two-word name scores just under
-# it ("jonh smiht" vs "john smith" is 5/17 ≈ 0.294), and that is the search support staff
-# most need. A quarter still rejects names that merely share an initial.
-SIMILARITY_THRESHOLD = Fraction(1, 4)
+# A word must find at least this share of its trigrams in the name: one typo in a word of
+# four letters or more keeps 40 % ("jonh" → "john": "  j", " jo" of 5).
+WORD_COVERAGE = Fraction(2, 5)
+# Beyond this a query is a sentence, not a name: fuzzy matching is skipped.
+MAX_FUZZY_WORDS = 5
 
 
 def words(text: str) -> list[str]:
@@ -26,28 +44,68 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def word_trigrams(word: str) -> list[str]:
+    padded = f"  {word} "
+    return sorted({padded[i : i + 3] for i in range(len(padded) - 2)})
+
+
 def trigrams(text: str) -> list[str]:
     """The sorted, distinct trigrams of `text` (empty when it has no letters or digits)."""
     found: set[str] = set()
     for word in words(text):
-        padded = f"  {word} "
-        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+        found.update(word_trigrams(word))
     return sorted(found)
 
 
-def probe_trigrams(query_trigrams: Iterable[str]) -> list[str]:
-    """The trigrams worth looking up in the index: those inside a word.
+def _rarity(gram: str) -> int:
+    """Lower is rarer: inner trigrams, then word ends ("th "), then second letters
+    (" jo"), and word starts last ("  j": every name with a word starting with j)."""
+    if " " not in gram:
+        return 0
+    if gram.endswith(" "):
+        return 1
+    return 3 if gram.startswith("  ") else 2
 
-    Edge trigrams ("  j", " jo") are shared by every name starting the same way, so an
-    index probe on them returns a large part of the table for little gain. Fewer than two
-    inner trigrams mean the query is too short to be a typo worth chasing: [] then.
+
+@dataclass(frozen=True, slots=True)
+class FuzzyWord:
+    """One query word: its trigrams, how many a name must share, and the index probe.
+
+    The probe holds |trigrams| - needed + 1 of them, the rarest first, so by pigeonhole
+    every name that shares `needed` trigrams shares at least one probe trigram: the GIN
+    index finds every candidate, and no more of them than it must.
     """
-    inner = [t for t in query_trigrams if " " not in t]
-    return inner if len(inner) >= 2 else []
+
+    grams: list[str]
+    needed: int
+    probe: list[str]
+
+
+def fuzzy_words(text: str) -> list[FuzzyWord]:
+    """The words of `text` prepared for a fuzzy name match; [] when it is not worth one
+    (no word has an inner trigram, i.e. every word is shorter than three characters, or
+    the text has more than MAX_FUZZY_WORDS words)."""
+    distinct = list(dict.fromkeys(words(text)))
+    if not distinct or len(distinct) > MAX_FUZZY_WORDS or all(len(w) < 3 for w in distinct):
+        return []
+    prepared = []
+    for word in distinct:
+        grams = word_trigrams(word)
+        needed = max(1, math.ceil(WORD_COVERAGE * len(grams)))
+        probe = sorted(grams, key=lambda g: (_rarity(g), g))[: len(grams) - needed + 1]
+        prepared.append(FuzzyWord(grams=grams, needed=needed, probe=sorted(probe)))
+    return prepared
+
+
+def coverage(word: str, name_grams: Iterable[str]) -> float:
+    """Share of `word`'s trigrams found in `name_grams` (what the SQL check computes)."""
+    grams = word_trigrams(word)
+    found = set(name_grams)
+    return sum(1 for g in grams if g in found) / len(grams)
 
 
 def similarity(a: Iterable[str], b: Iterable[str]) -> float:
-    """|A ∩ B| / |A ∪ B| of two trigram sets (0.0 when both are empty)."""
+    """Shared over all distinct trigrams, as pg_trgm's `similarity` (0.0 when both empty)."""
     set_a, set_b = set(a), set(b)
     union = len(set_a | set_b)
     return len(set_a & set_b) / union if union else 0.0

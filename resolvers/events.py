@@ -11,6 +11,7 @@ import enum
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from resolvers.context import RequestContext
@@ -20,6 +21,7 @@ __all__ = [
     "MessageEventKind",
     "TicketEventKind",
     "message_event_payload",
+    "occurred_at",
     "publish_message_event",
     "publish_ticket_event",
     "publish_ticket_events",
@@ -69,6 +71,18 @@ def _str(value: uuid.UUID | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def occurred_at(payload: Mapping[str, Any]) -> datetime:
+    """When the event was published (now, for a payload without the field)."""
+    try:
+        return datetime.fromisoformat(str(payload["occurred_at"]))
+    except (KeyError, ValueError):
+        return datetime.now(UTC)
+
+
 def ticket_event_payload(kind: TicketEventKind | str, ticket: TicketLike) -> dict[str, Any]:
     kind = TicketEventKind(kind)
     return {
@@ -79,6 +93,7 @@ def ticket_event_payload(kind: TicketEventKind | str, ticket: TicketLike) -> dic
         "status": ticket.status,
         "assignee_id": _str(ticket.assignee_id),
         "team_id": _str(ticket.team_id),
+        "occurred_at": _now(),
     }
 
 
@@ -93,6 +108,7 @@ def message_event_payload(
         "ticket_id": str(message.ticket_id),
         "customer_id": _str(ticket.customer_id),
         "visibility": message.visibility,
+        "occurred_at": _now(),
     }
 
 

@@ -9,12 +9,14 @@ subscriber), so 200 staff watching the queue cost one SELECT per event, not 200.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 import weakref
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import datetime
 
 from auth.principal import Principal
 from dataloaders import Loaders
@@ -25,17 +27,38 @@ from resolvers.events import (
     TICKETS_CHANNEL,
     MessageEventKind,
     TicketEventKind,
+    occurred_at,
     ticket_messages_channel,
 )
 from resolvers.messages.access import can_see_message
 from resolvers.tickets.common import can_see_ticket
 from workers.events import Publisher, ReceivedEvent
 
-__all__ = ["TicketEventFilter", "ticket_event_stream", "ticket_message_stream"]
+__all__ = [
+    "MessageDelivery",
+    "TicketDelivery",
+    "TicketEventFilter",
+    "ticket_event_stream",
+    "ticket_message_stream",
+]
 
 _log = logging.getLogger("autocrm.realtime")
 
 _event_loaders: weakref.WeakKeyDictionary[ReceivedEvent, Loaders] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDelivery:
+    kind: TicketEventKind
+    ticket: Ticket
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDelivery:
+    kind: MessageEventKind
+    message: TicketMessage
+    occurred_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +116,8 @@ def _may_concern(principal: Principal, customer_id: object) -> bool:
 
 async def ticket_event_stream(
     ctx: RequestContext, criteria: TicketEventFilter
-) -> AsyncGenerator[tuple[TicketEventKind, Ticket], None]:
-    """Ticket changes the subscriber may see and asked for, as (kind, current row)."""
+) -> AsyncGenerator[TicketDelivery, None]:
+    """Ticket changes the subscriber may see and asked for, each with the current row."""
     principal = ctx.require_principal()
     publisher = _publisher(ctx)
     return _ticket_events(ctx, principal, publisher, criteria)
@@ -102,7 +125,7 @@ async def ticket_event_stream(
 
 async def _ticket_events(
     ctx: RequestContext, principal: Principal, publisher: Publisher, criteria: TicketEventFilter
-) -> AsyncGenerator[tuple[TicketEventKind, Ticket], None]:
+) -> AsyncGenerator[TicketDelivery, None]:
     async with aclosing(publisher.subscribe(TICKETS_CHANNEL)) as events:
         async for event in events:
             data = event.data
@@ -112,26 +135,29 @@ async def _ticket_events(
             if criteria.ticket_ids is not None and ticket_id not in criteria.ticket_ids:
                 continue
             loaders = _loaders_for(event, ctx)
-            if not await _still_allowed(principal, loaders):
+            # Both loads batch across this event's subscribers and run side by side.
+            allowed, ticket = await asyncio.gather(
+                _still_allowed(principal, loaders), loaders.ticket_by_id.load(ticket_id)
+            )
+            if not allowed:
                 _log.info("ending a ticket event stream: %s may no longer see it", principal.label)
                 return
-            ticket = await loaders.ticket_by_id.load(ticket_id)
             if ticket is None or not can_see_ticket(principal, ticket):
                 continue
             if not criteria.matches(ticket):
                 continue
             try:
-                kind = TicketEventKind(data.get("kind"))
+                kind = TicketEventKind(str(data.get("kind")))
             except ValueError:
                 continue
             # Nested fields (customer, assignee, messages …) resolve against this event's data.
             ctx.loaders = loaders
-            yield kind, ticket
+            yield TicketDelivery(kind, ticket, occurred_at(data))
 
 
 async def ticket_message_stream(
     ctx: RequestContext, ticket_id: uuid.UUID
-) -> AsyncGenerator[tuple[MessageEventKind, TicketMessage], None]:
+) -> AsyncGenerator[MessageDelivery, None]:
     """New and edited messages of one ticket that the subscriber may read.
 
     A ticket the subscriber may not see is refused as missing, like the `ticket` query.
@@ -146,7 +172,7 @@ async def ticket_message_stream(
 
 async def _message_events(
     ctx: RequestContext, principal: Principal, publisher: Publisher, ticket_id: uuid.UUID
-) -> AsyncGenerator[tuple[MessageEventKind, TicketMessage], None]:
+) -> AsyncGenerator[MessageDelivery, None]:
     async with aclosing(publisher.subscribe(ticket_messages_channel(ticket_id))) as events:
         async for event in events:
             data = event.data
@@ -156,18 +182,21 @@ async def _message_events(
             if not principal.is_staff and data.get("visibility") != "public":
                 continue  # internal notes never even reach a customer's loaders
             loaders = _loaders_for(event, ctx)
-            if not await _still_allowed(principal, loaders):
+            allowed, message, ticket = await asyncio.gather(
+                _still_allowed(principal, loaders),
+                loaders.message_by_id.load(message_id),
+                loaders.ticket_by_id.load(ticket_id),
+            )
+            if not allowed:
                 _log.info("ending a message stream: %s may no longer see it", principal.label)
                 return
-            message = await loaders.message_by_id.load(message_id)
-            ticket = await loaders.ticket_by_id.load(ticket_id)
             if message is None or ticket is None or message.ticket_id != ticket_id:
                 continue
             if not can_see_message(principal, ticket, message):
                 continue
             try:
-                kind = MessageEventKind(data.get("kind"))
+                kind = MessageEventKind(str(data.get("kind")))
             except ValueError:
                 continue
             ctx.loaders = loaders
-            yield kind, message
+            yield MessageDelivery(kind, message, occurred_at(data))

@@ -123,8 +123,10 @@ async def add_team_member(
         await check_assignee(session, user_id, None, "userId")
         existing = await session.get(TeamMember, (team.id, user_id))
         before = {"ticket_capacity": existing.ticket_capacity} if existing else {}
-        new_capacity = capacity if capacity is not None else (
-            existing.ticket_capacity if existing else DEFAULT_CAPACITY
+        new_capacity = (
+            capacity
+            if capacity is not None
+            else (existing.ticket_capacity if existing else DEFAULT_CAPACITY)
         )
         await session.execute(
             insert(TeamMember)
@@ -143,9 +145,7 @@ async def add_team_member(
     return team
 
 
-async def remove_team_member(
-    ctx: RequestContext, team_id: uuid.UUID, user_id: uuid.UUID
-) -> Team:
+async def remove_team_member(ctx: RequestContext, team_id: uuid.UUID, user_id: uuid.UUID) -> Team:
     """Their tickets stay assigned to them; round-robin stops picking them."""
     ctx.require_admin()
     async with mutation_tx(ctx, "removeTeamMember") as tx:
@@ -171,7 +171,7 @@ async def teams_page(ctx: RequestContext, search: str | None, page: PageRequest)
         pattern = f"%{escape_like(search.strip().lower())}%"
         stmt = stmt.where(func.lower(Team.name).like(pattern, escape="\\"))
     async with ctx.db.sessions() as session:
-        result = await fetch_page(
+        result: Page[Team] = await fetch_page(
             session, stmt, _BY_NAME, Team.id, page, max_size=ctx.settings.max_page_size
         )
     for row in result.rows:

@@ -212,7 +212,7 @@ class CustomersQuery:
 
 @strawberry.input(description="A new customer; only the name is required.")
 class CreateCustomerInput:
-    name: str = strawberry.field(description="1–200 characters.")
+    name: str = strawberry.field(description="1-200 characters.")
     emails: list[str] | None = strawberry.field(
         default=strawberry.UNSET, description="Up to 10 addresses, unique across customers."
     )
@@ -223,7 +223,7 @@ class CreateCustomerInput:
     )
     company: str | None = strawberry.field(default=strawberry.UNSET, description="≤ 200 chars.")
     tags: list[str] | None = strawberry.field(
-        default=strawberry.UNSET, description="Up to 50 tags of 1–50 characters."
+        default=strawberry.UNSET, description="Up to 50 tags of 1-50 characters."
     )
     custom_fields: JSON | None = strawberry.field(
         default=strawberry.UNSET, description="A JSON object of at most 16 KB; keys ≤ 64 chars."
@@ -236,7 +236,7 @@ class CreateCustomerInput:
 @strawberry.input(description="Changes to a customer: only the fields given change.")
 class UpdateCustomerInput:
     id: strawberry.ID = strawberry.field(description="The customer to change.")
-    name: str | None = strawberry.field(default=strawberry.UNSET, description="1–200 chars.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="1-200 chars.")
     emails: list[str] | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces all addresses (staff only)."
     )

@@ -9,15 +9,20 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
+from datetime import datetime
 
 import strawberry
 
-from db.models import Ticket as TicketRow
-from db.models import TicketMessage as MessageRow
 from resolvers.context import RequestContext
 from resolvers.events import MessageEventKind as MessageKind
 from resolvers.events import TicketEventKind as TicketKind
-from resolvers.subscriptions import TicketEventFilter, ticket_event_stream, ticket_message_stream
+from resolvers.subscriptions import (
+    MessageDelivery,
+    TicketDelivery,
+    TicketEventFilter,
+    ticket_event_stream,
+    ticket_message_stream,
+)
 from schema.ids import decode_id
 from schema.messages import Message
 from schema.permissions import IsAuthenticated
@@ -52,12 +57,14 @@ class MessageEventKind(enum.Enum):
 class TicketEvent:
     kind: TicketEventKind = strawberry.field(description="What happened.")
     ticket: Ticket = strawberry.field(description="The ticket as it is now.")
+    occurred_at: datetime = strawberry.field(description="When the change was published.")
 
 
 @strawberry.type(description="A message was posted or edited on the watched ticket.")
 class MessageEvent:
     kind: MessageEventKind = strawberry.field(description="What happened.")
     message: Message = strawberry.field(description="The message as it is now.")
+    occurred_at: datetime = strawberry.field(description="When the change was published.")
 
 
 @strawberry.input(description="Which ticket events to receive; every condition given must hold.")
@@ -122,16 +129,24 @@ class RealtimeSubscription:
 
 
 async def _ticket_events(
-    stream: AsyncGenerator[tuple[TicketKind, TicketRow], None],
+    stream: AsyncGenerator[TicketDelivery, None],
 ) -> AsyncGenerator[TicketEvent, None]:
-    async with aclosing(stream) as events:
-        async for kind, row in events:
-            yield TicketEvent(kind=TicketEventKind(kind.value), ticket=Ticket.from_row(row))
+    async with aclosing(stream) as deliveries:
+        async for event in deliveries:
+            yield TicketEvent(
+                kind=TicketEventKind(event.kind.value),
+                ticket=Ticket.from_row(event.ticket),
+                occurred_at=event.occurred_at,
+            )
 
 
 async def _message_events(
-    stream: AsyncGenerator[tuple[MessageKind, MessageRow], None],
+    stream: AsyncGenerator[MessageDelivery, None],
 ) -> AsyncGenerator[MessageEvent, None]:
-    async with aclosing(stream) as events:
-        async for kind, row in events:
-            yield MessageEvent(kind=MessageEventKind(kind.value), message=Message.from_row(row))
+    async with aclosing(stream) as deliveries:
+        async for event in deliveries:
+            yield MessageEvent(
+                kind=MessageEventKind(event.kind.value),
+                message=Message.from_row(event.message),
+                occurred_at=event.occurred_at,
+            )

@@ -54,8 +54,9 @@ class TeamMembership:
 
     @classmethod
     def from_row(cls, row: TeamMemberRow) -> TeamMembership:
-        return cls(ticket_capacity=row.ticket_capacity, joined_at=row.created_at,
-                   user_row_id=row.user_id)
+        return cls(
+            ticket_capacity=row.ticket_capacity, joined_at=row.created_at, user_row_id=row.user_id
+        )
 
 
 @strawberry.type(description="A group of agents sharing a ticket queue, e.g. Billing.")

@@ -48,8 +48,10 @@ __all__ = [
 ]
 
 
-@strawberry.enum(description="Where a ticket is in its life: new → open ⇄ pending/on hold → "
-                 "solved → closed (final).")
+@strawberry.enum(
+    description="Where a ticket is in its life: new → open ⇄ pending/on hold → "
+    "solved → closed (final)."
+)
 class TicketStatus(enum.Enum):
     NEW = "new"
     OPEN = "open"

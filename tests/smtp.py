@@ -38,7 +38,8 @@ class ReceivedMail:
     def body(self) -> str:
         part = self.message.get_body(preferencelist=("plain",))
         assert part is not None
-        return str(part.get_content())  # type: ignore[attr-defined]
+        content = str(part.get_content())  # type: ignore[attr-defined]
+        return content.replace("\r\n", "\n")
 
     def token(self, path: str) -> str:
         """The `token` parameter of the link to `/path` in the body."""
@@ -56,7 +57,7 @@ class Mailbox:
         self.received: list[ReceivedMail] = []
         self.reject_recipients: set[str] = set()
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         if address in self.reject_recipients:
@@ -64,7 +65,7 @@ class Mailbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(
         self, server: Any, session: Any, envelope: Any
     ) -> str:
         message = message_from_bytes(envelope.content, policy=default_policy)
@@ -80,9 +81,9 @@ class Mailbox:
         self.received.append(mail)
         self._queue.put_nowait(mail)
 
-    async def next(self, timeout: float = 15.0) -> ReceivedMail:
+    async def next(self, ceiling: float = 15.0) -> ReceivedMail:
         """The next mail delivered (a generous ceiling, not a timing assertion)."""
-        return await asyncio.wait_for(self._queue.get(), timeout)
+        return await asyncio.wait_for(self._queue.get(), ceiling)
 
 
 @dataclass
@@ -119,11 +120,11 @@ class SmtpServer:
             )
             if ok and server is not None:
                 server.logins.append(data.login.decode())
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
 
         if credentials is not None:
-            extra = {"authenticator": authenticator, "auth_require_tls": False,
-                     "auth_required": True}
+            # AUTH over plain text is fine on loopback; aiosmtpd warns if it is *required*.
+            extra = {"authenticator": authenticator, "auth_require_tls": False}
         controller = Controller(
             mailbox, hostname="127.0.0.1", port=port, server_hostname="smtp.test", **extra
         )

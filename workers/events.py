@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlparse
 
 from broadcaster import Broadcast, BroadcastBackend
 from redis.exceptions import RedisError
 
-from settings import Settings
 from workers.redis_backend import ResilientRedisBackend
 
 __all__ = ["Publisher", "PublisherStats", "ReceivedEvent"]
@@ -40,9 +40,10 @@ class ReceivedEvent:
 
     __slots__ = ("__weakref__", "channel", "data")
 
-    def __init__(self, channel: str, data: Mapping[str, Any]) -> None:
+    def __init__(self, channel: str, data: dict[str, Any]) -> None:
         self.channel = channel
-        self.data = data
+        # Read-only: every subscriber of the event sees this same mapping.
+        self.data: Mapping[str, Any] = MappingProxyType(data)
 
     def __repr__(self) -> str:
         return f"ReceivedEvent({self.channel!r}, {dict(self.data)!r})"
@@ -103,14 +104,6 @@ class Publisher:
         self._throttles: dict[str, _Throttle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._connected = False
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Publisher:
-        return cls(settings.redis_url.get_secret_value() if settings.redis_url else None)
-
-    @property
-    def kind(self) -> str:
-        return "redis" if isinstance(self._backend, ResilientRedisBackend) else "memory"
 
     @property
     def is_connected(self) -> bool:
@@ -203,7 +196,7 @@ class Publisher:
             if state.timer is None and now - state.last >= interval:
                 del self._throttles[name]
 
-    async def subscribe(self, channel: str) -> AsyncIterator[ReceivedEvent]:
+    async def subscribe(self, channel: str) -> AsyncGenerator[ReceivedEvent, None]:
         """Events on `channel` from now on, until the caller stops iterating.
 
         Close it with `contextlib.aclosing` (or cancel the task): that is what releases the
@@ -252,10 +245,13 @@ class Publisher:
                 while True:
                     raw = await source.get()
                     try:
-                        event = ReceivedEvent(feed.channel, json.loads(raw.message))
+                        data = json.loads(raw.message)
+                        if not isinstance(data, dict):
+                            raise TypeError(type(data).__name__)
                     except (TypeError, ValueError):
                         _log.warning("dropped a malformed event on %s", feed.channel)
                         continue
+                    event = ReceivedEvent(feed.channel, data)
                     for queue in list(feed.queues):
                         self._offer(feed, queue, event)
         except Exception:

@@ -132,7 +132,7 @@ class ResilientRedisBackend(BroadcastBackend):
         loop = asyncio.get_running_loop()
         pubsub = self._reader_client.pubsub()
         try:
-            await pubsub.connect()
+            await pubsub.connect()  # type: ignore[no-untyped-call]
             # No await between publishing the handle and reading the channel set: a channel
             # added from now on subscribes itself on this connection.
             self._pubsub = pubsub
@@ -161,4 +161,4 @@ class ResilientRedisBackend(BroadcastBackend):
                 self._pubsub = None
             self._connected.clear()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(pubsub.aclose(), 1.0)
+                await asyncio.wait_for(pubsub.aclose(), 1.0)  # type: ignore[no-untyped-call]

@@ -66,7 +66,8 @@ async def customer_for_email(session: AsyncSession, email: str, name: str) -> uu
             select(User.id).where(User.customer_id == owner.id).limit(1)
         )
         if has_account is None:
-            return owner.id
+            owner_id: uuid.UUID = owner.id
+            return owner_id
     customer = Customer(name=name)  # the model keeps its search trigrams in step
     session.add(customer)
     await session.flush()

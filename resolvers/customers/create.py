@@ -40,7 +40,8 @@ async def create_customer(ctx: RequestContext, draft: CustomerDraft) -> Customer
             new_emails, new_phones = await replace_contacts(
                 tx.session, row.id, emails=emails, phones=clean.phones or [], existing=False
             )
-            assert new_emails is not None and new_phones is not None
+            assert new_emails is not None
+            assert new_phones is not None
             tx.audit(OBJECT_TYPE, row.id, diff({}, snapshot(row, new_emails, new_phones)))
     except IntegrityError as exc:
         conflict = email_conflict(exc, emails)

@@ -8,7 +8,12 @@ from db.base import utcnow
 from db.models import Customer
 from resolvers.audit import MutationTx, diff, mutation_tx
 from resolvers.context import RequestContext
-from resolvers.customers.records import OBJECT_TYPE, load_for_change, refresh_loaders, require_editor
+from resolvers.customers.records import (
+    OBJECT_TYPE,
+    load_for_change,
+    refresh_loaders,
+    require_editor,
+)
 
 __all__ = ["delete_customer", "restore_customer"]
 

@@ -13,10 +13,10 @@ from db.customer_search import (
     CustomerCriteria,
     CustomerSort,
     customer_sort,
-    customers_statement,
+    fetch_customers,
 )
 from db.models import Customer
-from db.pagination import Page, PageRequest, fetch_page
+from db.pagination import Page, PageRequest
 from resolvers.context import RequestContext
 from resolvers.customers.records import can_see, phone_country_code
 from resolvers.customers.validation import normalize_tags
@@ -92,13 +92,8 @@ async def list_customers(
                         total_count=0)
         criteria = replace(criteria, only_id=principal.customer_id)
     async with ctx.db.sessions() as session:
-        result = await fetch_page(
-            session,
-            customers_statement(criteria),
-            customer_sort(sort, descending),
-            Customer.id,
-            page,
-            max_size=max_size,
+        result = await fetch_customers(
+            session, criteria, customer_sort(sort, descending), page, max_size=max_size
         )
     ctx.loaders.customer_by_id.prime_many({row.id: row for row in result.rows})
     return result

@@ -46,7 +46,9 @@ def require_editor(ctx: RequestContext) -> Principal:
     return principal
 
 
-def can_see(principal: Principal | None, row: Customer | None, *, include_deleted: bool = False) -> bool:
+def can_see(
+    principal: Principal | None, row: Customer | None, *, include_deleted: bool = False
+) -> bool:
     """Staff see every live record, customers only their own; deleted ones only an admin
     who asked for them. What the caller may not see looks exactly like what is absent."""
     if principal is None or row is None:

@@ -20,6 +20,7 @@ __all__ = [
     "KEEP",
     "MAX_COMPANY",
     "MAX_CUSTOM_FIELDS_BYTES",
+    "MAX_CUSTOM_FIELDS_DEPTH",
     "MAX_CUSTOM_FIELD_KEY",
     "MAX_EMAILS",
     "MAX_NAME",
@@ -43,6 +44,7 @@ MAX_TAGS = 50
 MAX_TAG_LENGTH = 50
 MAX_CUSTOM_FIELDS_BYTES = 16 * 1024
 MAX_CUSTOM_FIELD_KEY = 64
+MAX_CUSTOM_FIELDS_DEPTH = 16
 MAX_NOTES = 10_000
 # phonenumbers gives up on long input anyway; this keeps junk out of error messages.
 _MAX_PHONE_INPUT = 40
@@ -62,13 +64,13 @@ _CAMEL = {"custom_fields": "customFields"}
 
 @dataclass(frozen=True, slots=True)
 class CustomerDraft:
-    name: str | None | Keep = KEEP
-    emails: list[str] | None | Keep = KEEP
-    phones: list[str] | None | Keep = KEEP
-    company: str | None | Keep = KEEP
-    tags: list[str] | None | Keep = KEEP
+    name: str | Keep | None = KEEP
+    emails: list[str] | Keep | None = KEEP
+    phones: list[str] | Keep | None = KEEP
+    company: str | Keep | None = KEEP
+    tags: list[str] | Keep | None = KEEP
     custom_fields: Any = KEEP
-    notes: str | None | Keep = KEEP
+    notes: str | Keep | None = KEEP
 
     def given(self) -> list[str]:
         """The camelCase names of the fields the caller set."""
@@ -120,9 +122,19 @@ def normalize_tags(values: list[str]) -> list[str]:
     return list(dict.fromkeys(t.strip().lower() for t in values if t.strip()))
 
 
+_NUL = "\x00"
+
+
+def _nul(field: str) -> FieldProblem:
+    """PostgreSQL text cannot store NUL; refusing it beats a failed write."""
+    return FieldProblem(field, "Remove the NUL character (\\0) from this text.", "invalid")
+
+
 def _name(value: str | None, problems: list[FieldProblem]) -> str:
     name = (value or "").strip()
-    if not name:
+    if _NUL in name:
+        problems.append(_nul("name"))
+    elif not name:
         problems.append(FieldProblem("name", "Enter the customer's name.", "required"))
     elif len(name) > MAX_NAME:
         problems.append(
@@ -135,7 +147,9 @@ def _optional_text(
     value: str | None, field: str, limit: int, problems: list[FieldProblem]
 ) -> str | None:
     text = (value or "").strip()
-    if len(text) > limit:
+    if _NUL in text:
+        problems.append(_nul(field))
+    elif len(text) > limit:
         problems.append(FieldProblem(field, f"Use at most {limit:,} characters.", "too_long"))
     return text or None
 
@@ -143,7 +157,9 @@ def _optional_text(
 def _tags(values: list[str], problems: list[FieldProblem]) -> list[str]:
     for index, raw in enumerate(values):
         tag = raw.strip()
-        if not tag:
+        if _NUL in tag:
+            problems.append(_nul(f"tags.{index}"))
+        elif not tag:
             problems.append(FieldProblem(f"tags.{index}", "A tag cannot be empty.", "too_short"))
         elif len(tag) > MAX_TAG_LENGTH:
             problems.append(
@@ -165,6 +181,15 @@ def _custom_fields(value: Any, problems: list[FieldProblem]) -> dict[str, Any]:
             FieldProblem("customFields", "Custom fields must be a JSON object.", "invalid")
         )
         return {}
+    if _too_deep(value, MAX_CUSTOM_FIELDS_DEPTH):
+        problems.append(
+            FieldProblem(
+                "customFields",
+                f"Custom fields nest more than {MAX_CUSTOM_FIELDS_DEPTH} levels deep.",
+                "invalid",
+            )
+        )
+        return {}
     for key in value:
         if len(key) > MAX_CUSTOM_FIELD_KEY:
             problems.append(
@@ -175,8 +200,11 @@ def _custom_fields(value: Any, problems: list[FieldProblem]) -> dict[str, Any]:
                     "too_long",
                 )
             )
-    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
-    if size > MAX_CUSTOM_FIELDS_BYTES:
+    serialised = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    size = len(serialised.encode())
+    if _has_nul(value):
+        problems.append(_nul("customFields"))
+    elif size > MAX_CUSTOM_FIELDS_BYTES:
         problems.append(
             FieldProblem(
                 "customFields",
@@ -186,6 +214,31 @@ def _custom_fields(value: Any, problems: list[FieldProblem]) -> dict[str, Any]:
             )
         )
     return value
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Checked without recursion, before anything recursive walks the value."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return any(isinstance(item, (dict, list)) for item in level)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return _NUL in value
+    if isinstance(value, dict):
+        return any(_NUL in k or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _emails(values: list[str], problems: list[FieldProblem]) -> list[str]:

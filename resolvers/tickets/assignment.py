@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Team, TeamMember, Ticket, User
 from db.models.tickets import OPEN_STATUSES, TicketStatus
-from resolvers.audit import diff, mutation_tx
+from resolvers.audit import MutationTx, diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
@@ -109,16 +109,22 @@ async def pick_round_robin(session: AsyncSession, team: Team) -> uuid.UUID | Non
     for offset in range(len(members)):
         member = members[(start + offset) % len(members)]
         if counts.get(member.user_id, 0) < member.ticket_capacity:
-            team.last_assigned_user_id = member.user_id
-            return member.user_id
+            user_id: uuid.UUID = member.user_id
+            team.last_assigned_user_id = user_id
+            return user_id
     return None
 
 
-def set_assignment(
-    ticket: Ticket, assignee_id: uuid.UUID | None, team_id: uuid.UUID | None, now: datetime
+async def set_assignment(
+    tx: MutationTx,
+    ticket: Ticket,
+    assignee_id: uuid.UUID | None,
+    team_id: uuid.UUID | None,
+    now: datetime,
 ) -> bool:
-    """Every assignment lands here (manual, round-robin, on create, in bulk): the one place
-    to hook assignment notifications. Returns whether anything changed."""
+    """Every assignment lands here (manual, round-robin, on create, in bulk), inside the
+    mutation's transaction: the one place to hook assignment notifications (e.g. queue a
+    mail with `tx.session` when `assignee_id` changed). Returns whether anything changed."""
     if ticket.assignee_id == assignee_id and ticket.team_id == team_id:
         return False
     ticket.assignee_id = assignee_id
@@ -130,7 +136,8 @@ def set_assignment(
 def _refuse_closed(ticket: Ticket) -> None:
     if ticket.status == TicketStatus.CLOSED:
         raise ValidationFailed.one(
-            "ticketId", f"Ticket #{ticket.number} is closed and cannot be reassigned.",
+            "ticketId",
+            f"Ticket #{ticket.number} is closed and cannot be reassigned.",
             "invalid_state",
         )
 
@@ -163,7 +170,7 @@ async def assign_ticket(
             new_assignee = assignee_id
             if new_assignee is not None:
                 await check_assignee(session, new_assignee, team, "assigneeId")
-        changed = set_assignment(ticket, new_assignee, new_team_id, utcnow())
+        changed = await set_assignment(tx, ticket, new_assignee, new_team_id, utcnow())
         tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
     if changed:
         await publish_ticket_event(ctx, TicketEventKind.ASSIGNED, ticket)
@@ -193,7 +200,7 @@ async def auto_assign_ticket(
                 f"Every member of the team {team.name} is at capacity (or it has no members).",
                 "invalid_state",
             )
-        changed = set_assignment(ticket, assignee, team.id, utcnow())
+        changed = await set_assignment(tx, ticket, assignee, team.id, utcnow())
         tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
     if changed:
         await publish_ticket_event(ctx, TicketEventKind.ASSIGNED, ticket)

@@ -127,7 +127,7 @@ async def bulk_update_tickets(
                 ticket.priority = str(changes.priority)
                 set_due_times(ticket, ticket.created_at, minutes)
             if not isinstance(assignee_id, Unchanged):
-                set_assignment(ticket, assignee_id, ticket.team_id, now)
+                await set_assignment(tx, ticket, assignee_id, ticket.team_id, now)
             if add_tags or remove_tags:
                 tags = [t for t in ticket.tags if t not in remove_tags]
                 ticket.tags = tags + [t for t in add_tags if t not in tags]

@@ -37,6 +37,7 @@ __all__ = [
     "working_staff",
 ]
 
+
 class Unchanged(enum.Enum):
     """An optional input that was left out (as opposed to set to null)."""
 

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from auth.principal import Principal
 from db.base import utcnow
 from db.models import Customer, Ticket, TicketMessage, User
@@ -56,7 +58,7 @@ def _refuse_staff_only_fields(new: NewTicket) -> None:
         )
 
 
-async def _customer_for_staff(new: NewTicket, session: Any) -> Customer:
+async def _customer_for_staff(new: NewTicket, session: AsyncSession) -> Customer:
     if new.customer_id is None:
         raise ValidationFailed.one(
             "customerId", "Say which customer this ticket is for.", "required"
@@ -67,15 +69,17 @@ async def _customer_for_staff(new: NewTicket, session: Any) -> Customer:
     return customer
 
 
-async def _check_requester(session: Any, requester_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+async def _check_requester(
+    session: AsyncSession, requester_id: uuid.UUID, customer_id: uuid.UUID
+) -> None:
     user = await session.get(User, requester_id)
     if user is None or user.role != Role.CUSTOMER.value or user.customer_id != customer_id:
         raise NotFound("requesterId", "user of this customer")
 
 
-def _first_message_author(principal: Principal, requester_id: uuid.UUID | None) -> tuple[
-    str, uuid.UUID | None
-]:
+def _first_message_author(
+    principal: Principal, requester_id: uuid.UUID | None
+) -> tuple[str, uuid.UUID | None]:
     """Customers write their own description; an integration relays the requester's words;
     staff write on the customer's behalf under their own name."""
     if principal.role is Role.CUSTOMER:
@@ -86,7 +90,10 @@ def _first_message_author(principal: Principal, requester_id: uuid.UUID | None) 
 
 
 async def store_first_message(
-    tx: MutationTx, ticket: Ticket, body: SanitizedBody, author_kind: str,
+    tx: MutationTx,
+    ticket: Ticket,
+    body: SanitizedBody,
+    author_kind: str,
     author_user_id: uuid.UUID | None,
 ) -> TicketMessage:
     """The ticket's description: a public message that, unlike a reply, answers nothing,
@@ -157,15 +164,13 @@ async def create_ticket(ctx: RequestContext, new: NewTicket) -> Ticket:
             await check_assignee(session, assignee_id, team, "assigneeId")
         elif team is not None:
             assignee_id = await pick_round_robin(session, team)  # None: stays in the queue
-        if assignee_id is not None or team is not None:
-            set_assignment(ticket, assignee_id, team.id if team else None, now)
         session.add(ticket)
-        await session.flush()
+        await session.flush()  # the number exists before anyone hears of the assignment
+        if assignee_id is not None or team is not None:
+            await set_assignment(tx, ticket, assignee_id, team.id if team else None, now)
         tx.audit("Ticket", ticket.id, diff({}, snapshot(ticket)))
         if body is not None:
             kind, author = _first_message_author(principal, requester_id)
             await store_first_message(tx, ticket, body, kind, author)
     await publish_ticket_event(ctx, TicketEventKind.CREATED, ticket)
     return ticket
-
-

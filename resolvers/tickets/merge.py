@@ -8,7 +8,7 @@ import html
 import uuid
 from datetime import datetime
 
-from sqlalchemy import literal, select, update
+from sqlalchemy import delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,9 +64,7 @@ async def _move_children(session: AsyncSession, source: Ticket, target: Ticket) 
         )
         .on_conflict_do_nothing()
     )
-    await session.execute(
-        TicketFollower.__table__.delete().where(TicketFollower.ticket_id == source.id)
-    )
+    await session.execute(delete(TicketFollower).where(TicketFollower.ticket_id == source.id))
     # Tickets merged into the source earlier now point at where their history went.
     await session.execute(
         update(Ticket).where(Ticket.merged_into_id == source.id).values(merged_into_id=target.id)
@@ -107,8 +105,12 @@ async def merge_tickets(
         await _move_children(session, source, target)
         session.add_all(
             [
-                _note(target, principal, f"Ticket #{source.number} ({source.subject}) was "
-                      "merged into this ticket.", now),
+                _note(
+                    target,
+                    principal,
+                    f"Ticket #{source.number} ({source.subject}) was merged into this ticket.",
+                    now,
+                ),
                 _note(source, principal, f"This ticket was merged into #{target.number}.", now),
             ]
         )

@@ -175,9 +175,7 @@ async def tickets_page(
     return result
 
 
-async def visible_tickets(
-    ctx: RequestContext, ids: list[uuid.UUID | None]
-) -> list[Ticket | None]:
+async def visible_tickets(ctx: RequestContext, ids: list[uuid.UUID | None]) -> list[Ticket | None]:
     """Tickets by id in key order; None where absent or not the caller's to see."""
     principal = ctx.principal
     keys = [key for key in ids if key is not None]

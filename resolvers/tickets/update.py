@@ -103,18 +103,17 @@ async def update_ticket(
             assignee_id = ticket.assignee_id
             if changes.team_id is not None:
                 await load_team(session, changes.team_id, "teamId")
-                if assignee_id is not None and await session.get(
-                    TeamMember, (changes.team_id, assignee_id)
-                ) is None:
+                if (
+                    assignee_id is not None
+                    and await session.get(TeamMember, (changes.team_id, assignee_id)) is None
+                ):
                     assignee_id = None  # not in the new team: the ticket joins its queue
-            set_assignment(ticket, assignee_id, changes.team_id, now)
+            await set_assignment(tx, ticket, assignee_id, changes.team_id, now)
         if changes.add_follower_ids:
             await _check_followers(session, changes.add_follower_ids)
             await session.execute(
                 insert(TicketFollower)
-                .values(
-                    [{"ticket_id": ticket.id, "user_id": u} for u in changes.add_follower_ids]
-                )
+                .values([{"ticket_id": ticket.id, "user_id": u} for u in changes.add_follower_ids])
                 .on_conflict_do_nothing()
             )
         if changes.remove_follower_ids:
@@ -133,5 +132,3 @@ async def update_ticket(
     if changed:
         await publish_ticket_event(ctx, TicketEventKind.UPDATED, ticket)
     return ticket
-
-

@@ -100,6 +100,11 @@ def as_bearer(client: ApiClient, token: str | None) -> ApiClient:
     return ApiClient(http=client.http, token=token)
 
 
+async def signed_in(client: ApiClient, email: str, password: str) -> ApiClient:
+    """A client carrying the access token of a fresh login."""
+    return as_bearer(client, (await log_in(client, email, password))["accessToken"])
+
+
 async def audit_rows(db: Database, action: str | None = None) -> list[AuditEntry]:
     async with db.sessions() as session:
         stmt = select(AuditEntry).order_by(AuditEntry.id)

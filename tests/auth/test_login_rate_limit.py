@@ -20,7 +20,9 @@ async def test_fourth_login_attempt_in_a_minute_is_rate_limited_even_with_the_ri
 ) -> None:
     user = await make_user(db, role="agent")
     for _ in range(3):
-        data = await anonymous.data(LOGIN, {"input": {"email": user.email, "password": "guess" * 3}})
+        data = await anonymous.data(
+            LOGIN, {"input": {"email": user.email, "password": "guess" * 3}}
+        )
         assert first_error(data["login"]) == (None, "INVALID_CREDENTIALS")
 
     data = await anonymous.data(LOGIN, {"input": {"email": user.email, "password": TEST_PASSWORD}})

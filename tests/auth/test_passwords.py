@@ -23,6 +23,7 @@ from tests.auth.support import (
     first_error,
     log_in,
     outbox,
+    signed_in,
     user_by_email,
 )
 from tests.conftest import TEST_PASSWORD, ApiClient, make_user
@@ -48,7 +49,7 @@ async def test_change_password_keeps_this_session_and_ends_the_others(
     anonymous: ApiClient, db: Database
 ) -> None:
     user = await make_user(db, role="agent")
-    here = as_bearer(anonymous, (await log_in(anonymous, user.email, TEST_PASSWORD))["accessToken"])
+    here = await signed_in(anonymous, user.email, TEST_PASSWORD)
     elsewhere = await log_in(anonymous, user.email, TEST_PASSWORD)
 
     data = await here.data(CHANGE_PASSWORD, change(TEST_PASSWORD, NEW_PASSWORD))
@@ -68,7 +69,7 @@ async def test_change_password_with_a_wrong_current_password_changes_nothing(
     anonymous: ApiClient, db: Database
 ) -> None:
     user = await make_user(db, role="agent")
-    client = as_bearer(anonymous, (await log_in(anonymous, user.email, TEST_PASSWORD))["accessToken"])
+    client = await signed_in(anonymous, user.email, TEST_PASSWORD)
     audit_before = await count(db, AuditEntry)
 
     data = await client.data(CHANGE_PASSWORD, change("not my password", NEW_PASSWORD))
@@ -82,7 +83,7 @@ async def test_change_password_to_a_weak_one_is_refused(
     anonymous: ApiClient, db: Database
 ) -> None:
     user = await make_user(db, role="agent")
-    client = as_bearer(anonymous, (await log_in(anonymous, user.email, TEST_PASSWORD))["accessToken"])
+    client = await signed_in(anonymous, user.email, TEST_PASSWORD)
 
     short = await client.data(CHANGE_PASSWORD, change(TEST_PASSWORD, "abc123"))
     same = await client.data(CHANGE_PASSWORD, change(TEST_PASSWORD, TEST_PASSWORD))
@@ -96,7 +97,7 @@ async def test_change_password_audit_row_masks_the_password(
     anonymous: ApiClient, db: Database
 ) -> None:
     user = await make_user(db, role="agent")
-    client = as_bearer(anonymous, (await log_in(anonymous, user.email, TEST_PASSWORD))["accessToken"])
+    client = await signed_in(anonymous, user.email, TEST_PASSWORD)
     await log_in(anonymous, user.email, TEST_PASSWORD)  # another session, to be ended
 
     await client.data(CHANGE_PASSWORD, change(TEST_PASSWORD, NEW_PASSWORD))
@@ -108,7 +109,8 @@ async def test_change_password_audit_row_masks_the_password(
         "other_sessions": {"before": 1, "after": 0},
     }
     text = await audit_text(db)
-    assert NEW_PASSWORD not in text and TEST_PASSWORD not in text
+    assert NEW_PASSWORD not in text
+    assert TEST_PASSWORD not in text
 
 
 async def test_password_reset_through_real_smtp(
@@ -161,7 +163,8 @@ async def test_reset_moves_sessions_valid_after_and_revokes_every_session(
     await anonymous.data(RESET_PASSWORD, {"input": {"token": token, "newPassword": NEW_PASSWORD}})
 
     after = await user_by_email(db, user.email)
-    assert after is not None and after.sessions_valid_after > user.sessions_valid_after
+    assert after is not None
+    assert after.sessions_valid_after > user.sessions_valid_after
     assert await count(db, AuthSession, AuthSession.revoked_at.is_(None)) == 0
     assert await count(db, AuthSession, AuthSession.revoked_reason == "password_reset") == 2
 
@@ -283,4 +286,5 @@ async def test_reset_writes_one_audit_row_per_step_without_secrets(
     assert reset.changes["password_hash"] == {"before": "**********", "after": "**********"}
     assert "sessions_valid_after" in reset.changes
     text = await audit_text(db)
-    assert token not in text and NEW_PASSWORD not in text
+    assert token not in text
+    assert NEW_PASSWORD not in text

@@ -21,6 +21,7 @@ from tests.auth.support import (
     count,
     first_error,
     log_in,
+    signed_in,
 )
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, ApiClient, make_user
 
@@ -35,7 +36,8 @@ async def sessions_of(db: Database, user: User) -> list[AuthSession]:
 
 def error_code(body: dict[str, object]) -> str:
     errors = body["errors"]
-    assert isinstance(errors, list) and errors, body
+    assert isinstance(errors, list), body
+    assert errors, body
     code: str = errors[0]["extensions"]["code"]
     return code
 
@@ -48,7 +50,8 @@ async def test_login_returns_tokens_that_identify_the_user(
     payload = await log_in(anonymous, "ALAN@example.com ", TEST_PASSWORD)
 
     assert payload["user"]["email"] == "alan@example.com"
-    assert payload["refreshToken"] and payload["accessToken"]
+    assert payload["refreshToken"]
+    assert payload["accessToken"]
     now = datetime.now(UTC)
     assert datetime.fromisoformat(payload["accessTokenExpiresAt"]) > now
     assert datetime.fromisoformat(payload["refreshTokenExpiresAt"]) > now + timedelta(days=29)
@@ -56,7 +59,8 @@ async def test_login_returns_tokens_that_identify_the_user(
     assert viewer["viewer"]["email"] == "alan@example.com"
     [auth_session] = await sessions_of(db, user)
     assert auth_session.ip == "203.0.113.7"
-    assert auth_session.user_agent is not None and "httpx" in auth_session.user_agent
+    assert auth_session.user_agent is not None
+    assert "httpx" in auth_session.user_agent
 
 
 async def test_login_stores_only_a_hash_of_the_refresh_token(
@@ -217,9 +221,9 @@ async def test_logout_ends_only_this_session_unless_asked_for_everywhere(
     anonymous: ApiClient, db: Database
 ) -> None:
     user = await make_user(db, role="agent")
-    laptop = as_bearer(anonymous, (await log_in(anonymous, user.email, TEST_PASSWORD))["accessToken"])
-    phone = as_bearer(anonymous, (await log_in(anonymous, user.email, TEST_PASSWORD))["accessToken"])
-    tablet = as_bearer(anonymous, (await log_in(anonymous, user.email, TEST_PASSWORD))["accessToken"])
+    laptop = await signed_in(anonymous, user.email, TEST_PASSWORD)
+    phone = await signed_in(anonymous, user.email, TEST_PASSWORD)
+    tablet = await signed_in(anonymous, user.email, TEST_PASSWORD)
 
     await laptop.data(LOGOUT)
     assert (await phone.data(UPDATE_PROFILE, PROFILE))["updateProfile"]["errors"] == []

@@ -88,7 +88,8 @@ async def test_sign_up_creates_a_customer_record_owning_the_address(
     await anonymous.data(SIGN_UP, sign_up_input())
 
     user = await user_by_email(db, "nora@example.com")
-    assert user is not None and user.customer_id is not None
+    assert user is not None
+    assert user.customer_id is not None
     async with db.sessions() as session:
         customer = await session.get(Customer, user.customer_id)
         emails = list(
@@ -96,7 +97,8 @@ async def test_sign_up_creates_a_customer_record_owning_the_address(
                 select(CustomerEmail.email).where(CustomerEmail.customer_id == user.customer_id)
             )).scalars()
         )
-    assert customer is not None and customer.name == "Nora North"
+    assert customer is not None
+    assert customer.name == "Nora North"
     assert emails == ["nora@example.com"]
 
 
@@ -116,7 +118,8 @@ async def test_sign_up_joins_the_customer_record_support_already_has_for_the_add
 
     # then her account belongs to that record, and no new record appears
     user = await user_by_email(db, "nora@example.com")
-    assert user is not None and user.customer_id == known.id
+    assert user is not None
+    assert user.customer_id == known.id
     assert await count(db, Customer) == customers_before
 
 
@@ -177,8 +180,10 @@ async def test_sign_up_and_verification_each_write_one_audit_row_without_secrets
     assert set(verified.changes) == {"email_verified_at"}
     assert verified.changes["email_verified_at"]["before"] is None
     text = await audit_text(db)
-    assert NEW_PASSWORD not in text and token not in text
-    assert user.password_hash is not None and user.password_hash not in text
+    assert NEW_PASSWORD not in text
+    assert token not in text
+    assert user.password_hash is not None
+    assert user.password_hash not in text
 
 
 async def test_verification_mail_is_delivered_and_marked_sent(

@@ -48,7 +48,9 @@ async def runtime(runtime: Runtime) -> AsyncIterator[Runtime]:
         await runtime.mail_kicker.drain()
 
 
-def invite(email: str = "ivy@example.com", name: str = "Ivy", role: str = "AGENT") -> dict[str, Any]:
+def invite(
+    email: str = "ivy@example.com", name: str = "Ivy", role: str = "AGENT"
+) -> dict[str, Any]:
     return {"input": {"email": email, "name": name, "role": role}}
 
 
@@ -86,7 +88,9 @@ async def test_invitee_cannot_log_in_before_accepting(
 ) -> None:
     await admin.data(INVITE, invite())
 
-    data = await anonymous.data(LOGIN, {"input": {"email": "ivy@example.com", "password": PASSWORD}})
+    data = await anonymous.data(
+        LOGIN, {"input": {"email": "ivy@example.com", "password": PASSWORD}}
+    )
 
     assert first_error(data["login"]) == (None, "INVALID_CREDENTIALS")
 
@@ -194,4 +198,5 @@ async def test_invite_and_accept_each_write_one_audit_row_without_secrets(
     assert accepted.changes["password_hash"] == {"before": "**********", "after": "**********"}
     assert accepted.changes["email_verified_at"]["before"] is None
     text = await audit_text(db)
-    assert token not in text and PASSWORD not in text
+    assert token not in text
+    assert PASSWORD not in text

@@ -174,7 +174,8 @@ async def test_created_customer_account_gets_a_customer_record(
     }})
 
     user = await user_by_email(db, "kim@example.com")
-    assert user is not None and user.customer_id is not None
+    assert user is not None
+    assert user.customer_id is not None
     assert await count(db, Customer, Customer.id == user.customer_id) == 1
 
 
@@ -259,7 +260,8 @@ async def test_admin_cannot_demote_or_deactivate_themselves(
     assert first_error(demote["updateUser"]) == ("role", "FORBIDDEN")
     assert first_error(leave["updateUser"]) == ("isActive", "FORBIDDEN")
     still = await user_by_email(db, admin.user.email)
-    assert still is not None and (still.role, still.is_active) == ("admin", True)
+    assert still is not None
+    assert (still.role, still.is_active) == ("admin", True)
     assert await count(db, AuditEntry) == 0
 
 
@@ -272,7 +274,8 @@ async def test_staff_and_customer_accounts_cannot_swap_kinds(
 
     assert first_error(data["updateUser"]) == ("role", "INVALID")
     still = await user_by_email(db, buyer.email)
-    assert still is not None and still.role == "customer"
+    assert still is not None
+    assert still.role == "customer"
 
 
 async def test_update_user_with_unknown_or_garbage_id_is_a_typed_error(
@@ -317,7 +320,8 @@ async def test_over_long_profile_name_is_refused_and_nothing_changes(
     assert first_error(data["updateProfile"]) == ("name", "TOO_LONG")
     assert customer.user is not None
     still = await user_by_email(db, customer.user.email)
-    assert still is not None and still.name == "Casey Customer"
+    assert still is not None
+    assert still.name == "Casey Customer"
     assert await count(db, AuditEntry) == 0
 
 

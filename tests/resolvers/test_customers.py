@@ -132,7 +132,8 @@ async def test_create_writes_an_audit_row_with_the_new_values(
     assert encode_id("Customer", entry.object_id) == created["id"]  # type: ignore[arg-type]
     assert entry.changes["name"] == {"before": None, "after": "Ada Lovelace"}
     assert entry.changes["emails"] == {"before": None, "after": ["ada@example.com"]}
-    assert admin.user is not None and entry.actor_user_id == admin.user.id
+    assert admin.user is not None
+    assert entry.actor_user_id == admin.user.id
 
 
 # --- update -----------------------------------------------------------------------------
@@ -304,6 +305,9 @@ async def test_updating_a_deleted_customer_is_not_found(agent: ApiClient, db: Da
 # --- bad input writes nothing -----------------------------------------------------------
 
 LONG = "x" * 201
+NESTED: dict[str, Any] = {}
+for _ in range(20):
+    NESTED = {"a": NESTED}
 BAD_CREATE_INPUTS = [
     pytest.param({"name": "   "}, "name", "REQUIRED", id="blank-name"),
     pytest.param({"name": LONG}, "name", "TOO_LONG", id="long-name"),
@@ -327,6 +331,10 @@ BAD_CREATE_INPUTS = [
     pytest.param({"customFields": {"k" * 65: 1}}, "customFields", "TOO_LONG", id="long-key"),
     pytest.param({"customFields": {"blob": "x" * 16_400}}, "customFields", "TOO_LONG",
                  id="fields-over-16kb"),
+    pytest.param({"customFields": NESTED}, "customFields", "INVALID", id="fields-too-deep"),
+    pytest.param({"name": "Ada\x00"}, "name", "INVALID", id="nul-in-name"),
+    pytest.param({"tags": ["a\x00b"]}, "tags.0", "INVALID", id="nul-in-tag"),
+    pytest.param({"customFields": {"k": ["\x00"]}}, "customFields", "INVALID", id="nul-in-fields"),
 ]
 
 

@@ -36,7 +36,9 @@ mutation($id: ID!) {
   }
 }
 """
-DELETE = "mutation($id: ID!) { deleteCustomer(input: {id: $id}) { customer { id } errors { code } } }"
+DELETE = """
+mutation($id: ID!) { deleteCustomer(input: {id: $id}) { customer { id } errors { code } } }
+"""
 RESTORE = """
 mutation($id: ID!) { restoreCustomer(input: {id: $id}) { customer { id } errors { code } } }
 """
@@ -59,7 +61,8 @@ def caller(role: str, request: pytest.FixtureRequest) -> ApiClient:
 async def casey(db: Database, customer: ApiClient) -> Customer:
     """The `customer` client's own record (the one every operation targets)."""
     user = customer.user
-    assert user is not None and user.customer_id is not None
+    assert user is not None
+    assert user.customer_id is not None
     async with db.sessions() as session:
         row = await session.get(Customer, user.customer_id)
     assert row is not None

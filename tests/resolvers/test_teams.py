@@ -112,9 +112,7 @@ async def test_admin_adds_a_member_with_capacity_and_changes_it(
     variables = {"input": {"teamId": gid("Team", team.id), "userId": gid("User", ann.id)}}
 
     added = await admin.data(ADD_MEMBER, variables)
-    changed = await admin.data(
-        ADD_MEMBER, {"input": {**variables["input"], "ticketCapacity": 5}}
-    )
+    changed = await admin.data(ADD_MEMBER, {"input": {**variables["input"], "ticketCapacity": 5}})
 
     assert added["addTeamMember"]["team"]["members"] == [
         {"ticketCapacity": 20, "user": {"id": gid("User", ann.id), "name": "Ann"}}
@@ -123,7 +121,9 @@ async def test_admin_adds_a_member_with_capacity_and_changes_it(
     assert await count(db, TeamMember) == 1
 
 
-async def test_customers_cannot_join_teams(admin: ApiClient, customer: ApiClient, db: Database) -> None:
+async def test_customers_cannot_join_teams(
+    admin: ApiClient, customer: ApiClient, db: Database
+) -> None:
     assert customer.user is not None
     team = await make_team(db, "Billing")
 
@@ -182,12 +182,16 @@ async def test_staff_list_teams_by_name(agent: ApiClient, db: Database) -> None:
     searched = await agent.data(TEAMS, {"search": "bill"})
 
     assert [e["node"]["name"] for e in everything["teams"]["edges"]] == [
-        "billing", "Billing VIP", "Support"
+        "billing",
+        "Billing VIP",
+        "Support",
     ]
     assert searched["teams"]["totalCount"] == 2
 
 
-async def test_only_admins_manage_teams(agent: ApiClient, reviewer: ApiClient, db: Database) -> None:
+async def test_only_admins_manage_teams(
+    agent: ApiClient, reviewer: ApiClient, db: Database
+) -> None:
     for client in (agent, reviewer):
         body = await client.post(CREATE_TEAM, {"input": {"name": "Billing"}})
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"

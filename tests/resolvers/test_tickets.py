@@ -47,9 +47,11 @@ async def test_first_message_is_stored_sanitised_and_is_not_a_reply(
 
     row = await fetch_ticket(db, ticket["id"])
     async with db.sessions() as session:
-        message = (await session.execute(
-            TicketMessage.__table__.select().where(TicketMessage.ticket_id == row.id)
-        )).one()
+        message = (
+            await session.execute(
+                TicketMessage.__table__.select().where(TicketMessage.ticket_id == row.id)
+            )
+        ).one()
     assert message.body_html == "<p>Help</p>"
     assert message.author_kind == "customer"
     assert message.visibility == "public"
@@ -98,7 +100,8 @@ async def test_admin_edited_sla_policy_applies_to_new_tickets(
     acme = await make_customer(db)
     data = await admin.data(
         """mutation ($input: UpdateSlaPolicyInput!) { updateSlaPolicy(input: $input) {
-             slaPolicy { priority firstResponseMinutes resolutionMinutes } errors { field code } } }""",
+             slaPolicy { priority firstResponseMinutes resolutionMinutes }
+             errors { field code } } }""",
         {"input": {"priority": "NORMAL", "firstResponseMinutes": 30, "resolutionMinutes": 90}},
     )
     assert data["updateSlaPolicy"]["errors"] == []
@@ -182,7 +185,8 @@ async def test_ticket_lifecycle_from_new_to_closed(
     ticket = await create_ticket(customer, body="<p>It broke</p>")
 
     assigned = await agent.data(
-        ASSIGN_TICKET, {"input": {"ticketId": ticket["id"], "assigneeId": gid("User", agent.user.id)}}
+        ASSIGN_TICKET,
+        {"input": {"ticketId": ticket["id"], "assigneeId": gid("User", agent.user.id)}},
     )
     opened = await change_status(agent, ticket["id"], "OPEN")
     pending = await change_status(agent, ticket["id"], "PENDING")
@@ -192,7 +196,10 @@ async def test_ticket_lifecycle_from_new_to_closed(
     assert assigned["assignTicket"]["ticket"]["assignee"] == {"id": gid("User", agent.user.id)}
     assert [p["errors"] for p in (opened, pending, solved, closed)] == [[], [], [], []]
     assert [p["ticket"]["status"] for p in (opened, pending, solved, closed)] == [
-        "OPEN", "PENDING", "SOLVED", "CLOSED"
+        "OPEN",
+        "PENDING",
+        "SOLVED",
+        "CLOSED",
     ]
     assert solved["ticket"]["solvedAt"] is not None
     assert closed["ticket"]["closedAt"] is not None
@@ -283,7 +290,9 @@ async def test_reviewer_cannot_change_status(
     acme = await make_customer(db)
     ticket = await staff_ticket(agent, acme.id)
 
-    body = await reviewer.post(CHANGE_STATUS_DOC, {"input": {"ticketId": ticket["id"], "status": "OPEN"}})
+    body = await reviewer.post(
+        CHANGE_STATUS_DOC, {"input": {"ticketId": ticket["id"], "status": "OPEN"}}
+    )
 
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await fetch_ticket(db, ticket["id"])).status == "new"
@@ -373,7 +382,8 @@ async def test_api_key_opens_tickets_on_the_api_channel(
 
     acme = await make_customer(db)
     created = await admin.data(
-        """mutation { createApiKey(input: {name: "gateway", role: AGENT}) { key errors { code } } }"""
+        """mutation { createApiKey(input: {name: "gateway", role: AGENT}) {
+             key errors { code } } }"""
     )
     key = created["createApiKey"]["key"]
     integration = Client(http=admin.http, headers={"X-API-Key": key})

@@ -41,22 +41,30 @@ mutation ($input: BulkUpdateTicketsInput!) {
 
 async def _follow(db: Database, ticket_id: str, user_id: uuid.UUID) -> None:
     async with db.transaction() as session:
-        session.add(TicketFollower(ticket_id=(await fetch_ticket(db, ticket_id)).id,
-                                   user_id=user_id))
+        session.add(
+            TicketFollower(ticket_id=(await fetch_ticket(db, ticket_id)).id, user_id=user_id)
+        )
 
 
 async def test_merge_moves_history_and_closes_the_duplicate(
     agent: ApiClient, admin: ApiClient, db: Database
 ) -> None:
-    assert agent.user is not None and admin.user is not None
+    assert agent.user is not None
+    assert admin.user is not None
     acme = await make_customer(db)
     source = await staff_ticket(agent, acme.id, body="<p>first report</p>")
     target = await staff_ticket(agent, acme.id, body="<p>second report</p>")
     source_row = await fetch_ticket(db, source["id"])
     async with db.transaction() as session:
         session.add(
-            Attachment(ticket_id=source_row.id, filename="log.txt", content_type="text/plain",
-                       size_bytes=3, sha256="0" * 64, storage_key="k")
+            Attachment(
+                ticket_id=source_row.id,
+                filename="log.txt",
+                content_type="text/plain",
+                size_bytes=3,
+                sha256="0" * 64,
+                storage_key="k",
+            )
         )
     await _follow(db, source["id"], admin.user.id)
     await _follow(db, source["id"], agent.user.id)
@@ -67,19 +75,26 @@ async def test_merge_moves_history_and_closes_the_duplicate(
     payload = data["mergeTickets"]
     assert payload["errors"] == []
     assert payload["source"] == {
-        "id": source["id"], "status": "CLOSED", "mergedInto": {"id": target["id"]}
+        "id": source["id"],
+        "status": "CLOSED",
+        "mergedInto": {"id": target["id"]},
     }
     assert payload["target"]["status"] == "NEW"
     target_id = (await fetch_ticket(db, target["id"])).id
     async with db.sessions() as session:
-        messages = list((await session.execute(
-            select(TicketMessage.ticket_id, TicketMessage.visibility, TicketMessage.body_text)
-            .order_by(TicketMessage.created_at, TicketMessage.body_text)
-        )).all())
+        messages = list(
+            (
+                await session.execute(
+                    select(
+                        TicketMessage.ticket_id, TicketMessage.visibility, TicketMessage.body_text
+                    ).order_by(TicketMessage.created_at, TicketMessage.body_text)
+                )
+            ).all()
+        )
         attachments = list((await session.execute(select(Attachment.ticket_id))).scalars())
-        followers = set((await session.execute(
-            select(TicketFollower.ticket_id, TicketFollower.user_id)
-        )).all())
+        followers = set(
+            (await session.execute(select(TicketFollower.ticket_id, TicketFollower.user_id))).all()
+        )
     moved = [m for m in messages if m.visibility == "public"]
     assert [m.ticket_id for m in moved] == [target_id, target_id]
     notes = [m for m in messages if m.visibility == "internal"]
@@ -87,7 +102,8 @@ async def test_merge_moves_history_and_closes_the_duplicate(
     assert attachments == [target_id]
     assert followers == {(target_id, admin.user.id), (target_id, agent.user.id)}
     assert {e.object_id for e in await audit_entries(db, "mergeTickets")} == {
-        str(source_row.id), str(target_id)
+        str(source_row.id),
+        str(target_id),
     }
 
 
@@ -161,10 +177,20 @@ async def test_bulk_update_changes_every_ticket(agent: ApiClient, db: Database) 
     assert payload["errors"] == []
     me = {"id": gid("User", agent.user.id)}
     assert payload["tickets"] == [
-        {"id": first["id"], "status": "PENDING", "priority": "HIGH",
-         "tags": ["billing", "vip"], "assignee": me},
-        {"id": second["id"], "status": "PENDING", "priority": "HIGH",
-         "tags": ["vip"], "assignee": me},
+        {
+            "id": first["id"],
+            "status": "PENDING",
+            "priority": "HIGH",
+            "tags": ["billing", "vip"],
+            "assignee": me,
+        },
+        {
+            "id": second["id"],
+            "status": "PENDING",
+            "priority": "HIGH",
+            "tags": ["vip"],
+            "assignee": me,
+        },
     ]
     assert len(await audit_entries(db, "bulkUpdateTickets")) == 2
 
@@ -178,8 +204,14 @@ async def test_bulk_update_with_one_missing_ticket_changes_nothing(
     missing = gid("Ticket", uuid.uuid4())
 
     data = await agent.data(
-        BULK, {"input": {"ids": [first["id"], missing, second["id"]], "status": "PENDING",
-                         "addTags": ["x"]}}
+        BULK,
+        {
+            "input": {
+                "ids": [first["id"], missing, second["id"]],
+                "status": "PENDING",
+                "addTags": ["x"],
+            }
+        },
     )
 
     assert data["bulkUpdateTickets"]["tickets"] == []

@@ -35,8 +35,9 @@ NODE = "query ($id: ID!) { node(id: $id) { ... on Ticket { id subject } } }"
 TICKET = "query ($id: ID!) { ticket(id: $id) { id subject } }"
 
 
-async def _subjects(client: ApiClient, filter: dict[str, Any] | None = None,
-                    order_by: dict[str, Any] | None = None) -> list[str]:
+async def _subjects(
+    client: ApiClient, filter: dict[str, Any] | None = None, order_by: dict[str, Any] | None = None
+) -> list[str]:
     data = await client.data(TICKETS, {"filter": filter, "orderBy": order_by, "first": 100})
     return [edge["node"]["subject"] for edge in data["tickets"]["edges"]]
 
@@ -45,8 +46,11 @@ async def _add_message(db: Database, ticket_id: str, text: str, visibility: str)
     async with db.transaction() as session:
         session.add(
             TicketMessage(
-                ticket_id=row_id(ticket_id), author_kind="user", visibility=visibility,
-                body_html=f"<p>{text}</p>", body_text=text,
+                ticket_id=row_id(ticket_id),
+                author_kind="user",
+                visibility=visibility,
+                body_html=f"<p>{text}</p>",
+                body_text=text,
             )
         )
 
@@ -58,7 +62,9 @@ async def test_newest_tickets_come_first_by_default(agent: ApiClient, db: Databa
 
     assert await _subjects(agent) == ["three", "two", "one"]
     assert await _subjects(agent, order_by={"field": "CREATED_AT", "direction": "ASC"}) == [
-        "one", "two", "three"
+        "one",
+        "two",
+        "three",
     ]
 
 
@@ -97,20 +103,23 @@ async def test_order_by_resolution_due_pages_through_everything(
     order = {"field": "RESOLUTION_DUE", "direction": "ASC"}
 
     first = (await agent.data(TICKETS, {"orderBy": order, "first": 2}))["tickets"]
-    rest = (await agent.data(
-        TICKETS, {"orderBy": order, "first": 2, "after": first["pageInfo"]["endCursor"]}
-    ))["tickets"]
+    rest = (
+        await agent.data(
+            TICKETS, {"orderBy": order, "first": 2, "after": first["pageInfo"]["endCursor"]}
+        )
+    )["tickets"]
 
     assert [e["node"]["subject"] for e in first["edges"] + rest["edges"]] == [
-        "urgent", "high", "low"
+        "urgent",
+        "high",
+        "low",
     ]
 
 
 async def test_filter_by_status_priority_channel_and_tags(agent: ApiClient, db: Database) -> None:
     acme = await make_customer(db)
     await staff_ticket(agent, acme.id, subject="a", priority="HIGH", tags=["vip", "billing"])
-    await staff_ticket(agent, acme.id, subject="b", priority="HIGH", tags=["vip"],
-                       channel="EMAIL")
+    await staff_ticket(agent, acme.id, subject="b", priority="HIGH", tags=["vip"], channel="EMAIL")
     await staff_ticket(agent, acme.id, subject="c", priority="LOW", tags=["billing"])
 
     assert await _subjects(agent, {"priority": ["HIGH"]}) == ["b", "a"]
@@ -150,7 +159,8 @@ async def test_filter_by_created_and_updated_time(agent: ApiClient, db: Database
     week_ago = utcnow() - timedelta(days=7)
     async with db.transaction() as session:
         await session.execute(
-            update(Ticket).where(Ticket.id == row_id(old["id"]))
+            update(Ticket)
+            .where(Ticket.id == row_id(old["id"]))
             .values(created_at=week_ago, updated_at=week_ago)
         )
     yesterday = (utcnow() - timedelta(days=1)).isoformat()
@@ -167,14 +177,16 @@ async def test_filter_sla_breached(agent: ApiClient, db: Database) -> None:
     await staff_ticket(agent, acme.id, subject="on time")
     async with db.transaction() as session:
         await session.execute(
-            update(Ticket).where(Ticket.id == row_id(late["id"]))
+            update(Ticket)
+            .where(Ticket.id == row_id(late["id"]))
             .values(first_response_due_at=utcnow() - timedelta(minutes=5))
         )
 
     assert await _subjects(agent, {"slaBreached": True}) == ["late"]
     assert await _subjects(agent, {"slaBreached": False}) == ["on time"]
-    data = await agent.data("query ($id: ID!) { ticket(id: $id) { slaBreached } }",
-                            {"id": late["id"]})
+    data = await agent.data(
+        "query ($id: ID!) { ticket(id: $id) { slaBreached } }", {"id": late["id"]}
+    )
     assert data["ticket"]["slaBreached"] is True
 
 
@@ -243,7 +255,9 @@ async def test_customer_cannot_read_tags_or_followers(customer: ApiClient) -> No
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_reviewer_reads_every_ticket(reviewer: ApiClient, agent: ApiClient, db: Database) -> None:
+async def test_reviewer_reads_every_ticket(
+    reviewer: ApiClient, agent: ApiClient, db: Database
+) -> None:
     acme = await make_customer(db)
     await staff_ticket(agent, acme.id, subject="any")
 
