@@ -58,7 +58,7 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
         self.runtime = runtime
         self.allowed_origins = frozenset(runtime.settings.allowed_origins)
 
-    async def get_context(
+    async def get_context(  # type: ignore[override]
         self, request: Request | WebSocket, response: TemporalResponse | WebSocket | None = None
     ) -> RequestContext:
         runtime = self.runtime

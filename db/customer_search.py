@@ -17,7 +17,6 @@ import re
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -32,12 +31,11 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    union,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Customer, CustomerEmail, CustomerPhone
+from db.models import Customer
 from db.pagination import Page, PageRequest, SortKey, fetch_page
 from db.trigrams import fuzzy_words, words
 
@@ -51,6 +49,7 @@ __all__ = [
     "exact_condition",
     "fetch_customers",
     "fuzzy_condition",
+    "prefix_tsquery",
     "tsquery_text",
 ]
 
@@ -145,42 +144,37 @@ def _clean(text: str | None) -> str:
 
 
 def exact_condition(text: str, phone_country_code: str | None = None) -> ColumnElement[bool]:
-    """Word prefixes of name and company, e-mail prefix, phone-digit prefix: the union of
-    the three id sets. Matches nothing when no route applies (punctuation only, say)."""
-    parts: list[Select[Any]] = []
-
+    """Word prefixes of name and company, e-mail prefix, phone-digit prefix. All three
+    live on the customers row (search_vector, contact_vector), so two GIN indexes answer
+    with one bitmap OR. Matches nothing when no route applies (punctuation only, say)."""
+    routes: list[ColumnElement[bool]] = []
     query = tsquery_text(text)
     if query is not None:
-        parts.append(
-            select(Customer.id).where(
-                Customer.search_vector.op("@@")(func.to_tsquery("simple", query))
-            )
-        )
+        routes.append(Customer.search_vector.op("@@")(func.to_tsquery("simple", query)))
 
+    contact_terms = []
     if not any(ch.isspace() for ch in text):
-        pattern = escape_like(text.lower()) + "%"
-        parts.append(
-            select(CustomerEmail.customer_id).where(CustomerEmail.email.like(pattern, escape="\\"))
-        )
-
+        contact_terms.append("e:" + text.lower())
     digits = _NON_DIGIT.sub("", text)
     international = text.startswith(("+", "00"))
     if text.startswith("00"):
         digits = digits[2:]
     if len(digits) >= MIN_PHONE_DIGITS:
-        prefixes = [digits]
+        contact_terms.append("p:" + digits)
         if phone_country_code and not international:
-            prefixes.append(phone_country_code + digits)
-        parts.append(
-            select(CustomerPhone.customer_id).where(
-                or_(*(CustomerPhone.digits.like(p + "%") for p in prefixes))
-            )
+            contact_terms.append("p:" + phone_country_code + digits)
+    if contact_terms:
+        routes.append(
+            Customer.contact_vector.op("@@")(cast(prefix_tsquery(contact_terms), TSQUERY))
         )
+    return or_(*routes) if routes else false()
 
-    if not parts:
-        return false()
-    ids = parts[0] if len(parts) == 1 else union(*parts)
-    return Customer.id == any_(func.array(ids.scalar_subquery()))
+
+def prefix_tsquery(terms: list[str]) -> str:
+    """tsquery input matching lexemes that start with any of `terms`, taken literally:
+    each is quoted, with its quotes and backslashes doubled, so none is an operator."""
+    quoted = (term.replace("\\", "\\\\").replace("'", "''") for term in terms)
+    return " | ".join(f"'{term}':*" for term in quoted)
 
 
 def fuzzy_condition(text: str) -> ColumnElement[bool]:

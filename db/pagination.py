@@ -13,11 +13,14 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 __all__ = ["InvalidPageRequest", "Page", "PageRequest", "SortKey", "fetch_page"]
 
 T = TypeVar("T")
+# A mapped attribute (Customer.name) or any SQL expression (func.lower(Customer.name)).
+Column = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
 class InvalidPageRequest(ValueError):
@@ -29,7 +32,7 @@ class SortKey:
     """What a connection is ordered by: the SQL expression, the same value read off a row
     (it goes into the cursor), and the direction."""
 
-    expression: ColumnElement[Any]
+    expression: Column
     value: Callable[[Any], Any]
     descending: bool = False
 
@@ -96,14 +99,14 @@ def _decode(cursor: str, count: int) -> list[Any]:
 
 async def fetch_page(
     session: AsyncSession,
-    stmt: Select[tuple[T]],
+    stmt: Select[Any],
     sort: SortKey,
-    id_column: ColumnElement[Any],
+    id_column: Column,
     request: PageRequest,
     *,
     default_size: int = 20,
     max_size: int = 100,
-) -> Page[T]:
+) -> Page[Any]:
     """Run `stmt` (already filtered) for one page, plus a count of all matching rows."""
     size = request.size(default_size, max_size)
     backwards = request.last is not None or (request.before is not None and request.first is None)
@@ -133,7 +136,7 @@ async def fetch_page(
     total = (
         await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
     ).scalar_one()
-    cursors = [_encode([sort.value(row), row.id]) for row in rows]  # type: ignore[attr-defined]
+    cursors = [_encode([sort.value(row), row.id]) for row in rows]
     return Page(
         rows=rows,
         cursors=cursors,

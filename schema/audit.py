@@ -54,7 +54,7 @@ class AuditEntry(relay.Node):
             action=row.action,
             object_type=row.object_type,
             object_id=object_id,
-            changes=row.changes,
+            changes=JSON(row.changes),
             actor_label=row.actor_label,
             ip=row.ip,
             request_id=row.request_id,

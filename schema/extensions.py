@@ -98,9 +98,7 @@ def rate_limit_storage(redis_url: str | None) -> Storage:
 class RateLimit(SchemaExtension):
     """A moving-window limit per user, API key or (anonymous) address, per operation."""
 
-    limiter: MovingWindowRateLimiter | None = None
-
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         ctx = self.execution_context.context
         if isinstance(ctx, RequestContext) and ctx.rate_limiter is not None:
             principal = ctx.principal

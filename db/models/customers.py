@@ -26,6 +26,7 @@ class Customer(UUIDPrimaryKey, TimestampMixin, Base):
         Index("ix_customers_tags", "tags", postgresql_using="gin"),
         Index("ix_customers_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_customers_name_trigrams", "name_trigrams", postgresql_using="gin"),
+        Index("ix_customers_contact_vector", "contact_vector", postgresql_using="gin"),
         Index("ix_customers_deleted_at", "deleted_at"),
     )
 
@@ -47,6 +48,15 @@ class Customer(UUIDPrimaryKey, TimestampMixin, Base):
             "to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(company, ''))",
             persisted=True,
         ),
+        deferred=True,
+        deferred_raiseload=True,
+    )
+    # E-mail and phone-digit prefix search without a join: lexemes "e:<email>" and
+    # "p:<digits>", kept in step with customer_emails / customer_phones by triggers
+    # (migration 0001), so every writer of those tables keeps it right.
+    contact_vector: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        server_default=text("''::tsvector"),
         deferred=True,
         deferred_raiseload=True,
     )

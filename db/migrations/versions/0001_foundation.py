@@ -17,6 +17,49 @@ branch_labels = None
 depends_on = None
 
 
+# customers.contact_vector holds "e:<email>" and "p:<phone digits>" lexemes so that one
+# GIN index answers e-mail and phone prefix searches on the customers table itself.
+# Statement-level triggers keep it in step with whoever writes the contact tables (one
+# UPDATE per statement, so bulk loads stay fast).
+_REFRESH = """
+CREATE FUNCTION customers_refresh_contact_vector() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        UPDATE customers c SET contact_vector = customers_contact_vector(c.id)
+        WHERE c.id IN (SELECT customer_id FROM changed UNION SELECT customer_id FROM changed_old);
+    ELSE
+        UPDATE customers c SET contact_vector = customers_contact_vector(c.id)
+        WHERE c.id IN (SELECT customer_id FROM changed);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+_VECTOR = """
+CREATE FUNCTION customers_contact_vector(customer uuid) RETURNS tsvector
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(array_to_tsvector(array_agg(DISTINCT term)), ''::tsvector)
+    FROM (
+        SELECT 'e:' || email AS term FROM customer_emails WHERE customer_id = customer
+        UNION ALL
+        SELECT 'p:' || digits FROM customer_phones WHERE customer_id = customer
+    ) AS terms
+$$
+"""
+CONTACT_VECTOR_TRIGGERS = [_VECTOR, _REFRESH] + [
+    f"CREATE TRIGGER {table}_{event}_contact_vector AFTER {event.upper()} ON {table} "
+    f"REFERENCING {transition} FOR EACH STATEMENT "
+    "EXECUTE FUNCTION customers_refresh_contact_vector()"
+    for table in ('customer_emails', 'customer_phones')
+    for event, transition in (
+        ('insert', 'NEW TABLE AS changed'),
+        ('update', 'OLD TABLE AS changed_old NEW TABLE AS changed'),
+        ('delete', 'OLD TABLE AS changed'),
+    )
+]
+
+
 def upgrade() -> None:
     # pgvector for the knowledge base. pg_trgm is not shipped by the embedded server, so
     # fuzzy customer search keeps its own trigram arrays (customers.name_trigrams).
@@ -48,12 +91,14 @@ def upgrade() -> None:
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('search_vector', postgresql.TSVECTOR(), sa.Computed("to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(company, ''))", persisted=True), nullable=False),
     sa.Column('name_trigrams', postgresql.ARRAY(sa.Text()), server_default=sa.text("'{}'"), nullable=False),
+    sa.Column('contact_vector', postgresql.TSVECTOR(), server_default=sa.text("''::tsvector"), nullable=False),
     sa.Column('id', sa.UUID(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
     op.create_index('ix_customers_company', 'customers', [sa.literal_column('lower(company)')], unique=False)
+    op.create_index('ix_customers_contact_vector', 'customers', ['contact_vector'], unique=False, postgresql_using='gin')
     op.create_index('ix_customers_created_id', 'customers', ['created_at', 'id'], unique=False)
     op.create_index('ix_customers_deleted_at', 'customers', ['deleted_at'], unique=False)
     op.create_index('ix_customers_name_id', 'customers', [sa.literal_column('lower(name)'), 'id'], unique=False)
@@ -98,6 +143,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_customer_phones_customer_id'), 'customer_phones', ['customer_id'], unique=False)
     op.create_index('ix_customer_phones_digits', 'customer_phones', ['digits'], unique=False, postgresql_ops={'digits': 'text_pattern_ops'})
+    for statement in CONTACT_VECTOR_TRIGGERS:
+        op.execute(statement)
     op.create_table('users',
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -174,6 +221,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for table in ('customer_emails', 'customer_phones'):
+        for event in ('insert', 'update', 'delete'):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_{event}_contact_vector ON {table}")
+    op.execute("DROP FUNCTION IF EXISTS customers_refresh_contact_vector()")
+    op.execute("DROP FUNCTION IF EXISTS customers_contact_vector(uuid)")
     op.drop_index(op.f('ix_refresh_tokens_session_id'), table_name='refresh_tokens')
     op.drop_table('refresh_tokens')
     op.drop_index(op.f('ix_user_tokens_user_id'), table_name='user_tokens')
