@@ -15,7 +15,7 @@ __all__ = ["ticket_ids_with_matching_messages"]
 
 def ticket_ids_with_matching_messages(
     tsquery: ColumnElement[Any], *, public_only: bool
-) -> Select[tuple[uuid.UUID]]:
+) -> Select[uuid.UUID]:
     """`SELECT ticket_id FROM ticket_messages WHERE search_vector @@ tsquery`.
 
     `tsquery` must use the 'simple' configuration, like the column (e.g.

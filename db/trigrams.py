@@ -34,7 +34,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 # A word must find at least this share of its trigrams in the name: one typo in a word of
 # four letters or more keeps 40 % ("jonh" → "john": "  j", " jo" of 5).
-WORD_COVERAGE = Fraction(2, 5)
+WORD_COVERAGE = Fraction(1, 3)
 # Beyond this a query is a sentence, not a name: fuzzy matching is skipped.
 MAX_FUZZY_WORDS = 5
 

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from db.engine import Database
 from db.models import Customer
 from tests.conftest import ApiClient
-from tests.resolvers.customer_data import customer_count, seed_customer
+from tests.resolvers.customer_data import customer_count, gid, seed_customer
 
 CUSTOMERS = """
 query List($filter: CustomerFilter, $orderBy: CustomerOrder,
@@ -338,3 +339,40 @@ async def test_listing_50_customers_costs_as_many_statements_as_5(
     fifty = await _statements_for_listing(agent, db, count_statements, 50)
 
     assert fifty == five
+
+
+# --- e-mail and phone terms follow every write of the contact tables ---------------------
+
+
+async def test_contacts_written_by_any_path_are_searchable(
+    agent: ApiClient, db: Database
+) -> None:
+    row = await seed_customer(db, "Pat Doe")
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                "INSERT INTO customer_emails (id, customer_id, email, position) "
+                "VALUES (gen_random_uuid(), :id, 'o''brien\\x@example.com', 0)"
+            ),
+            {"id": row.id},
+        )
+
+    assert await search(agent, "o'bri") == ["Pat Doe"]
+    assert await search(agent, "o'brien\\x@") == ["Pat Doe"]
+
+
+async def test_replaced_contacts_are_no_longer_found(agent: ApiClient, db: Database) -> None:
+    row = await seed_customer(db, "Pat Doe", emails=["old@example.com"], phones=["+14155552671"])
+    update = """
+    mutation($id: ID!) {
+      updateCustomer(input: {id: $id, emails: ["new@example.com"], phones: ["+442079460958"]}) {
+        errors { code }
+      }
+    }
+    """
+    await agent.data(update, {"id": gid(row)})
+
+    assert await search(agent, "old@") == []
+    assert await search(agent, "415555") == []
+    assert await search(agent, "new@") == ["Pat Doe"]
+    assert await search(agent, "+44 20") == ["Pat Doe"]
