@@ -12,17 +12,21 @@ from typing import Any
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
+from strawberry import UNSET
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.temporal_response import TemporalResponse
 
 from auth.authenticate import authenticate, credentials_from_header
+from auth.request_guard import MultipartGuard
 from auth.tokens import TokenError
 from dataloaders import Loaders
+from db.blobs import BlobStore, LocalBlobStore
 from db.engine import Database
+from resolvers.attachments import DownloadRefused, open_download
 from resolvers.context import RequestContext, RequestMeta
 from schema import build_schema
 from schema.extensions import rate_limit_storage
@@ -46,6 +50,8 @@ class Runtime:
     mail_kicker: MailKicker | None = None
     # Realtime fan-out (memory:// or Redis); connected by the app lifespan.
     publisher: Publisher = field(default_factory=Publisher)
+    # Attachment bytes: LocalBlobStore(data_dir/files) from build_runtime.
+    blobs: BlobStore | None = None
 
 
 class AutoCRMGraphQL(GraphQL[RequestContext, None]):
@@ -76,6 +82,7 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
             secret_key=runtime.secret_key,
             mail_kicker=runtime.mail_kicker,
             publisher=runtime.publisher,
+            blobs=runtime.blobs,
         )
         if isinstance(request, Request):
             try:
@@ -87,6 +94,14 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
             except TokenError as exc:
                 ctx.auth_error = str(exc)
         return ctx
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Strawberry leaves an upload's spooled temp files open: close them once done."""
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            if isinstance(request, Request):
+                await request.close()
 
     async def on_ws_connect(self, context: RequestContext) -> dict[str, object] | None:
         """Authenticate a WebSocket from its `connection_init` payload (`authorization`)."""
@@ -121,6 +136,27 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
             status_code=503,
         )
 
+    async def download(request: Request) -> Response:
+        """GET /files/{id}: an attachment's bytes, for its signed downloadUrl or a header."""
+        assert runtime.blobs is not None
+        try:
+            found = await open_download(
+                runtime.db,
+                runtime.blobs,
+                runtime.secret_key,
+                request.path_params["attachment_id"],
+                token=request.query_params.get("token"),
+                authorization=request.headers.get("authorization"),
+                api_key=request.headers.get("x-api-key"),
+            )
+        except DownloadRefused as exc:
+            return JSONResponse(
+                {"error": exc.message},
+                status_code=exc.status,
+                headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+            )
+        return StreamingResponse(found.chunks, media_type=found.content_type, headers=found.headers)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if runtime.mail_kicker is not None:
@@ -141,7 +177,8 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
     routes: list[Any] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", MultipartGuard(graphql, runtime.settings), methods=["GET", "POST"]),
+        Route("/files/{attachment_id}", download, methods=["GET"]),
         WebSocketRoute("/graphql", graphql),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
@@ -156,4 +193,5 @@ def build_runtime(settings: Settings, db: Database) -> Runtime:
         rate_limiter=MovingWindowRateLimiter(rate_limit_storage(redis_url)),
         mail_kicker=MailKicker(db, settings),
         publisher=Publisher(redis_url),
+        blobs=LocalBlobStore(settings.data_dir / "files"),
     )

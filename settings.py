@@ -9,7 +9,23 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["DEFAULT_UPLOAD_TYPES", "Settings", "get_settings"]
+
+# Images, PDF, plain text / CSV / e-mail and the zip-based Office formats. Archives are left
+# out by default (they hide their content from the type check); add "application/zip" to allow.
+DEFAULT_UPLOAD_TYPES: tuple[str, ...] = (
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "message/rfc822",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+)
 
 
 class Settings(BaseSettings):
@@ -53,6 +69,17 @@ class Settings(BaseSettings):
     rate_limit: str = Field(default="600/minute", description="Per user (or address) limit.")
     login_rate_limit: str = "10/minute"
     log_level: str = "INFO"
+
+    max_upload_bytes: int = Field(
+        default=25 * 1024 * 1024, gt=0, description="Largest attachment accepted, in bytes."
+    )
+    upload_allowed_types: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_UPLOAD_TYPES),
+        description="Attachment types accepted, as detected from the content (not the name).",
+    )
+    download_link_minutes: int = Field(
+        default=10, gt=0, description="How long an attachment's signed downloadUrl works."
+    )
 
     @field_validator("database_url", "redis_url", "smtp_url", mode="before")
     @classmethod

@@ -30,21 +30,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import asyncpg  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import asyncpg
+from sqlalchemy import event, text
 
-from db.customer_search import (  # noqa: E402
+from db.customer_search import (
     CustomerCriteria,
     CustomerSort,
     customer_sort,
     fetch_customers,
 )
-from db.engine import Database  # noqa: E402
-from db.migrate import upgrade  # noqa: E402
-from db.pagination import PageRequest  # noqa: E402
-from db.trigrams import trigrams  # noqa: E402
+from db.engine import Database
+from db.migrate import upgrade
+from db.pagination import PageRequest
+from db.trigrams import trigrams
 
-FIRST = (
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+FIRST = _words(
     "james mary john patricia robert jennifer michael linda william elizabeth david barbara "
     "richard susan joseph jessica thomas sarah charles karen christopher lisa daniel nancy "
     "matthew betty anthony margaret mark sandra donald ashley steven kimberly paul emily "
@@ -63,8 +68,8 @@ FIRST = (
     "vincent natalie ralph brittany eugene charlotte russell marie bobby kayla mason alexis "
     "philip lori louis johanna zoe ingrid lars sven mateo sofia lucas yuki hiroshi wei "
     "priya arjun fatima omar ahmed leila mohammed aisha chen mei ivan olga dmitri anastasia"
-).split()
-LAST = (
+)
+LAST = _words(
     "smith johnson williams brown jones garcia miller davis rodriguez martinez hernandez "
     "lopez gonzalez wilson anderson thomas taylor moore jackson martin lee perez thompson "
     "white harris sanchez clark ramirez lewis robinson walker young allen king wright scott "
@@ -86,12 +91,12 @@ LAST = (
     "andrews ruiz berg lindqvist johansson muller schneider fischer weber rossi russo "
     "bianchi dubois moreau laurent tanaka suzuki sato wang zhang li kumar singh sharma "
     "ivanov petrov smirnov kowalski nowak novak horvat jensen nielsen hansen smithson"
-).split()
-COMPANY_WORDS = (
+)
+COMPANY_WORDS = _words(
     "acme globex initech umbrella stark wayne wonka cyberdyne soylent hooli vandelay "
     "massive dynamic tyrell oscorp aperture blue sun nakatomi gringotts monarch virtucon "
     "northwind contoso fabrikam tailspin litware adventure proseware wingtip"
-).split()
+)
 COMPANY_SUFFIX = ["inc", "llc", "ltd", "gmbh", "corp", "group", "labs", "systems", "partners"]
 DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "proton.me"]
 TAGS = ["vip", "beta", "churn-risk", "enterprise", "smb", "trial", "partner", "reseller"]
@@ -301,6 +306,11 @@ async def _existing_customers(db: Database) -> int | None:
 async def measure(db: Database, queries: dict[str, list[str]]) -> None:
     sort = customer_sort(CustomerSort.CREATED_AT, descending=True)
     request = PageRequest(first=20)
+    captured: list[tuple[str, tuple[object, ...]]] = []
+
+    def capture(conn: object, cursor: object, statement: str, parameters: object,
+                *args: object) -> None:
+        captured.append((statement, tuple(parameters or ())))  # type: ignore[arg-type]
 
     async def one(search: str) -> tuple[float, int]:
         async with db.sessions() as session:
@@ -309,6 +319,29 @@ async def measure(db: Database, queries: dict[str, list[str]]) -> None:
                 session, CustomerCriteria(search=search, phone_country_code="1"), sort, request
             )
             return (time.perf_counter() - started) * 1000, page.total_count
+
+    async def server_ms(search: str) -> float:
+        """The same search again, then each of its statements under EXPLAIN ANALYZE: the
+        time PostgreSQL spent planning and executing, free of client-side waiting."""
+        captured.clear()
+        event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+        try:
+            await one(search)
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+        total = 0.0
+        async with db.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            for statement, parameters in list(captured):
+                plan = await raw.fetch(
+                    "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) " + statement, *parameters
+                )
+                total += sum(
+                    float(line.split(":")[1].split()[0])
+                    for (line,) in plan
+                    if line.startswith(("Planning Time", "Execution Time"))
+                )
+        return total
 
     for kind in KINDS:  # warm the pool, the plan caches and the buffer cache a little
         for search in queries[kind][:10]:
@@ -325,17 +358,21 @@ async def measure(db: Database, queries: dict[str, list[str]]) -> None:
     print(f"\nbaseline SELECT 1 round trip: p50 {_pct(baseline, 50):.2f} ms, "
           f"p95 {_pct(baseline, 95):.2f} ms; load average {load:.1f} on {os.cpu_count()} CPUs")
 
+    print("\nend to end = fetch_customers as the resolver calls it (page of 20 + totalCount);"
+          "\nserver = PostgreSQL planning + execution of the same statements.")
     print(f"\n{'kind':<14}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
-          f"{'hits p50':>10}{'no hits':>9}")
+          f"{'server p50':>12}{'server p95':>12}{'hits p50':>10}{'no hits':>9}")
     for kind in KINDS:
-        timings, hits = [], []
+        timings, hits, server = [], [], []
         for search in queries[kind]:
             ms, total = await one(search)
             timings.append(ms)
             hits.append(total)
+        for search in queries[kind]:
+            server.append(await server_ms(search))
         print(f"{kind:<14}{len(timings):>5}{_pct(timings, 50):>9.1f}{_pct(timings, 95):>9.1f}"
-              f"{max(timings):>9.1f}{statistics.median(hits):>10.0f}"
-              f"{sum(1 for h in hits if h == 0):>9}")
+              f"{max(timings):>9.1f}{_pct(server, 50):>12.1f}{_pct(server, 95):>12.1f}"
+              f"{statistics.median(hits):>10.0f}{sum(1 for h in hits if h == 0):>9}")
 
 
 def _pct(values: list[float], pct: int) -> float:

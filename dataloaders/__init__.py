@@ -8,6 +8,7 @@ from functools import cached_property
 from strawberry.dataloader import DataLoader
 
 from dataloaders.accounts import load_api_keys_by_id, load_users_by_id
+from dataloaders.attachments import load_attachments_by_id, load_attachments_by_message_id
 from dataloaders.customers import (
     load_customers_by_id,
     load_emails_by_customer_id,
@@ -29,6 +30,7 @@ from dataloaders.tickets import (
 from db.engine import Database
 from db.models import (
     ApiKey,
+    Attachment,
     Customer,
     CustomerEmail,
     CustomerPhone,
@@ -116,3 +118,11 @@ class Loaders:
     @cached_property
     def followers_by_ticket_id(self) -> DataLoader[uuid.UUID, list[TicketFollower]]:
         return DataLoader(lambda keys: load_followers_by_ticket_id(self.db, keys))
+
+    @cached_property
+    def attachment_by_id(self) -> DataLoader[uuid.UUID, Attachment | None]:
+        return DataLoader(lambda keys: load_attachments_by_id(self.db, keys))
+
+    @cached_property
+    def attachments_by_message_id(self) -> DataLoader[uuid.UUID, list[Attachment]]:
+        return DataLoader(lambda keys: load_attachments_by_message_id(self.db, keys))

@@ -3,20 +3,26 @@
 
 Search is exact first: customers whose name or company has words starting with every
 query word, whose e-mail starts with the query, or whose phone digits start with the
-query's digits (a union of the three id sets). Only when that finds no one does it fall
-back to typo-tolerant name matching, so "john" lists the Johns and not every Johanna.
+query's digits (a union of the three sets). Only when that finds no one does it fall
+back to typo-tolerant name matching (each word within a typo of a name word: trigram
+candidates from the GIN index, checked by db.typos), so "john" lists the Johns and not
+every Johanna, and "Jonh Smiht" finds John Smith.
 
 Free text is never spliced into SQL: words are reduced to letters and digits before they
-become a tsquery, LIKE patterns are escaped, and everything travels as bind parameters.
+become a tsquery, e-mail and phone prefixes are quoted as tsquery lexemes, and everything
+travels as bind parameters.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -29,16 +35,17 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    literal_column,
     or_,
     select,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer
 from db.pagination import Page, PageRequest, SortKey, fetch_page
 from db.trigrams import fuzzy_words, words
+from db.typos import typo_match
 
 __all__ = [
     "MAX_SEARCH_LENGTH",
@@ -46,11 +53,11 @@ __all__ = [
     "CustomerSort",
     "customer_sort",
     "customers_statement",
-    "escape_like",
     "exact_condition",
     "fetch_customers",
     "fuzzy_condition",
     "prefix_tsquery",
+    "trigram_frequencies",
     "tsquery_text",
 ]
 
@@ -81,7 +88,7 @@ class CustomerCriteria:
     only_id: uuid.UUID | None = None
     # Lets "415 555" find "+1 415 555 …" when the default region is the US.
     phone_country_code: str | None = None
-    # Match the search by name similarity instead of exactly (see fetch_customers).
+    # Match the search by shared name trigrams: typo candidates (see fetch_customers).
     fuzzy: bool = False
 
 
@@ -114,15 +121,16 @@ async def fetch_customers(
     )
     if page.total_count or criteria.fuzzy or not search or not fuzzy_words(search):
         return page
-    # Testing a candidate is the costly part, so it is done once: the page and its count
-    # then read the (few) matches by primary key.
-    fuzzy = customers_statement(replace(criteria, fuzzy=True)).with_only_columns(Customer.id)
-    ids = list((await session.execute(fuzzy)).scalars())
+    # The index finds candidates sharing enough trigrams; db.typos keeps those a typo away.
+    # That is done once, and the page and its count then read the matches by primary key.
+    frequencies = await trigram_frequencies(session)
+    fuzzy = customers_statement(
+        replace(criteria, fuzzy=True), trigram_frequencies=frequencies
+    ).with_only_columns(Customer.id, Customer.name)
+    ids = [row.id for row in await session.execute(fuzzy) if typo_match(search, row.name)]
     if not ids:
         return page
-    matched = select(Customer).where(
-        Customer.id == any_(cast(literal(ids, ARRAY(UUID(as_uuid=True))), ARRAY(UUID)))
-    )
+    matched = select(Customer).where(Customer.id == any_(literal(ids, ARRAY(UUID(as_uuid=True)))))
     return await fetch_page(session, matched, sort, Customer.id, request, max_size=max_size)
 
 
@@ -137,7 +145,9 @@ def _sort_after_matching(sort: SortKey) -> SortKey:
     return replace(sort, expression=func.coalesce(sort.expression, sort.expression))
 
 
-def customers_statement(criteria: CustomerCriteria) -> Select[tuple[Customer]]:
+def customers_statement(
+    criteria: CustomerCriteria, *, trigram_frequencies: Mapping[str, float] | None = None
+) -> Select[Any]:
     """`select(Customer)` filtered by `criteria`, ready for db.pagination.fetch_page."""
     stmt = select(Customer)
     if not criteria.include_deleted:
@@ -155,7 +165,7 @@ def customers_statement(criteria: CustomerCriteria) -> Select[tuple[Customer]]:
     search = _clean(criteria.search)
     if search:
         stmt = stmt.where(
-            fuzzy_condition(search)
+            fuzzy_condition(search, trigram_frequencies)
             if criteria.fuzzy
             else exact_condition(search, criteria.phone_country_code)
         )
@@ -201,27 +211,58 @@ def prefix_tsquery(terms: list[str]) -> str:
     return " | ".join(f"'{term}':*" for term in quoted)
 
 
-def fuzzy_condition(text: str) -> ColumnElement[bool]:
+def fuzzy_condition(
+    text: str, frequencies: Mapping[str, float] | None = None
+) -> ColumnElement[bool]:
     """Every query word finds at least db.trigrams.WORD_COVERAGE of its trigrams in the
     name. Per word, the GIN index finds the names sharing a probe trigram (every name
     that can qualify); the exact count is then checked for those candidates only."""
-    prepared = fuzzy_words(text)
+    prepared = fuzzy_words(text, frequencies)
     if not prepared:
         return false()
     conditions: list[ColumnElement[bool]] = []
     for word in prepared:
-        # A sum of membership tests, not an unnest() subquery: plain expressions cost a
-        # fraction of a subplan per candidate row.
-        shared = sum(
-            (
-                cast(literal(gram, Text) == any_(Customer.name_trigrams), Integer)
-                for gram in word.grams
-            ),
-            start=literal_column("0"),
+        # Whole arrays as parameters: the SQL text depends only on the number of words, so
+        # compiled statements and server-side prepared statements are reused.
+        gram = func.unnest(Customer.name_trigrams).table_valued("gram").render_derived()
+        shared = (
+            select(func.count())
+            .select_from(gram)
+            .where(gram.c.gram == any_(_text_array(word.grams)))
+            .scalar_subquery()
         )
         conditions.append(Customer.name_trigrams.overlap(_text_array(word.probe)))
-        conditions.append(shared >= literal_column(str(word.needed)))
+        conditions.append(shared >= literal(word.needed, Integer))
     return and_(*conditions)
+
+
+# Per database (URL): when read, and the share of names holding each common trigram.
+_FREQUENCIES: dict[str, tuple[float, dict[str, float]]] = {}
+_FREQUENCIES_TTL = 600.0
+
+
+async def trigram_frequencies(session: AsyncSession) -> dict[str, float]:
+    """The planner's statistics on name trigrams (ANALYZE keeps them), read at most every
+    ten minutes: they steer fuzzy probes away from trigrams half the table shares."""
+    key = str(getattr(session.bind, "url", ""))
+    cached = _FREQUENCIES.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < _FREQUENCIES_TTL:
+        return cached[1]
+    row = (
+        await session.execute(
+            sql_text(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = 'customers' "
+                "AND attname = 'name_trigrams'"
+            )
+        )
+    ).one_or_none()
+    frequencies: dict[str, float] = {}
+    if row is not None and row[0] is not None and row[1] is not None:
+        frequencies = dict(zip(row[0], row[1], strict=False))  # freqs end with 3 summaries
+    _FREQUENCIES[key] = (now, frequencies)
+    return frequencies
 
 
 def tsquery_text(text: str) -> str | None:
@@ -235,9 +276,5 @@ def tsquery_text(text: str) -> str | None:
     return " & ".join(f"{word}:*" for word in found)
 
 
-def escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _text_array(values: list[str]) -> ColumnElement[list[str]]:
-    return cast(literal(values, ARRAY(Text)), ARRAY(Text))
+    return literal(values, ARRAY(Text))  # rendered as $n::TEXT[]

@@ -4,17 +4,19 @@ A text is lower-cased and split into words of letters and digits; each word is p
 "  word " and cut into overlapping three-character pieces, duplicates removed. This is
 what pg_trgm's `show_trgm` returns, so a later move to pg_trgm keeps the same semantics.
 
-Matching is word by word: every word of a query must find enough of its trigrams in the
-name (`WORD_COVERAGE`). Whole-string similarity (pg_trgm's `similarity`, ≥ 0.3) both
+Names are found word by word: every word of a query must find a third of its trigrams in
+the name (`WORD_COVERAGE`), which every name within one typo per word does for words of
+five letters or more. That only picks candidates through the GIN index; db.typos then
+checks each. Whole-string similarity (pg_trgm's `similarity` ≥ 0.3) was not used: it
 misses a typo in each word of "Jonh Smiht" (5/17 ≈ 0.29 against "John Smith") and lets
-"Smith John" find "Jane Smithson" (6/19 ≈ 0.32); per-word coverage gets both right.
+"Smith John" find "Jane Smithson" (6/19 ≈ 0.32).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -32,8 +34,9 @@ __all__ = [
 
 _WORD = re.compile(r"[^\W_]+")
 
-# A word must find at least this share of its trigrams in the name: one typo in a word of
-# four letters or more keeps 40 % ("jonh" → "john": "  j", " jo" of 5).
+# A word must find at least this share of its trigrams in the name. One typo breaks at
+# most four trigrams (swapping two letters), so a word of five letters (six trigrams)
+# keeps two of them: "smtih" → "smith" shares "  s" and " sm".
 WORD_COVERAGE = Fraction(1, 3)
 # Beyond this a query is a sentence, not a name: fuzzy matching is skipped.
 MAX_FUZZY_WORDS = 5
@@ -81,10 +84,17 @@ class FuzzyWord:
     probe: list[str]
 
 
-def fuzzy_words(text: str) -> list[FuzzyWord]:
+def fuzzy_words(
+    text: str, frequencies: Mapping[str, float] | None = None
+) -> list[FuzzyWord]:
     """The words of `text` prepared for a fuzzy name match; [] when it is not worth one
     (no word has an inner trigram, i.e. every word is shorter than three characters, or
-    the text has more than MAX_FUZZY_WORDS words)."""
+    the text has more than MAX_FUZZY_WORDS words).
+
+    `frequencies` (share of names holding a trigram, from the planner's statistics) picks
+    the rarest trigrams for the probe; without it, the trigram's shape decides.
+    """
+    freq = frequencies or {}
     distinct = list(dict.fromkeys(words(text)))
     if not distinct or len(distinct) > MAX_FUZZY_WORDS or all(len(w) < 3 for w in distinct):
         return []
@@ -92,16 +102,18 @@ def fuzzy_words(text: str) -> list[FuzzyWord]:
     for word in distinct:
         grams = word_trigrams(word)
         needed = max(1, math.ceil(WORD_COVERAGE * len(grams)))
-        probe = sorted(grams, key=lambda g: (_rarity(g), g))[: len(grams) - needed + 1]
+        by_rarity = sorted(grams, key=lambda g: (freq.get(g, 0.0), _rarity(g), g))
+        probe = by_rarity[: len(grams) - needed + 1]
         prepared.append(FuzzyWord(grams=grams, needed=needed, probe=sorted(probe)))
     return prepared
 
 
-def coverage(word: str, name_grams: Iterable[str]) -> float:
-    """Share of `word`'s trigrams found in `name_grams` (what the SQL check computes)."""
+def coverage(word: str, name_grams: Iterable[str]) -> Fraction:
+    """Share of `word`'s trigrams found in `name_grams` (what the SQL check computes),
+    exact so that comparing it with WORD_COVERAGE is too."""
     grams = word_trigrams(word)
     found = set(name_grams)
-    return sum(1 for g in grams if g in found) / len(grams)
+    return Fraction(sum(1 for g in grams if g in found), len(grams))
 
 
 def similarity(a: Iterable[str], b: Iterable[str]) -> float:

@@ -10,6 +10,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from auth.principal import Principal
 from dataloaders import Loaders
+from db.blobs import BlobStore
 from db.engine import Database
 from resolvers.errors import Forbidden, Unauthenticated
 from settings import Settings
@@ -44,6 +45,8 @@ class RequestContext:
     mail_kicker: MailKicker | None = None
     # Realtime events go out through it after a commit (resolvers.events); None = nowhere.
     publisher: Publisher | None = None
+    # Attachment bytes (local folder or S3-compatible); from Runtime.blobs.
+    blobs: BlobStore | None = None
 
     def require_principal(self) -> Principal:
         if self.principal is None:

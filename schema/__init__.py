@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 
 from schema.accounts import AccountsMutation, AccountsQuery
 from schema.api_keys import ApiKeysMutation, ApiKeysQuery
+from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
 from schema.customers import CustomersMutation, CustomersQuery
 from schema.extensions import ErrorCodes, RateLimit
@@ -47,6 +48,7 @@ MUTATIONS: tuple[type, ...] = (
     MessagesMutation,
     FeedbackMutation,
 )
+MUTATIONS += (AttachmentsMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 
 

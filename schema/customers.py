@@ -6,7 +6,7 @@ import enum
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -76,7 +76,7 @@ class Customer(relay.Node):
             name=row.name,
             company=row.company,
             tags=list(row.tags or []),
-            custom_fields=row.custom_fields or {},
+            custom_fields=cast(JSON, row.custom_fields or {}),
             created_at=row.created_at,
             updated_at=row.updated_at,
             deleted_at=row.deleted_at,

@@ -31,6 +31,9 @@ class ErrorCode(enum.Enum):
     INVALID_STATE = "invalid_state"
     RATE_LIMITED = "rate_limited"
     FORBIDDEN = "forbidden"
+    TOO_LARGE = "too_large"
+    EMPTY_FILE = "empty_file"
+    UNSUPPORTED_TYPE = "unsupported_type"
 
 
 @strawberry.type(description="A problem with the input of a mutation; nothing was written.")

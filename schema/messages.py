@@ -20,6 +20,7 @@ from resolvers.messages import MessageFilter, add_message, edit_message, message
 from resolvers.messages.access import customer_only_public
 from resolvers.messages.queries import visible_messages
 from schema.accounts import User
+from schema.attachments import MESSAGE_ATTACHMENTS_FIELD
 from schema.connections import connection_from_page
 from schema.errors import UserError, payload_or_errors
 from schema.ids import decode_id
@@ -164,6 +165,9 @@ class Message(relay.Node):
         (row,) = await visible_messages(info.context, [self.in_reply_to_row_id])
         return Message.from_row(row) if row is not None else None
 
+    # Files on the message (helper F, schema/attachments.py).
+    attachments = MESSAGE_ATTACHMENTS_FIELD
+
     @strawberry.field(
         description="Earlier bodies of this message, oldest first (staff only).",
         permission_classes=[IsStaff],
@@ -284,6 +288,11 @@ class AddMessageInput:
     in_reply_to_id: strawberry.ID | None = strawberry.field(
         default=None, description="A message on the same ticket this one answers."
     )
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Files uploaded to this ticket with uploadAttachment to put on the "
+        "message (at most 20; customers: their own uploads).",
+    )
 
 
 @strawberry.type(description="Result of addMessage.")
@@ -330,6 +339,10 @@ class MessagesMutation:
                     if input.in_reply_to_id is not None
                     else None
                 ),
+                attachment_ids=[
+                    decode_id(value, "Attachment", f"attachmentIds.{index}")
+                    for index, value in enumerate(input.attachment_ids or ())
+                ],
             )
             return AddMessagePayload(message=Message.from_row(row))
 

@@ -29,6 +29,7 @@ from resolvers.tickets.queries import (
 )
 from resolvers.tickets.sla import is_breached
 from schema.accounts import User
+from schema.attachments import TICKET_ATTACHMENTS_FIELD
 from schema.connections import connection_from_page
 from schema.customers import Customer
 from schema.feedback import FEEDBACK_FIELD
@@ -161,6 +162,8 @@ class Ticket(relay.Node):
     messages = MESSAGES_FIELD
     last_message = LAST_MESSAGE_FIELD
     feedback = FEEDBACK_FIELD
+    # Files (helper F, schema/attachments.py).
+    attachments = TICKET_ATTACHMENTS_FIELD
 
     @classmethod
     def from_row(cls, row: TicketRow) -> Ticket:

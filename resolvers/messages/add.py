@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from auth.principal import Principal
@@ -10,6 +11,7 @@ from db.base import utcnow
 from db.models import Ticket, TicketMessage
 from db.models.accounts import Role
 from db.models.tickets import AuthorKind, Visibility
+from resolvers.attachments.link import link_attachments
 from resolvers.audit import MutationTx, diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import NotFound, ValidationFailed
@@ -149,6 +151,7 @@ async def add_message(
     body_html: str | None,
     visibility: str,
     in_reply_to_id: uuid.UUID | None = None,
+    attachment_ids: Sequence[uuid.UUID] = (),
 ) -> TicketMessage:
     principal = ctx.require_principal()
     check_visibility(principal, visibility)
@@ -172,6 +175,7 @@ async def add_message(
             author_kind=author_kind_of(principal),
             in_reply_to_id=in_reply_to_id,
         )
+        await link_attachments(tx, principal, ticket, message, attachment_ids)
     await publish_message_event(ctx, MessageEventKind.CREATED, message, ticket)
     if ticket.status != status_before:
         await publish_ticket_event(ctx, TicketEventKind.STATUS_CHANGED, ticket)

@@ -9,7 +9,16 @@ from sqlalchemy import select, text
 from db.customer_search import fuzzy_condition
 from db.engine import Database
 from db.models import Customer
-from db.trigrams import coverage, fuzzy_words, similarity, trigrams, word_trigrams, words
+from db.trigrams import (
+    WORD_COVERAGE,
+    coverage,
+    fuzzy_words,
+    similarity,
+    trigrams,
+    word_trigrams,
+    words,
+)
+from db.typos import edit_distance, typo_match
 
 
 def test_trigrams_match_pg_trgm_show_trgm() -> None:
@@ -46,12 +55,12 @@ def test_coverage_is_the_share_of_a_words_trigrams_found_in_the_name() -> None:
     assert coverage("jane", name) == pytest.approx(1 / 5)
 
 
-def test_fuzzy_words_need_40_percent_and_probe_with_the_rarest_trigrams() -> None:
+def test_fuzzy_words_need_a_third_and_probe_with_the_rarest_trigrams() -> None:
     [smiht] = fuzzy_words("Smiht")
 
-    assert smiht.needed == 3  # of 6
-    # 6 - 3 + 1 = 4 probe trigrams: any name sharing 3 shares one of these
-    assert smiht.probe == ["ht ", "iht", "mih", "smi"]
+    assert smiht.needed == 2  # of 6
+    # 6 - 2 + 1 = 5 probe trigrams: any name sharing 2 shares one of these
+    assert smiht.probe == [" sm", "ht ", "iht", "mih", "smi"]
 
 
 @pytest.mark.parametrize(
@@ -101,7 +110,9 @@ async def test_sql_fuzzy_check_agrees_with_python_coverage(db: Database) -> None
         expected = {
             name
             for name in names
-            if all(coverage(w, trigrams(name)) >= 0.4 for w in dict.fromkeys(words(query)))
+            if all(
+                coverage(w, trigrams(name)) >= WORD_COVERAGE for w in dict.fromkeys(words(query))
+            )
         }
         assert found == expected, query
 
@@ -117,3 +128,38 @@ async def test_fuzzy_lookup_uses_the_trigram_index(db: Database) -> None:
         plan = "\n".join((await conn.execute(text(f"EXPLAIN {compiled}"))).scalars())
 
     assert "ix_customers_name_trigrams" in plan
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("john", "john", 0),
+        ("jonh", "john", 1),  # swap
+        ("jon", "john", 1),  # insert
+        ("johnn", "john", 1),  # delete
+        ("jahn", "john", 1),  # replace
+        ("christopehr", "christopher", 1),
+        ("kitten", "sitting", 3),
+        ("brwon", "bradley", 5),
+    ],
+)
+def test_edit_distance_counts_a_swap_as_one_edit(a: str, b: str, distance: int) -> None:
+    assert edit_distance(a, b, 5) == distance
+    assert edit_distance(a, b, 1) == min(distance, 2)
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "matches"),
+    [
+        ("Jonh Smiht", "John Smith", True),
+        ("Smiht", "Jane Smithson", False),  # "smith" is in it, but the typo is not
+        ("Jonh", "Johanna Berg", False),
+        ("Jonh Smi", "John Smith", True),  # the start of a word counts
+        ("Brwon", "Bradley Brown", True),
+        ("Byran Brwon", "Bradley Brown", False),  # every word must match
+        ("Chirstopehr", "Christopher Lee", True),  # two edits in a long word
+        ("Jon", "Jan Doe", False),  # three letters: no typo allowed
+    ],
+)
+def test_typo_match_wants_every_word_within_a_typo(query: str, name: str, matches: bool) -> None:
+    assert typo_match(query, name) is matches

@@ -1,0 +1,106 @@
+"""Where attachment bytes live: a small blob-store interface and the local-folder store.
+
+The database holds each attachment's metadata and its `storage_key`; the bytes sit in a
+BlobStore. `LocalBlobStore` (a folder under settings.data_dir) is the default; an
+S3-compatible store (S3, MinIO, R2 …) can implement the same four methods later — put as
+a (multipart) upload, open as a streamed GET, delete, exists as a HEAD — and be chosen in
+app.build_runtime without touching the resolvers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import anyio
+import anyio.to_thread
+
+__all__ = ["BlobNotFound", "BlobStore", "LocalBlobStore", "new_attachment_key"]
+
+CHUNK_SIZE = 64 * 1024
+# Keys are ours (never user input), but the local store still refuses anything that could
+# climb out of its folder.
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_.-]*)*$")
+
+
+class BlobNotFound(LookupError):
+    """No blob is stored under this key."""
+
+
+def new_attachment_key() -> str:
+    return f"attachments/{uuid.uuid4()}"
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Bytes by key. `put` is all-or-nothing: a reader never sees a half-written blob, and
+    when the data iterator raises (e.g. an upload over the size limit) nothing is kept."""
+
+    async def put(self, key: str, data: bytes | AsyncIterable[bytes]) -> None: ...
+
+    def open(self, key: str) -> AsyncIterator[bytes]:
+        """The blob's bytes in chunks; raises BlobNotFound on first iteration if absent."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the blob; deleting a missing key is not an error."""
+        ...
+
+    async def exists(self, key: str) -> bool: ...
+
+
+class LocalBlobStore:
+    """Blobs as files under `root` (settings.data_dir / "files" by default).
+
+    Writes go to a temporary file in `root/.tmp` and are renamed into place, which is
+    atomic on one filesystem: a crash leaves at most a stray temp file, never a torn blob.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._tmp = root / ".tmp"
+
+    def path_for(self, key: str) -> Path:
+        if not _KEY.match(key) or ".." in key:
+            raise ValueError(f"Not a valid blob key: {key!r}")
+        return self.root / key
+
+    async def put(self, key: str, data: bytes | AsyncIterable[bytes]) -> None:
+        target = self.path_for(key)
+        await anyio.Path(self._tmp).mkdir(parents=True, exist_ok=True)
+        await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
+        temp = self._tmp / f"{uuid.uuid4().hex}.part"
+        try:
+            async with await anyio.open_file(temp, "xb") as out:
+                if isinstance(data, bytes):
+                    await out.write(data)
+                else:
+                    async for chunk in data:
+                        await out.write(chunk)
+                await out.flush()
+                await anyio.to_thread.run_sync(os.fsync, out.wrapped.fileno())
+            await anyio.Path(temp).rename(target)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.Path(temp).unlink(missing_ok=True)
+            raise
+
+    async def open(self, key: str) -> AsyncIterator[bytes]:
+        path = self.path_for(key)
+        try:
+            handle = await anyio.open_file(path, "rb")
+        except FileNotFoundError as exc:
+            raise BlobNotFound(key) from exc
+        async with handle:
+            while chunk := await handle.read(CHUNK_SIZE):
+                yield chunk
+
+    async def delete(self, key: str) -> None:
+        await anyio.Path(self.path_for(key)).unlink(missing_ok=True)
+
+    async def exists(self, key: str) -> bool:
+        return await anyio.Path(self.path_for(key)).is_file()

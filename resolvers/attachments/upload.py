@@ -1,0 +1,165 @@
+"""uploadAttachment and deleteAttachment.
+
+Uploading comes first, as in Zendesk and Intercom: the file is checked and stored, and
+the Attachment it returns is then linked to a reply by addMessage(attachmentIds). It can
+also go straight onto an existing message of the caller's (messageId).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import anyio
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.principal import Principal
+from db.base import utcnow
+from db.models import Attachment, Ticket, TicketMessage
+from db.models.accounts import Role
+from db.models.tickets import Visibility
+from resolvers.attachments.access import can_see_attachment
+from resolvers.attachments.storage import UploadedFile, require_blobs, store_upload
+from resolvers.audit import diff, mutation_tx
+from resolvers.context import RequestContext
+from resolvers.errors import NotFound, ValidationFailed
+from resolvers.tickets.common import can_see_ticket, load_ticket_for_update
+from resolvers.tickets.transitions import ensure_accepts_messages
+
+__all__ = ["attachment_snapshot", "delete_attachment", "upload_attachment"]
+
+_log = logging.getLogger("autocrm.attachments")
+
+
+def attachment_snapshot(row: Attachment | None) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {
+        "ticket_id": row.ticket_id,
+        "message_id": row.message_id,
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size_bytes": row.size_bytes,
+        "sha256": row.sha256,
+        "uploaded_by_id": row.uploaded_by_id,
+    }
+
+
+async def _target(
+    session: AsyncSession,
+    principal: Principal,
+    ticket_id: uuid.UUID,
+    message_id: uuid.UUID | None,
+    *,
+    lock: bool,
+) -> tuple[Ticket, TicketMessage | None]:
+    """The ticket (and message) a file goes to, if the caller may add files there."""
+    if lock:
+        ticket = await load_ticket_for_update(session, principal, ticket_id, "ticketId")
+    else:
+        found = await session.get(Ticket, ticket_id)
+        if found is None or not can_see_ticket(principal, found):
+            raise NotFound("ticketId", "ticket")
+        ticket = found
+    ensure_accepts_messages(ticket)
+    if message_id is None:
+        return ticket, None
+    message = await session.get(TicketMessage, message_id)
+    hidden = message is not None and (
+        not principal.is_staff and message.visibility != Visibility.PUBLIC.value
+    )
+    if message is None or message.ticket_id != ticket.id or hidden:
+        raise NotFound("messageId", "message on this ticket")
+    agent = principal.role in (Role.ADMIN, Role.AGENT)
+    if not agent and message.author_user_id != principal.user_id:
+        raise ValidationFailed.one(
+            "messageId", "You can only add files to your own messages.", "forbidden"
+        )
+    return ticket, message
+
+
+async def upload_attachment(
+    ctx: RequestContext,
+    *,
+    ticket_id: uuid.UUID,
+    message_id: uuid.UUID | None,
+    upload: UploadedFile,
+) -> Attachment:
+    principal = ctx.require_principal()
+    blobs = require_blobs(ctx)
+    # Refuse a ticket the caller cannot use before spending time on the file; the check is
+    # repeated under the row lock below, where it counts.
+    async with ctx.db.sessions() as session:
+        await _target(session, principal, ticket_id, message_id, lock=False)
+    stored = await store_upload(
+        blobs,
+        upload,
+        max_bytes=ctx.settings.max_upload_bytes,
+        allowed=ctx.settings.upload_allowed_types,
+    )
+    try:
+        async with mutation_tx(ctx, "uploadAttachment") as tx:
+            ticket, message = await _target(tx.session, principal, ticket_id, message_id, lock=True)
+            row = Attachment(
+                id=uuid.uuid4(),
+                ticket_id=ticket.id,
+                message_id=message.id if message is not None else None,
+                filename=stored.filename,
+                content_type=stored.content_type,
+                size_bytes=stored.size,
+                sha256=stored.sha256,
+                storage_key=stored.key,
+                uploaded_by_id=principal.user_id,
+                created_at=utcnow(),
+            )
+            tx.session.add(row)
+            await tx.session.flush()
+            tx.audit("Attachment", row.id, diff({}, attachment_snapshot(row)))
+    except BaseException:
+        # No row, no blob: the file must not outlive a failed transaction.
+        with anyio.CancelScope(shield=True):
+            await blobs.delete(stored.key)
+        raise
+    return row
+
+
+async def delete_attachment(ctx: RequestContext, attachment_id: uuid.UUID) -> Attachment:
+    """Agents and admins remove any file (e.g. one holding data that must not be kept);
+    anyone else only their own upload that is not on a message yet."""
+    principal = ctx.require_principal()
+    blobs = require_blobs(ctx)
+    async with mutation_tx(ctx, "deleteAttachment") as tx:
+        session = tx.session
+        row = (
+            await session.execute(
+                select(Attachment).where(Attachment.id == attachment_id).with_for_update()
+            )
+        ).scalar_one_or_none()
+        ticket = await session.get(Ticket, row.ticket_id) if row is not None else None
+        message = (
+            await session.get(TicketMessage, row.message_id)
+            if row is not None and row.message_id is not None
+            else None
+        )
+        if row is None or not can_see_attachment(principal, ticket, message, row):
+            raise NotFound("attachmentId", "attachment")
+        may_delete = principal.role in (Role.ADMIN, Role.AGENT) or (
+            row.message_id is None
+            and principal.user_id is not None
+            and row.uploaded_by_id == principal.user_id
+        )
+        if not may_delete:
+            raise ValidationFailed.one(
+                "attachmentId",
+                "Only agents and admins can remove a file that is already on a message.",
+                "forbidden",
+            )
+        await session.delete(row)
+        tx.audit("Attachment", row.id, diff(attachment_snapshot(row), {}))
+    try:
+        await blobs.delete(row.storage_key)
+    except OSError:  # the row is gone; a stray blob is harmless and logged for cleanup
+        _log.exception("could not delete blob %s", row.storage_key)
+    return row

@@ -1,0 +1,313 @@
+"""Attachments: the Attachment type, Ticket.attachments / Message.attachments, and the
+uploadAttachment / deleteAttachment mutations (GraphQL multipart request spec)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import strawberry
+from strawberry import relay
+from strawberry.file_uploads import Upload
+
+from db.models import Attachment as AttachmentRow
+from db.pagination import PageRequest
+from resolvers.attachments import (
+    AttachmentCriteria,
+    AttachmentSort,
+    attachments_page,
+    delete_attachment,
+    download_url,
+    upload_attachment,
+    visible_attachments,
+)
+from resolvers.attachments.storage import UploadedFile
+from resolvers.context import RequestContext
+from resolvers.messages.queries import visible_messages
+from schema.accounts import User
+from schema.connections import connection_from_page
+from schema.errors import UserError, payload_or_errors
+from schema.ids import decode_id
+from schema.ordering import OrderDirection
+from schema.permissions import IsAuthenticated
+
+if TYPE_CHECKING:
+    from schema.messages import Message
+    from schema.tickets import Ticket
+
+__all__ = [
+    "MESSAGE_ATTACHMENTS_FIELD",
+    "TICKET_ATTACHMENTS_FIELD",
+    "Attachment",
+    "AttachmentConnection",
+    "AttachmentsMutation",
+]
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@strawberry.type(
+    description="A file on a ticket: uploaded with uploadAttachment, usually then put on a "
+    "message by addMessage(attachmentIds). Its bytes are fetched from downloadUrl."
+)
+class Attachment(relay.Node):
+    id: relay.NodeID[str]
+    filename: str = strawberry.field(
+        description="The uploaded name, made safe (no folders, at most 255 characters), "
+        "with the extension of the detected type."
+    )
+    content_type: str = strawberry.field(
+        description="The type detected from the file's content (not the name or the type "
+        "the client declared), e.g. image/png."
+    )
+    size_bytes: int = strawberry.field(description="Size in bytes.")
+    sha256: str = strawberry.field(description="SHA-256 of the content, hex: spot duplicates.")
+    created_at: datetime = strawberry.field(description="When it was uploaded.")
+    row: strawberry.Private[AttachmentRow]
+
+    @classmethod
+    def from_row(cls, row: AttachmentRow) -> Attachment:
+        return cls(
+            id=str(row.id),
+            filename=row.filename,
+            content_type=row.content_type,
+            size_bytes=row.size_bytes,
+            sha256=row.sha256,
+            created_at=row.created_at,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls,
+        *,
+        info: strawberry.Info[RequestContext],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Any]:
+        rows = await visible_attachments(info.context, [_uuid_or_none(i) for i in node_ids])
+        return [cls.from_row(row) if row is not None else None for row in rows]
+
+    @strawberry.field(
+        description="A link that downloads the file for you, valid for a few minutes (10 by "
+        "default): usable as a plain <a href> without an Authorization header. Fetch a new "
+        "one when it has expired."
+    )
+    def download_url(self, info: strawberry.Info[RequestContext]) -> str | None:
+        return download_url(info.context, self.row)
+
+    @strawberry.field(
+        description="Who uploaded it, when you may see that user (staff see everyone, a "
+        "customer only themselves); null for API keys and deleted users."
+    )
+    async def uploaded_by(self, info: strawberry.Info[RequestContext]) -> User | None:
+        user_id = self.row.uploaded_by_id
+        principal = info.context.principal
+        if user_id is None or principal is None:
+            return None
+        if not (principal.is_staff or principal.user_id == user_id):
+            return None
+        row = await info.context.loaders.user_by_id.load(user_id)
+        return User.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The message the file is on; null while not on one yet.")
+    async def message(
+        self, info: strawberry.Info[RequestContext]
+    ) -> Annotated[Message, strawberry.lazy("schema.messages")] | None:
+        from schema.messages import Message
+
+        if self.row.message_id is None:
+            return None
+        (row,) = await visible_messages(info.context, [self.row.message_id])
+        return Message.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The ticket the file belongs to.")
+    async def ticket(
+        self, info: strawberry.Info[RequestContext]
+    ) -> Annotated[Ticket, strawberry.lazy("schema.tickets")] | None:
+        from schema.tickets import Ticket
+
+        row = await info.context.loaders.ticket_by_id.load(self.row.ticket_id)
+        return Ticket.from_row(row) if row is not None else None
+
+
+@strawberry.type(description="A page of a ticket's attachments.")
+class AttachmentConnection(relay.Connection[Attachment]):
+    total_count: int = strawberry.field(description="Attachments matching the filter.")
+
+
+@strawberry.input(description="Narrow a ticket's attachments; all given conditions must hold.")
+class AttachmentFilter:
+    content_types: list[str] | None = strawberry.field(
+        default=None, description='Any of these detected types, e.g. ["application/pdf"].'
+    )
+    on_message: bool | None = strawberry.field(
+        default=None,
+        description="true: only files on a message; false: only uploads not on one yet.",
+    )
+    created_after: datetime | None = strawberry.field(default=None, description="Inclusive.")
+    created_before: datetime | None = strawberry.field(default=None, description="Exclusive.")
+
+
+@strawberry.enum(description="What a ticket's attachments can be sorted by.")
+class AttachmentOrderField(enum.Enum):
+    CREATED_AT = "created_at"
+    FILENAME = "filename"
+    SIZE = "size"
+
+
+@strawberry.input(description="Sort order of a ticket's attachments (ties broken by ID).")
+class AttachmentOrderBy:
+    field: AttachmentOrderField = strawberry.field(
+        default=AttachmentOrderField.CREATED_AT, description="Sort key."
+    )
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="ASC is upload order (oldest first)."
+    )
+
+
+async def ticket_attachments(
+    root: Any,
+    info: strawberry.Info[RequestContext],
+    filter: AttachmentFilter | None = None,
+    order_by: AttachmentOrderBy | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> AttachmentConnection:
+    f = filter or AttachmentFilter()
+    order = order_by or AttachmentOrderBy()
+    page = await attachments_page(
+        info.context,
+        uuid.UUID(str(root.id)),
+        AttachmentCriteria(
+            content_types=tuple(t.strip().lower() for t in f.content_types or ()),
+            on_message=f.on_message,
+            created_after=f.created_after,
+            created_before=f.created_before,
+        ),
+        AttachmentSort(order.field.value),
+        order.direction is OrderDirection.DESC,
+        PageRequest(first=first, after=after, last=last, before=before),
+    )
+    return connection_from_page(AttachmentConnection, page, Attachment.from_row)
+
+
+async def message_attachments(root: Any, info: strawberry.Info[RequestContext]) -> list[Attachment]:
+    """Message.attachments: whoever sees the message sees its files; one query per response
+    for every message in it (DataLoader)."""
+    loaders = info.context.loaders
+    rows = await loaders.attachments_by_message_id.load(uuid.UUID(str(root.id)))
+    for row in rows:
+        loaders.attachment_by_id.prime(row.id, row)
+    return [Attachment.from_row(row) for row in rows]
+
+
+# Fields schema/tickets.py and schema/messages.py put on their types.
+TICKET_ATTACHMENTS_FIELD = strawberry.field(
+    resolver=ticket_attachments,
+    description="Every file on the ticket you may see, oldest first by default (customers: "
+    "files on public replies, and their own uploads not on a message yet).",
+    permission_classes=[IsAuthenticated],
+)
+MESSAGE_ATTACHMENTS_FIELD = strawberry.field(
+    resolver=message_attachments,
+    description="The files on this message, in upload order.",
+    permission_classes=[IsAuthenticated],
+)
+
+
+@strawberry.input(
+    description="A file for a ticket, sent as a GraphQL multipart request "
+    "(https://github.com/jaydenseric/graphql-multipart-request-spec)."
+)
+class UploadAttachmentInput:
+    ticket_id: strawberry.ID = strawberry.field(description="The ticket the file belongs to.")
+    file: Upload = strawberry.field(
+        description="The file (25 MB at most by default). Its type is detected from the "
+        "content: images (PNG, JPEG, GIF, WebP), PDF, text, CSV, e-mail and Word/Excel/"
+        "PowerPoint files are accepted; programs are refused whatever their name."
+    )
+    message_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Put the file straight on this message of yours; usually left out and "
+        "the file is linked by addMessage(attachmentIds).",
+    )
+
+
+@strawberry.type(description="Result of uploadAttachment.")
+class UploadAttachmentPayload:
+    attachment: Attachment | None = strawberry.field(default=None, description="The stored file.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why nothing was stored (too_large, empty_file, unsupported_type, …).",
+    )
+
+
+@strawberry.input(description="The attachment to remove.")
+class DeleteAttachmentInput:
+    attachment_id: strawberry.ID = strawberry.field(description="The attachment.")
+
+
+@strawberry.type(description="Result of deleteAttachment.")
+class DeleteAttachmentPayload:
+    deleted_attachment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The ID of the removed attachment."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was removed (empty on success)."
+    )
+
+
+@strawberry.type
+class AttachmentsMutation:
+    @strawberry.mutation(
+        description="Upload a file to a ticket (multipart request). Customers upload to "
+        "their own tickets only; closed tickets refuse files (invalid_state). The type is "
+        "decided by the content: a program renamed invoice.pdf is refused "
+        "(unsupported_type). Link the result to a reply with addMessage(attachmentIds).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def upload_attachment(
+        self, info: strawberry.Info[RequestContext], input: UploadAttachmentInput
+    ) -> UploadAttachmentPayload:
+        async def run() -> UploadAttachmentPayload:
+            row = await upload_attachment(
+                info.context,
+                ticket_id=decode_id(input.ticket_id, "Ticket", "ticketId"),
+                message_id=(
+                    decode_id(input.message_id, "Message", "messageId")
+                    if input.message_id is not None
+                    else None
+                ),
+                upload=cast(UploadedFile, input.file),
+            )
+            return UploadAttachmentPayload(attachment=Attachment.from_row(row))
+
+        return await payload_or_errors(UploadAttachmentPayload, run)
+
+    @strawberry.mutation(
+        description="Remove a file and its stored bytes. Agents and admins remove any file; "
+        "others only their own upload that is not on a message yet.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def delete_attachment(
+        self, info: strawberry.Info[RequestContext], input: DeleteAttachmentInput
+    ) -> DeleteAttachmentPayload:
+        async def run() -> DeleteAttachmentPayload:
+            attachment_id = decode_id(input.attachment_id, "Attachment", "attachmentId")
+            await delete_attachment(info.context, attachment_id)
+            return DeleteAttachmentPayload(
+                deleted_attachment_id=strawberry.ID(relay.to_base64("Attachment", attachment_id))
+            )
+
+        return await payload_or_errors(DeleteAttachmentPayload, run)
