@@ -53,6 +53,7 @@ __all__ = [
     "CustomerSort",
     "customer_sort",
     "customers_statement",
+    "escape_like",
     "exact_condition",
     "fetch_customers",
     "fuzzy_condition",
@@ -274,6 +275,11 @@ def tsquery_text(text: str) -> str | None:
     if not found:
         return None
     return " & ".join(f"{word}:*" for word in found)
+
+
+def escape_like(value: str) -> str:
+    """`value` matched literally by LIKE … ESCAPE '\\' (used by other lists' filters)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _text_array(values: list[str]) -> ColumnElement[list[str]]:

@@ -9,7 +9,6 @@ from typing import Any
 from graphql import GraphQLError
 from limits import parse
 from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from redis.exceptions import RedisError
 from strawberry.extensions import SchemaExtension

@@ -201,7 +201,7 @@ async def test_customer_cannot_download_another_customers_file(
     attachment = await _uploaded(agent, ticket.id, png_bytes(), "theirs.png")
     row_id = row_id_of(attachment["downloadUrl"])
 
-    # when: with their own credentials, and with a link made for the agent
+    # when: with their own credentials, and asking for its downloadUrl
     with_header = await customer.http.get(
         f"/files/{row_id}", headers={"Authorization": f"Bearer {customer.token}"}
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
 from db.models import Attachment
-from db.pagination import Page, PageRequest, SortKey, fetch_page
+from db.pagination import Column, Page, PageRequest, SortKey, fetch_page
 from resolvers.attachments.access import customer_attachment_clause
 from resolvers.context import RequestContext
 
@@ -32,7 +34,7 @@ class AttachmentCriteria:
     created_before: datetime | None = None
 
 
-_SORTS = {
+_SORTS: dict[AttachmentSort, tuple[Column, Callable[[Attachment], Any]]] = {
     AttachmentSort.CREATED_AT: (Attachment.created_at, lambda row: row.created_at),
     AttachmentSort.FILENAME: (func.lower(Attachment.filename), lambda row: row.filename.lower()),
     AttachmentSort.SIZE: (Attachment.size_bytes, lambda row: row.size_bytes),

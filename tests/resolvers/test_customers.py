@@ -12,6 +12,7 @@ from sqlalchemy import insert, text
 
 from db.engine import Database
 from db.models import Customer, CustomerEmail
+from resolvers.customers.seeding import insert_customers
 from schema.ids import encode_id
 from tests.conftest import ApiClient
 from tests.resolvers.customer_data import (
@@ -469,3 +470,21 @@ async def _until_someone_waits_for_a_lock(db: Database, task: asyncio.Task[Any])
                 return
         await asyncio.sleep(0.01)
     raise AssertionError("the mutation never reached the unique index")
+
+
+async def test_bulk_seeding_is_searchable_and_adds_nothing_the_second_time(
+    agent: ApiClient, db: Database
+) -> None:
+    records = [
+        {"name": "Grace Hopper", "emails": ["Grace@Navy.mil"], "phones": ["+1 202 555 0101"],
+         "tags": ["VIP"]},
+        {"name": "Alan Turing", "emails": ["alan@bletchley.uk"], "company": "GCHQ"},
+    ]
+
+    first = await insert_customers(db, records)
+    second = await insert_customers(db, records)
+
+    assert (first, second) == (2, 0)
+    assert await customer_count(db) == 2
+    found = await agent.data(LIST_IDS, {"filter": {"search": "grace@navy"}})
+    assert found["customers"]["totalCount"] == 1
