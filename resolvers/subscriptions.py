@@ -100,11 +100,26 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 
 async def _still_allowed(principal: Principal, loaders: Loaders) -> bool:
-    """A long-lived socket must not outlive its user's deactivation or change of role."""
+    """A long-lived socket must not outlive a logout, a revoked API key, its user's
+    deactivation or change of role."""
+    if principal.api_key_id is not None:
+        key = await loaders.api_key_by_id.load(principal.api_key_id)
+        return key is not None and key.revoked_at is None
     if principal.user_id is None:
         return True
-    user = await loaders.user_by_id.load(principal.user_id)
+    user, session = await asyncio.gather(
+        loaders.user_by_id.load(principal.user_id),
+        loaders.auth_session_by_id.load(principal.session_id)
+        if principal.session_id is not None
+        else _none(),
+    )
+    if principal.session_id is not None and (session is None or session.revoked_at is not None):
+        return False
     return user is not None and user.is_active and user.role == principal.role.value
+
+
+async def _none() -> None:
+    return None
 
 
 def _may_concern(principal: Principal, customer_id: object) -> bool:

@@ -272,3 +272,19 @@ def _user_gid(client: ApiClient) -> str:
 
     assert client.user is not None
     return relay.to_base64("User", str(client.user.id))
+
+
+async def test_logging_out_ends_the_sockets_event_stream(
+    server: str, runtime: Runtime, admin: ApiClient, agent: ApiClient, customer: ApiClient
+) -> None:
+    ticket = await open_ticket(server, customer, "Logout check")
+
+    async with GraphQLWebSocket.open(server, agent.token) as ws:
+        operation = await ws.subscribe(TICKET_EVENTS)
+        await live(runtime.publisher, 1)
+        await graphql(server, agent.token, "mutation { logout(input: {}) { errors { code } } }")
+        await mutate(server, admin, UPDATE_TICKET, {"input": {"id": ticket, "priority": "LOW"}})
+
+        frame = await ws.frame(operation)
+
+    assert frame["type"] == "complete"
