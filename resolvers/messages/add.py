@@ -21,6 +21,7 @@ from resolvers.events import (
     publish_message_event,
     publish_ticket_event,
 )
+from resolvers.notifications import kick_queued_mail, notify_message
 from resolvers.sanitize import MAX_BODY_BYTES, SanitizedBody, sanitize_body
 from resolvers.tickets.common import load_ticket_for_update
 from resolvers.tickets.transitions import (
@@ -117,6 +118,7 @@ async def post_message(
     changes = diff(before, _ticket_state(ticket))
     if changes:
         tx.audit("Ticket", ticket.id, changes)
+    await notify_message(tx, ticket, message)
     return message
 
 
@@ -176,6 +178,7 @@ async def add_message(
             in_reply_to_id=in_reply_to_id,
         )
         await link_attachments(tx, principal, ticket, message, attachment_ids)
+    kick_queued_mail(ctx, tx)
     await publish_message_event(ctx, MessageEventKind.CREATED, message, ticket)
     if ticket.status != status_before:
         await publish_ticket_event(ctx, TicketEventKind.STATUS_CHANGED, ticket)
