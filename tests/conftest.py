@@ -20,7 +20,7 @@ from app import Runtime, build_runtime, create_app
 from auth.passwords import hash_password
 from auth.tokens import issue_access_token
 from db.base import utcnow
-from db.embedded import embedded_database_url
+from db.embedded import embedded_database_url, stop_embedded
 from db.engine import Database, to_async_url
 from db.migrate import upgrade
 from db.models import AuthSession, Customer, User
@@ -31,11 +31,14 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = os.environ.get("TEST_DATABASE_URL")
     if configured:
-        return to_async_url(configured)
-    return embedded_database_url(tmp_path_factory.mktemp("embedded"))
+        yield to_async_url(configured)
+        return
+    data_dir = tmp_path_factory.mktemp("embedded")
+    yield embedded_database_url(data_dir)
+    stop_embedded(data_dir)
 
 
 @pytest.fixture(scope="session")

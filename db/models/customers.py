@@ -80,9 +80,6 @@ class Customer(UUIDPrimaryKey, TimestampMixin, Base):
 
 class CustomerEmail(UUIDPrimaryKey, Base):
     __tablename__ = "customer_emails"
-    __table_args__ = (
-        Index("ix_customer_emails_prefix", "email", postgresql_ops={"email": "text_pattern_ops"}),
-    )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("customers.id", ondelete="CASCADE"), index=True
@@ -93,9 +90,6 @@ class CustomerEmail(UUIDPrimaryKey, Base):
 
 class CustomerPhone(UUIDPrimaryKey, Base):
     __tablename__ = "customer_phones"
-    __table_args__ = (
-        Index("ix_customer_phones_digits", "digits", postgresql_ops={"digits": "text_pattern_ops"}),
-    )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("customers.id", ondelete="CASCADE"), index=True

@@ -22,6 +22,7 @@ from resolvers.audit import MutationTx, diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
+from resolvers.notifications import kick_queued_mail, notify_assigned
 from resolvers.tickets.common import (
     AGENT_ROLES,
     UNCHANGED,
@@ -123,13 +124,16 @@ async def set_assignment(
     now: datetime,
 ) -> bool:
     """Every assignment lands here (manual, round-robin, on create, in bulk), inside the
-    mutation's transaction: the one place to hook assignment notifications (e.g. queue a
-    mail with `tx.session` when `assignee_id` changed). Returns whether anything changed."""
+    mutation's transaction, and the one place the new assignee's notification is queued
+    (resolvers/notifications.py). Returns whether anything changed."""
     if ticket.assignee_id == assignee_id and ticket.team_id == team_id:
         return False
+    previous_assignee_id = ticket.assignee_id
     ticket.assignee_id = assignee_id
     ticket.team_id = team_id
     ticket.updated_at = now
+    if assignee_id is not None and assignee_id != previous_assignee_id:
+        await notify_assigned(tx, ticket, assignee_id)
     return True
 
 
@@ -172,6 +176,7 @@ async def assign_ticket(
                 await check_assignee(session, new_assignee, team, "assigneeId")
         changed = await set_assignment(tx, ticket, new_assignee, new_team_id, utcnow())
         tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
+    kick_queued_mail(ctx, tx)
     if changed:
         await publish_ticket_event(ctx, TicketEventKind.ASSIGNED, ticket)
     return ticket
@@ -202,6 +207,7 @@ async def auto_assign_ticket(
             )
         changed = await set_assignment(tx, ticket, assignee, team.id, utcnow())
         tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
+    kick_queued_mail(ctx, tx)
     if changed:
         await publish_ticket_event(ctx, TicketEventKind.ASSIGNED, ticket)
     return ticket

@@ -18,6 +18,7 @@ from resolvers.audit import diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import FieldProblem, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
+from resolvers.notifications import kick_queued_mail, notify_solved
 from resolvers.tickets.assignment import check_assignee, set_assignment
 from resolvers.tickets.common import (
     MAX_TAGS,
@@ -135,8 +136,11 @@ async def bulk_update_tickets(
             if after != before:
                 ticket.updated_at = now
                 events.append((_event_kind(before, after), ticket))
+            if before["status"] != after["status"]:
+                await notify_solved(tx, ticket)
             tx.audit("Ticket", ticket.id, diff(before, after))
             changed.append(ticket)
+    kick_queued_mail(ctx, tx)
     for kind, ticket in events:
         await publish_ticket_event(ctx, kind, ticket)
     return changed

@@ -19,6 +19,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.messages.add import clean_body, message_snapshot
+from resolvers.notifications import kick_queued_mail
 from resolvers.sanitize import SanitizedBody
 from resolvers.tickets.assignment import check_assignee, load_team, pick_round_robin, set_assignment
 from resolvers.tickets.common import (
@@ -172,5 +173,6 @@ async def create_ticket(ctx: RequestContext, new: NewTicket) -> Ticket:
         if body is not None:
             kind, author = _first_message_author(principal, requester_id)
             await store_first_message(tx, ticket, body, kind, author)
+    kick_queued_mail(ctx, tx)
     await publish_ticket_event(ctx, TicketEventKind.CREATED, ticket)
     return ticket

@@ -32,6 +32,7 @@ from resolvers.audit import diff, mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
+from resolvers.notifications import kick_queued_mail, notify_solved
 from resolvers.tickets.common import load_ticket_for_update, snapshot
 
 __all__ = [
@@ -171,6 +172,9 @@ async def change_ticket_status(ctx: RequestContext, ticket_id: uuid.UUID, status
         check_transition(ticket, status, principal, "status")
         changed = apply_status(ticket, status, utcnow())
         tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
+        if changed:
+            await notify_solved(tx, ticket)
+    kick_queued_mail(ctx, tx)
     if changed:
         await publish_ticket_event(ctx, TicketEventKind.STATUS_CHANGED, ticket)
     return ticket

