@@ -80,6 +80,9 @@ def serve(
         host=listen_host,
         port=listen_port,
         log_level=settings.log_level.lower(),
+        # Events are small JSON frames: deflating each one per subscriber costs more CPU
+        # (and a compressor's memory per socket) than the bytes it saves.
+        ws_per_message_deflate=False,
     )
 
 
