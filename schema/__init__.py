@@ -14,6 +14,7 @@ from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
 from schema.customers import CustomersMutation, CustomersQuery
+from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.extensions import ErrorCodes, RateLimit
 from schema.feedback import FeedbackMutation
 from schema.messages import MessagesMutation
@@ -38,6 +39,7 @@ class NodeQuery:
 
 QUERIES: tuple[type, ...] = (NodeQuery, AccountsQuery, ApiKeysQuery, AuditQuery, CustomersQuery)
 QUERIES += (TicketsQuery, TeamsQuery, SlaQuery)
+QUERIES += (DashboardQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -52,6 +54,7 @@ MUTATIONS: tuple[type, ...] = (
 MUTATIONS += (AttachmentsMutation,)
 MUTATIONS += (NotificationsMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
+SUBSCRIPTIONS += (DashboardSubscription,)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -196,7 +196,8 @@ async def test_bulk_solve_emails_each_customer(
     await mutate(agent, BULK, {"ids": [mine["id"], theirs["id"]], "status": "SOLVED"})
 
     received = {(await smtp_server.mailbox.next()).recipients[0] for _ in range(2)}
-    assert customer.user is not None and other.user is not None
+    assert customer.user is not None
+    assert other.user is not None
     assert received == {customer.user.email, other.user.email}
 
 
@@ -374,7 +375,8 @@ async def test_update_notification_preferences_changes_only_the_given_kinds(
     assert (await agent.data(VIEWER_PREFERENCES))["viewer"]["notificationPreferences"] == expected
     async with db.sessions() as session:
         stored = await session.get(User, agent.user.id)
-    assert stored is not None and stored.preferences["theme"] == "dark"
+    assert stored is not None
+    assert stored.preferences["theme"] == "dark"
     [entry] = await audit_entries(db, "updateNotificationPreferences")
     assert entry.object_id == str(agent.user.id)
     assert entry.changes["notify"]["after"]["customer_reply"] is False
