@@ -130,8 +130,14 @@ def generate(count: int, rng: random.Random) -> tuple[list[tuple], list[tuple], 
             (cid, name, company, tags, "{}", "", None, trigrams(name), created, created)
         )
         for position in range(rng.choice([1, 1, 1, 2])):
-            local = rng.choice([f"{first}.{last}", f"{first[0]}{last}", f"{first}_{last}",
-                                f"{first}{rng.randrange(100)}"])
+            local = rng.choice(
+                [
+                    f"{first}.{last}",
+                    f"{first[0]}{last}",
+                    f"{first}_{last}",
+                    f"{first}{rng.randrange(100)}",
+                ]
+            )
             email = f"{local}@{domain}"
             n = 1
             while email in used_emails:
@@ -172,18 +178,30 @@ async def seed(url_host: str, count: int, rng: random.Random) -> float:
             await conn.copy_to_table(
                 "customers",
                 source=io.BytesIO(_customers_csv(customers, terms)),
-                columns=["id", "name", "company", "tags", "custom_fields", "notes",
-                         "deleted_at", "name_trigrams", "created_at", "updated_at",
-                         "contact_vector"],
+                columns=[
+                    "id",
+                    "name",
+                    "company",
+                    "tags",
+                    "custom_fields",
+                    "notes",
+                    "deleted_at",
+                    "name_trigrams",
+                    "created_at",
+                    "updated_at",
+                    "contact_vector",
+                ],
                 format="csv",
                 force_not_null=["notes", "contact_vector"],
             )
             await conn.copy_records_to_table(
-                "customer_emails", records=emails,
+                "customer_emails",
+                records=emails,
                 columns=["id", "customer_id", "email", "position"],
             )
             await conn.copy_records_to_table(
-                "customer_phones", records=phones,
+                "customer_phones",
+                records=phones,
                 columns=["id", "customer_id", "phone", "digits", "position"],
             )
         for table in ("customers", "customer_emails", "customer_phones"):
@@ -200,11 +218,21 @@ def _customers_csv(customers: list[tuple], terms: dict[uuid.UUID, list[str]]) ->
         vector = " ".join(
             "'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms.get(cid, [])
         )
-        writer.writerow([
-            cid, name, "" if company is None else company, _array(tags), fields, notes,
-            "" if deleted is None else deleted, _array(grams), created.isoformat(),
-            updated.isoformat(), vector,
-        ])
+        writer.writerow(
+            [
+                cid,
+                name,
+                "" if company is None else company,
+                _array(tags),
+                fields,
+                notes,
+                "" if deleted is None else deleted,
+                _array(grams),
+                created.isoformat(),
+                updated.isoformat(),
+                vector,
+            ]
+        )
     # An empty unquoted CSV field is NULL (company, deleted_at); COPY's force_not_null
     # makes it '' for notes and contact_vector.
     return out.getvalue().encode()
@@ -219,15 +247,30 @@ async def sample_queries(db: Database, per_kind: int, rng: random.Random) -> dic
     """Search strings taken from the seeded data, the way support staff type them."""
     async with db.sessions() as session:
         await session.execute(text("SELECT setseed(0.42)"))  # the same sample every run
-        names = list((await session.execute(text(
-            "SELECT name FROM customers ORDER BY random() LIMIT :n"), {"n": per_kind * 4}
-        )).scalars())
-        emails = list((await session.execute(text(
-            "SELECT email FROM customer_emails ORDER BY random() LIMIT :n"), {"n": per_kind}
-        )).scalars())
-        phones = list((await session.execute(text(
-            "SELECT phone FROM customer_phones ORDER BY random() LIMIT :n"), {"n": per_kind}
-        )).scalars())
+        names = list(
+            (
+                await session.execute(
+                    text("SELECT name FROM customers ORDER BY random() LIMIT :n"),
+                    {"n": per_kind * 4},
+                )
+            ).scalars()
+        )
+        emails = list(
+            (
+                await session.execute(
+                    text("SELECT email FROM customer_emails ORDER BY random() LIMIT :n"),
+                    {"n": per_kind},
+                )
+            ).scalars()
+        )
+        phones = list(
+            (
+                await session.execute(
+                    text("SELECT phone FROM customer_phones ORDER BY random() LIMIT :n"),
+                    {"n": per_kind},
+                )
+            ).scalars()
+        )
     rng.shuffle(names)
     queries: dict[str, list[str]] = {kind: [] for kind in KINDS}
     for name in names[:per_kind]:
@@ -278,8 +321,9 @@ def embedded(data_dir: Path | None) -> Iterator[str]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-async def run(count: int, data_dir: Path | None, per_kind: int, seed_value: int,
-              reuse: bool) -> None:
+async def run(
+    count: int, data_dir: Path | None, per_kind: int, seed_value: int, reuse: bool
+) -> None:
     rng = random.Random(seed_value)
     with embedded(data_dir) as socket_dir:
         db = Database(f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}", pool_size=2)
@@ -291,8 +335,10 @@ async def run(count: int, data_dir: Path | None, per_kind: int, seed_value: int,
                     await conn.execute(text("CREATE SCHEMA public"))
                 await upgrade(db.engine)
                 seconds = await seed(socket_dir, count, rng)
-                print(f"seeded {count:,} customers in {seconds:.1f} s "
-                      f"({count / seconds:,.0f} rows/s, COPY + VACUUM ANALYZE)")
+                print(
+                    f"seeded {count:,} customers in {seconds:.1f} s "
+                    f"({count / seconds:,.0f} rows/s, COPY + VACUUM ANALYZE)"
+                )
             else:
                 print(f"reusing {count:,} seeded customers")
             queries = await sample_queries(db, per_kind, rng)
@@ -314,8 +360,9 @@ async def measure(db: Database, queries: dict[str, list[str]]) -> None:
     request = PageRequest(first=20)
     captured: list[tuple[str, tuple[object, ...]]] = []
 
-    def capture(conn: object, cursor: object, statement: str, parameters: object,
-                *args: object) -> None:
+    def capture(
+        conn: object, cursor: object, statement: str, parameters: object, *args: object
+    ) -> None:
         captured.append((statement, tuple(parameters or ())))  # type: ignore[arg-type]
 
     async def one(search: str) -> tuple[float, int]:
@@ -361,13 +408,19 @@ async def measure(db: Database, queries: dict[str, list[str]]) -> None:
             await session.execute(text("SELECT 1"))
             baseline.append((time.perf_counter() - started) * 1000)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nbaseline SELECT 1 round trip: p50 {_pct(baseline, 50):.2f} ms, "
-          f"p95 {_pct(baseline, 95):.2f} ms; load average {load:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"\nbaseline SELECT 1 round trip: p50 {_pct(baseline, 50):.2f} ms, "
+        f"p95 {_pct(baseline, 95):.2f} ms; load average {load:.1f} on {os.cpu_count()} CPUs"
+    )
 
-    print("\nend to end = fetch_customers as the resolver calls it (page of 20 + totalCount);"
-          "\nserver = PostgreSQL planning + execution of the same statements.")
-    print(f"\n{'kind':<14}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
-          f"{'server p50':>12}{'server p95':>12}{'hits p50':>10}{'no hits':>9}")
+    print(
+        "\nend to end = fetch_customers as the resolver calls it (page of 20 + totalCount);"
+        "\nserver = PostgreSQL planning + execution of the same statements."
+    )
+    print(
+        f"\n{'kind':<14}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+        f"{'server p50':>12}{'server p95':>12}{'hits p50':>10}{'no hits':>9}"
+    )
     for kind in KINDS:
         timings, hits, server = [], [], []
         for search in queries[kind]:
@@ -376,9 +429,11 @@ async def measure(db: Database, queries: dict[str, list[str]]) -> None:
             hits.append(total)
         for search in queries[kind]:
             server.append(await server_ms(search))
-        print(f"{kind:<14}{len(timings):>5}{_pct(timings, 50):>9.1f}{_pct(timings, 95):>9.1f}"
-              f"{max(timings):>9.1f}{_pct(server, 50):>12.1f}{_pct(server, 95):>12.1f}"
-              f"{statistics.median(hits):>10.0f}{sum(1 for h in hits if h == 0):>9}")
+        print(
+            f"{kind:<14}{len(timings):>5}{_pct(timings, 50):>9.1f}{_pct(timings, 95):>9.1f}"
+            f"{max(timings):>9.1f}{_pct(server, 50):>12.1f}{_pct(server, 95):>12.1f}"
+            f"{statistics.median(hits):>10.0f}{sum(1 for h in hits if h == 0):>9}"
+        )
 
 
 def _pct(values: list[float], pct: int) -> float:
@@ -392,8 +447,11 @@ def main(argv: list[str] | None = None, runner: Callable[..., object] = asyncio.
     parser.add_argument("--data-dir", type=Path, default=None, help="keep the database here")
     parser.add_argument("--queries", type=int, default=200, help="queries per kind")
     parser.add_argument("--seed", type=int, default=20261124, help="random seed")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep rows already seeded in --data-dir when the count matches")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep rows already seeded in --data-dir when the count matches",
+    )
     args = parser.parse_args(argv)
     runner(run(args.count, args.data_dir, args.queries, args.seed, args.reuse))
 

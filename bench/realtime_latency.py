@@ -71,8 +71,15 @@ async def prepare(url: str, agents: int) -> tuple[list[str], str]:
     async with db.transaction() as session:
         customer = Customer(name="Bench Customer")
         session.add(customer)
-        users = [User(email=f"agent{n}@bench.local", name=f"Agent {n}", role="agent",
-                      password_hash=password) for n in range(agents)]
+        users = [
+            User(
+                email=f"agent{n}@bench.local",
+                name=f"Agent {n}",
+                role="agent",
+                password_hash=password,
+            )
+            for n in range(agents)
+        ]
         session.add_all(users)
         await session.flush()
         sessions = [AuthSession(user_id=user.id) for user in users]
@@ -80,8 +87,12 @@ async def prepare(url: str, agents: int) -> tuple[list[str], str]:
         ticket = Ticket(customer_id=customer.id, subject="Bench ticket", status="open")
         session.add(ticket)
         await session.flush()
-        tokens = [issue_access_token(user_id=u.id, session_id=s.id, role="agent", key=SECRET,
-                                     minutes=120)[0] for u, s in zip(users, sessions, strict=True)]
+        tokens = [
+            issue_access_token(
+                user_id=u.id, session_id=s.id, role="agent", key=SECRET, minutes=120
+            )[0]
+            for u, s in zip(users, sessions, strict=True)
+        ]
         ticket_id = str(ticket.id)
     await db.dispose()
     from strawberry import relay
@@ -91,9 +102,21 @@ async def prepare(url: str, agents: int) -> tuple[list[str], str]:
 
 def start_server(port: int, env: dict[str, str], out: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-c", "from cli import main; main()", "serve", "--no-migrate",
-         "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+        [
+            sys.executable,
+            "-c",
+            "from cli import main; main()",
+            "serve",
+            "--no-migrate",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
     )
 
 
@@ -101,8 +124,15 @@ def start_server(port: int, env: dict[str, str], out: Any) -> subprocess.Popen[b
 async def serve(database_url: str, redis_url: str | None, log: Path) -> AsyncIterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
-    env.update({"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING",
-                "RATE_LIMIT": "1000000/minute", "DATA_DIR": str(log.parent / "data")})
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": SECRET,
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMIT": "1000000/minute",
+            "DATA_DIR": str(log.parent / "data"),
+        }
+    )
     if redis_url:
         env["REDIS_URL"] = redis_url
     with log.open("w") as out:
@@ -133,13 +163,21 @@ class Subscriber:
 
     async def run(self, base: str, token: str, ready: asyncio.Event) -> None:
         url = base.replace("http://", "ws://") + "/graphql"
-        async with connect(url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                           open_timeout=60, max_queue=None) as ws:
-            await ws.send(json.dumps({"type": "connection_init",
-                                      "payload": {"authorization": f"Bearer {token}"}}))
+        async with connect(
+            url,
+            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            open_timeout=60,
+            max_queue=None,
+        ) as ws:
+            await ws.send(
+                json.dumps(
+                    {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+                )
+            )
             assert json.loads(await ws.recv())["type"] == "connection_ack"
-            await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                      "payload": {"query": SUBSCRIPTION}}))
+            await ws.send(
+                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}})
+            )
             ready.set()
             async for raw in ws:
                 now, wall = time.perf_counter(), time.time()
@@ -168,21 +206,32 @@ async def wait_all(subscribers: list[Subscriber], subject: str, within: float) -
     return True
 
 
-async def measure(mutate_base: str, listen_base: str, tokens: list[str], ticket: str,
-                  mutations: int) -> dict[str, float]:
+async def measure(
+    mutate_base: str, listen_base: str, tokens: list[str], ticket: str, mutations: int
+) -> dict[str, float]:
     subscribers = [Subscriber() for _ in tokens]
     ready = [asyncio.Event() for _ in tokens]
-    tasks = [asyncio.create_task(sub.run(listen_base, token, flag))
-             for sub, token, flag in zip(subscribers, tokens, ready, strict=True)]
+    tasks = [
+        asyncio.create_task(sub.run(listen_base, token, flag))
+        for sub, token, flag in zip(subscribers, tokens, ready, strict=True)
+    ]
     try:
         await asyncio.wait_for(asyncio.gather(*(flag.wait() for flag in ready)), 120)
-        async with httpx.AsyncClient(base_url=mutate_base, timeout=30,
-                                     headers={"Authorization": f"Bearer {tokens[0]}"}) as http:
+        async with httpx.AsyncClient(
+            base_url=mutate_base, timeout=30, headers={"Authorization": f"Bearer {tokens[0]}"}
+        ) as http:
 
             async def update(subject: str) -> float:
                 started = time.perf_counter()
-                body = (await http.post("/graphql", json={"query": UPDATE, "variables": {
-                    "input": {"id": ticket, "subject": subject}}})).json()
+                body = (
+                    await http.post(
+                        "/graphql",
+                        json={
+                            "query": UPDATE,
+                            "variables": {"input": {"id": ticket, "subject": subject}},
+                        },
+                    )
+                ).json()
                 assert not body.get("errors"), body
                 assert not body["data"]["updateTicket"]["errors"], body
                 return started
@@ -250,8 +299,10 @@ async def main() -> None:
 async def run_modes(args: argparse.Namespace, url: str) -> None:
     work = Path(tempfile.mkdtemp(prefix="autocrm-bench-logs-"))
     tokens, ticket = await prepare(url, args.subscribers)
-    print(f"{args.subscribers} staff subscribers, {args.mutations} sequential ticket updates; "
-          f"latency = mutation sent → event received, per subscriber (ms)")
+    print(
+        f"{args.subscribers} staff subscribers, {args.mutations} sequential ticket updates; "
+        f"latency = mutation sent → event received, per subscriber (ms)"
+    )
     targets = {"memory": 50.0, "redis": 100.0, "cross": 100.0}
     for mode in args.modes.split(","):
         redis_url = None if mode == "memory" else REDIS_URL
@@ -260,15 +311,18 @@ async def run_modes(args: argparse.Namespace, url: str) -> None:
             second = first
             if mode == "cross":
                 second = await stack.enter_async_context(
-                    serve(url, redis_url, work / f"{mode}-b.log"))
+                    serve(url, redis_url, work / f"{mode}-b.log")
+                )
             result = await measure(first, second, tokens, ticket, args.mutations)
         verdict = "ok" if result["p95"] <= targets[mode] else "OVER TARGET"
-        print(f"{mode:>6}: p50 {result['p50']:6.1f}  p95 {result['p95']:6.1f}  "
-              f"max {result['max']:6.1f}  | publish→receive p50 {result['lag_p50']:6.1f}  "
-              f"p95 {result['lag_p95']:6.1f}  first {result['first_p50']:5.1f}  "
-              f"| mutation round trip p50 "
-              f"{result['mutation_p50']:5.1f}  ({result['deliveries']} deliveries; "
-              f"target p95 ≤ {targets[mode]:.0f}: {verdict})")
+        print(
+            f"{mode:>6}: p50 {result['p50']:6.1f}  p95 {result['p95']:6.1f}  "
+            f"max {result['max']:6.1f}  | publish→receive p50 {result['lag_p50']:6.1f}  "
+            f"p95 {result['lag_p95']:6.1f}  first {result['first_p50']:5.1f}  "
+            f"| mutation round trip p50 "
+            f"{result['mutation_p50']:5.1f}  ({result['deliveries']} deliveries; "
+            f"target p95 ≤ {targets[mode]:.0f}: {verdict})"
+        )
 
 
 if __name__ == "__main__":

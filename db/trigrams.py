@@ -84,9 +84,7 @@ class FuzzyWord:
     probe: list[str]
 
 
-def fuzzy_words(
-    text: str, frequencies: Mapping[str, float] | None = None
-) -> list[FuzzyWord]:
+def fuzzy_words(text: str, frequencies: Mapping[str, float] | None = None) -> list[FuzzyWord]:
     """The words of `text` prepared for a fuzzy name match; [] when it is not worth one
     (no word has an inner trigram, i.e. every word is shorter than three characters, or
     the text has more than MAX_FUZZY_WORDS words).

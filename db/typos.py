@@ -28,8 +28,8 @@ def typo_match(query: str, name: str) -> bool:
     name_words = words(name)
     return all(
         any(
-            candidate.startswith(word) or edit_distance(word, candidate, allowed_edits(word))
-            <= allowed_edits(word)
+            candidate.startswith(word)
+            or edit_distance(word, candidate, allowed_edits(word)) <= allowed_edits(word)
             for candidate in name_words
         )
         for word in dict.fromkeys(words(query))
@@ -47,12 +47,7 @@ def edit_distance(a: str, b: str, limit: int) -> int:
         for j in range(1, len(b) + 1):
             cost = 0 if a[i - 1] == b[j - 1] else 1
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if (
-                before is not None
-                and j > 1
-                and a[i - 1] == b[j - 2]
-                and a[i - 2] == b[j - 1]
-            ):
+            if before is not None and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 current[j] = min(current[j], before[j - 2] + 1)
         # a swap reaches back two rows, so both must be out of reach
         if min(current) > limit and min(previous) > limit:

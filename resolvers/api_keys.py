@@ -37,8 +37,14 @@ async def create_api_key(ctx: RequestContext, *, name: str, role: Role) -> tuple
     elif len(cleaned) > MAX_KEY_NAME:
         problems.append(("name", f"Use at most {MAX_KEY_NAME} characters.", "too_long"))
     if role is Role.CUSTOMER:
-        problems.append(("role", "A key acts for an integration, not for one customer: "
-                                 "choose admin, agent or reviewer.", "invalid"))
+        problems.append(
+            (
+                "role",
+                "A key acts for an integration, not for one customer: "
+                "choose admin, agent or reviewer.",
+                "invalid",
+            )
+        )
     if problems:
         raise ValidationFailed(*(FieldProblem(*p) for p in problems))
     raw = new_opaque_token(API_KEY_PREFIX)

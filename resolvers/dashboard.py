@@ -153,9 +153,7 @@ def _agent_load_statement(now: datetime) -> Any:
             open_count.label("open_tickets"),
             func.count(Ticket.id).filter(or_(first_breach, resolution_breach)).label("breached"),
         )
-        .outerjoin(
-            Ticket, and_(Ticket.assignee_id == User.id, Ticket.status.in_(OPEN_STATUSES))
-        )
+        .outerjoin(Ticket, and_(Ticket.assignee_id == User.id, Ticket.status.in_(OPEN_STATUSES)))
         .where(or_(and_(User.role.in_(AGENT_ROLES), User.is_active), Ticket.id.is_not(None)))
         .group_by(User.id)
         .order_by(desc(open_count), func.lower(User.name), User.id)

@@ -113,9 +113,7 @@ def _offer(slot: _Slot, item: _Push | None) -> None:
     slot.put_nowait(item)
 
 
-_feeds: weakref.WeakKeyDictionary[Publisher, dict[int, DashboardFeed]] = (
-    weakref.WeakKeyDictionary()
-)
+_feeds: weakref.WeakKeyDictionary[Publisher, dict[int, DashboardFeed]] = weakref.WeakKeyDictionary()
 
 
 def running_feeds(publisher: Publisher) -> list[DashboardFeed]:

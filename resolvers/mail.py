@@ -25,9 +25,7 @@ def queue_mail(
     kind: str,
     user_id: uuid.UUID | None = None,
 ) -> OutboxMail:
-    mail = OutboxMail(
-        to_address=to, subject=subject, body_text=body, kind=kind, user_id=user_id
-    )
+    mail = OutboxMail(to_address=to, subject=subject, body_text=body, kind=kind, user_id=user_id)
     session.add(mail)
     return mail
 

@@ -88,8 +88,14 @@ def _queue(
     subject: str,
     body: str,
 ) -> None:
-    queue_mail(tx.session, to=to, subject=subject, body=body, kind=kind.value,
-               user_id=user.id if user else None)
+    queue_mail(
+        tx.session,
+        to=to,
+        subject=subject,
+        body=body,
+        kind=kind.value,
+        user_id=user.id if user else None,
+    )
     tx.session.info[_QUEUED] = True
 
 
@@ -168,12 +174,18 @@ async def notify_message(tx: MutationTx, ticket: Ticket, message: TicketMessage)
         else await _name(tx.session, message.author_user_id) or "Support"
     )
     body = (
-        f"{author} replied to your ticket #{ticket.number} \"{ticket.subject}\":\n\n"
+        f'{author} replied to your ticket #{ticket.number} "{ticket.subject}":\n\n'
         f"{message.body_text.strip()}\n\n"
         f"See the conversation and reply: {ticket_link(tx.ctx, ticket)}\n"
     )
-    _queue(tx, to=address, user=user, kind=NotificationKind.TICKET_REPLY,
-           subject=_subject(ticket, "New reply"), body=body)
+    _queue(
+        tx,
+        to=address,
+        user=user,
+        kind=NotificationKind.TICKET_REPLY,
+        subject=_subject(ticket, "New reply"),
+        body=body,
+    )
 
 
 async def _notify_customer_reply(tx: MutationTx, ticket: Ticket, message: TicketMessage) -> None:
@@ -192,13 +204,19 @@ async def _notify_customer_reply(tx: MutationTx, ticket: Ticket, message: Ticket
         customer = await tx.session.get(Customer, ticket.customer_id)
         author = customer.name if customer is not None else "The customer"
     body = (
-        f"{author} replied on ticket #{ticket.number} \"{ticket.subject}\", "
+        f'{author} replied on ticket #{ticket.number} "{ticket.subject}", '
         f"which is assigned to you:\n\n"
         f"{message.body_text.strip()}\n\n"
         f"Open the ticket: {ticket_link(tx.ctx, ticket)}\n"
     )
-    _queue(tx, to=assignee.email, user=assignee, kind=NotificationKind.CUSTOMER_REPLY,
-           subject=_subject(ticket, "Customer reply"), body=body)
+    _queue(
+        tx,
+        to=assignee.email,
+        user=assignee,
+        kind=NotificationKind.CUSTOMER_REPLY,
+        subject=_subject(ticket, "Customer reply"),
+        body=body,
+    )
 
 
 async def notify_assigned(tx: MutationTx, ticket: Ticket, assignee_id: uuid.UUID) -> None:
@@ -214,12 +232,18 @@ async def notify_assigned(tx: MutationTx, ticket: Ticket, assignee_id: uuid.UUID
     actor = await _name(tx.session, actor_id)
     by = f" by {actor}" if actor and tx.ctx.principal and tx.ctx.principal.is_staff else ""
     body = (
-        f"Ticket #{ticket.number} \"{ticket.subject}\" (priority {ticket.priority}) "
+        f'Ticket #{ticket.number} "{ticket.subject}" (priority {ticket.priority}) '
         f"was assigned to you{by}.\n\n"
         f"Open the ticket: {ticket_link(tx.ctx, ticket)}\n"
     )
-    _queue(tx, to=assignee.email, user=assignee, kind=NotificationKind.TICKET_ASSIGNED,
-           subject=_subject(ticket, "Assigned to you"), body=body)
+    _queue(
+        tx,
+        to=assignee.email,
+        user=assignee,
+        kind=NotificationKind.TICKET_ASSIGNED,
+        subject=_subject(ticket, "Assigned to you"),
+        body=body,
+    )
 
 
 async def notify_solved(tx: MutationTx, ticket: Ticket) -> None:
@@ -235,12 +259,18 @@ async def notify_solved(tx: MutationTx, ticket: Ticket) -> None:
     if not _wants(user, NotificationKind.TICKET_SOLVED):
         return
     body = (
-        f"Your ticket #{ticket.number} \"{ticket.subject}\" has been marked as solved.\n\n"
+        f'Your ticket #{ticket.number} "{ticket.subject}" has been marked as solved.\n\n'
         f"If something is still not right, reply on the ticket and it will reopen: "
         f"{ticket_link(tx.ctx, ticket)}\n"
     )
-    _queue(tx, to=address, user=user, kind=NotificationKind.TICKET_SOLVED,
-           subject=_subject(ticket, "Solved"), body=body)
+    _queue(
+        tx,
+        to=address,
+        user=user,
+        kind=NotificationKind.TICKET_SOLVED,
+        subject=_subject(ticket, "Solved"),
+        body=body,
+    )
 
 
 async def update_notification_preferences(

@@ -119,8 +119,9 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _check(range_from: datetime, range_to: datetime, interval: ReportInterval,
-           time_zone: str) -> None:
+def _check(
+    range_from: datetime, range_to: datetime, interval: ReportInterval, time_zone: str
+) -> None:
     problems: list[FieldProblem] = []
     if range_to <= range_from:
         problems.append(
@@ -139,8 +140,11 @@ def _check(range_from: datetime, range_to: datetime, interval: ReportInterval,
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(
-            FieldProblem("timeZone", f"Unknown time zone {time_zone!r}: use an IANA name "
-                         "such as Europe/Berlin or UTC.", "invalid")
+            FieldProblem(
+                "timeZone",
+                f"Unknown time zone {time_zone!r}: use an IANA name such as Europe/Berlin or UTC.",
+                "invalid",
+            )
         )
     if problems:
         raise ValidationFailed(*problems)
@@ -227,9 +231,7 @@ def _events(
         seconds = cast(func.extract("epoch", at - Ticket.created_at), Float)
         columns.append(seconds.label("seconds"))
     inner = select(*columns).where(at >= p.start, at < p.end, *where).subquery()
-    value = (
-        func.percentile_cont(0.5).within_group(inner.c.seconds) if median else func.count()
-    )
+    value = func.percentile_cont(0.5).within_group(inner.c.seconds) if median else func.count()
     return (
         select(
             inner.c.local_start,

@@ -18,15 +18,64 @@ MAX_BODY_BYTES = 100 * 1024
 
 _TAGS = frozenset(
     {
-        "p", "br", "hr", "b", "strong", "i", "em", "u", "s", "del", "ins", "sub", "sup",
-        "a", "ul", "ol", "li", "blockquote", "code", "pre", "h1", "h2", "h3", "h4",
-        "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "img", "span", "div",
+        "p",
+        "br",
+        "hr",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "s",
+        "del",
+        "ins",
+        "sub",
+        "sup",
+        "a",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "code",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+        "caption",
+        "img",
+        "span",
+        "div",
     }
 )
 # Elements whose *content* is dropped as well: code, or UI that makes no sense in a message.
 _DROP_WITH_CONTENT = frozenset(
-    {"script", "style", "iframe", "noscript", "template", "object", "embed", "svg", "math",
-     "textarea", "select", "title", "xmp", "noembed", "noframes", "frameset", "applet"}
+    {
+        "script",
+        "style",
+        "iframe",
+        "noscript",
+        "template",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "textarea",
+        "select",
+        "title",
+        "xmp",
+        "noembed",
+        "noframes",
+        "frameset",
+        "applet",
+    }
 )
 _ATTRIBUTES = {
     "a": {"href", "title"},
@@ -72,8 +121,25 @@ def sanitize_html(html: str) -> str:
 
 
 _BLOCKS = frozenset(
-    {"p", "div", "blockquote", "pre", "h1", "h2", "h3", "h4", "ul", "ol", "table", "tr",
-     "caption", "hr", "thead", "tbody", "tfoot"}
+    {
+        "p",
+        "div",
+        "blockquote",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "ul",
+        "ol",
+        "table",
+        "tr",
+        "caption",
+        "hr",
+        "thead",
+        "tbody",
+        "tfoot",
+    }
 )
 
 

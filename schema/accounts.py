@@ -86,8 +86,10 @@ class User(relay.Node):
         result: list[User | None] = []
         for key in ids:
             row = next(found) if key is not None else None
-            visible = row is not None and principal is not None and (
-                principal.is_staff or row.id == principal.user_id
+            visible = (
+                row is not None
+                and principal is not None
+                and (principal.is_staff or row.id == principal.user_id)
             )
             result.append(cls.from_row(row) if visible and row is not None else None)
         return result
@@ -203,9 +205,7 @@ class AcceptInvitationInput:
 
 @strawberry.type(description="The result of acceptInvitation.")
 class AcceptInvitationPayload:
-    user: User | None = strawberry.field(
-        default=None, description="The account, ready to log in."
-    )
+    user: User | None = strawberry.field(default=None, description="The account, ready to log in.")
     errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 

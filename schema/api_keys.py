@@ -93,9 +93,7 @@ class ApiKeyConnection(relay.Connection[ApiKey]):
 
 @strawberry.input(description="Narrow the API key list.")
 class ApiKeyFilter:
-    include_revoked: bool = strawberry.field(
-        default=False, description="List revoked keys too."
-    )
+    include_revoked: bool = strawberry.field(default=False, description="List revoked keys too.")
 
 
 @strawberry.type

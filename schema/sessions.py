@@ -177,13 +177,9 @@ class SessionsMutation:
         return await payload_or_errors(AccountEmailPayload, run)
 
     @strawberry.mutation(description="Log in with e-mail and password; starts a session.")
-    async def login(
-        self, info: strawberry.Info[RequestContext], input: LoginInput
-    ) -> LoginPayload:
+    async def login(self, info: strawberry.Info[RequestContext], input: LoginInput) -> LoginPayload:
         async def run() -> LoginPayload:
-            issued = await sessions.login(
-                info.context, email=input.email, password=input.password
-            )
+            issued = await sessions.login(info.context, email=input.email, password=input.password)
             return LoginPayload.issued(issued)
 
         return await payload_or_errors(LoginPayload, run)
@@ -198,9 +194,7 @@ class SessionsMutation:
         self, info: strawberry.Info[RequestContext], input: RefreshSessionInput
     ) -> LoginPayload:
         async def run() -> LoginPayload:
-            issued = await sessions.refresh_session(
-                info.context, refresh_token=input.refresh_token
-            )
+            issued = await sessions.refresh_session(info.context, refresh_token=input.refresh_token)
             return LoginPayload.issued(issued)
 
         return await payload_or_errors(LoginPayload, run)

@@ -174,7 +174,7 @@ class Ticket(relay.Node):
             status=TicketStatus(row.status),
             priority=TicketPriority(row.priority),
             channel=TicketChannel(row.channel),
-            custom_fields=row.custom_fields or {},
+            custom_fields=JSON(row.custom_fields or {}),
             first_response_due_at=row.first_response_due_at,
             resolution_due_at=row.resolution_due_at,
             first_responded_at=row.first_responded_at,

@@ -23,8 +23,17 @@ from websockets.asyncio.client import ClientConnection, connect
 from app import Runtime, create_app
 
 REDIS_PORT = 6379
-REDIS_START = ["redis-server", "--daemonize", "yes", "--port", str(REDIS_PORT), "--save", "",
-               "--bind", "127.0.0.1"]
+REDIS_START = [
+    "redis-server",
+    "--daemonize",
+    "yes",
+    "--port",
+    str(REDIS_PORT),
+    "--save",
+    "",
+    "--bind",
+    "127.0.0.1",
+]
 # Generous bounds for things that normally take milliseconds; never asserted as timings.
 WAIT = 15.0
 
@@ -47,10 +56,15 @@ async def eventually(condition: Callable[[], bool], what: str) -> None:
 
 # --- Redis -------------------------------------------------------------------------------
 
+
 def redis_answers() -> bool:
     try:
-        done = subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "ping"],
-                              capture_output=True, timeout=2, check=False)
+        done = subprocess.run(
+            ["redis-cli", "-p", str(REDIS_PORT), "ping"],
+            capture_output=True,
+            timeout=2,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return False
     return done.stdout.strip() == b"PONG"
@@ -72,8 +86,12 @@ def ensure_redis() -> None:
 
 
 def stop_redis() -> None:
-    subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "shutdown", "nosave"],
-                   capture_output=True, timeout=10, check=False)
+    subprocess.run(
+        ["redis-cli", "-p", str(REDIS_PORT), "shutdown", "nosave"],
+        capture_output=True,
+        timeout=10,
+        check=False,
+    )
     _wait_for(lambda: not redis_answers(), "did not stop")
 
 
@@ -89,12 +107,19 @@ def redis_stopped() -> Iterator[None]:
 
 # --- servers -----------------------------------------------------------------------------
 
+
 @contextlib.asynccontextmanager
 async def live_server(runtime: Runtime) -> AsyncIterator[str]:
     """The real app on uvicorn in this event loop (lifespan included); yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
-                            ws="websockets-sansio", lifespan="on", log_level="warning")
+    config = uvicorn.Config(
+        create_app(runtime),
+        host="127.0.0.1",
+        port=port,
+        ws="websockets-sansio",
+        lifespan="on",
+        log_level="warning",
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -119,15 +144,35 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"serve-{self.port}.log"
-        environment = {k: v for k, v in os.environ.items()
-                       if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL"}}
-        environment.update({"DATABASE_URL": database_url, "DATA_DIR": str(log_dir / "data"),
-                            "RATE_LIMIT": "100000/minute", **env})
+        environment = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL"}
+        }
+        environment.update(
+            {
+                "DATABASE_URL": database_url,
+                "DATA_DIR": str(log_dir / "data"),
+                "RATE_LIMIT": "100000/minute",
+                **env,
+            }
+        )
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from cli import main; main()", "serve", "--no-migrate",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            env=environment, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-c",
+                "from cli import main; main()",
+                "serve",
+                "--no-migrate",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            env=environment,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
     def log(self) -> str:
@@ -160,8 +205,10 @@ class ServerProcess:
 
 # --- GraphQL over HTTP and WebSocket -----------------------------------------------------
 
-async def graphql(base_url: str, token: str | None, query: str,
-                  variables: dict[str, Any] | None = None) -> dict[str, Any]:
+
+async def graphql(
+    base_url: str, token: str | None, query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """POST a GraphQL operation that must succeed; returns `data`."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx.AsyncClient(base_url=base_url, timeout=WAIT) as client:
@@ -188,8 +235,11 @@ class GraphQLWebSocket:
     @contextlib.asynccontextmanager
     async def open(cls, base_url: str, token: str | None = None) -> AsyncIterator[GraphQLWebSocket]:
         ws_url = base_url.replace("http://", "ws://", 1) + "/graphql"
-        async with connect(ws_url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                           open_timeout=WAIT) as connection:
+        async with connect(
+            ws_url,
+            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            open_timeout=WAIT,
+        ) as connection:
             client = cls(connection)
             payload = {"authorization": f"Bearer {token}"} if token else {}
             await connection.send(json.dumps({"type": "connection_init", "payload": payload}))
@@ -222,10 +272,15 @@ class GraphQLWebSocket:
         self._counter += 1
         operation_id = str(self._counter)
         self._queue(operation_id)
-        await self.connection.send(json.dumps({
-            "id": operation_id, "type": "subscribe",
-            "payload": {"query": query, "variables": variables or {}},
-        }))
+        await self.connection.send(
+            json.dumps(
+                {
+                    "id": operation_id,
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": variables or {}},
+                }
+            )
+        )
         return operation_id
 
     async def frame(self, operation_id: str, within: float = WAIT) -> dict[str, Any]:

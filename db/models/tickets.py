@@ -149,6 +149,9 @@ class Ticket(UUIDPrimaryKey, TimestampMixin, Base):
         Index("ix_tickets_updated_id", "updated_at", "id"),
         Index("ix_tickets_first_response_due", "first_response_due_at"),
         Index("ix_tickets_resolution_due", "resolution_due_at"),
+        # Dashboard medians and reports bucket by these two instants.
+        Index("ix_tickets_first_responded_at", "first_responded_at"),
+        Index("ix_tickets_solved_at", "solved_at"),
         Index("ix_tickets_merged_into_id", "merged_into_id"),
         Index("ix_tickets_tags", "tags", postgresql_using="gin"),
         Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),

@@ -33,8 +33,9 @@ async def invite_user(ctx: RequestContext, *, email: str, name: str, role: Role)
     email = check.email(email)
     name = check.name(name)
     if role not in STAFF_ROLES:
-        check.fail("role", "Invite staff only (admin, agent or reviewer): customers sign up.",
-                   "invalid")
+        check.fail(
+            "role", "Invite staff only (admin, agent or reviewer): customers sign up.", "invalid"
+        )
     check.done()
     inviter = principal.label
     if principal.user_id is not None:

@@ -23,9 +23,7 @@ from resolvers.mail import kick_mail, queue_mail
 __all__ = ["change_password", "request_password_reset", "reset_password"]
 
 
-async def change_password(
-    ctx: RequestContext, *, current_password: str, new_password: str
-) -> User:
+async def change_password(ctx: RequestContext, *, current_password: str, new_password: str) -> User:
     """Other sessions end (a thief's copy among them); the session making the change stays."""
     principal = ctx.require_principal()
     user_id = signed_in_user_id(principal)
@@ -33,8 +31,9 @@ async def change_password(
     check = InputCheck()
     check.new_password(new_password, "newPassword")
     if new_password == current_password:
-        check.fail("newPassword", "Choose a password different from the current one.",
-                   "weak_password")
+        check.fail(
+            "newPassword", "Choose a password different from the current one.", "weak_password"
+        )
     async with ctx.db.sessions() as session:
         stored = await session.scalar(select(User.password_hash).where(User.id == user_id))
     if not await asyncio.to_thread(verify_password, current_password, stored):
@@ -100,8 +99,11 @@ async def reset_password(ctx: RequestContext, *, token: str, new_password: str) 
         user = await use_user_token(tx.session, token, TokenPurpose.PASSWORD_RESET)
         check.done()  # a weak password rolls back: the link stays usable
         now = utcnow()
-        before = {**snapshot(user), "password_hash": user.password_hash,
-                  "sessions_valid_after": user.sessions_valid_after}
+        before = {
+            **snapshot(user),
+            "password_hash": user.password_hash,
+            "sessions_valid_after": user.sessions_valid_after,
+        }
         user.password_hash = new_hash
         user.sessions_valid_after = now
         # Following the link proved the address is theirs.
@@ -112,8 +114,12 @@ async def reset_password(ctx: RequestContext, *, token: str, new_password: str) 
             user.id,
             diff(
                 {**before, "active_sessions": ended},
-                {**snapshot(user), "password_hash": new_hash, "sessions_valid_after": now,
-                 "active_sessions": 0},
+                {
+                    **snapshot(user),
+                    "password_hash": new_hash,
+                    "sessions_valid_after": now,
+                    "active_sessions": 0,
+                },
             ),
             actor_user_id=user.id,
             actor_label=user.email,

@@ -59,10 +59,7 @@ async def use_user_token(
     ).one_or_none()
     now = utcnow()
     usable = (
-        row is not None
-        and row[0].used_at is None
-        and row[0].expires_at > now
-        and row[1].is_active
+        row is not None and row[0].used_at is None and row[0].expires_at > now and row[1].is_active
     )
     if not usable or row is None:
         raise ValidationFailed.one(

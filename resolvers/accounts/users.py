@@ -58,9 +58,7 @@ async def create_user(
             )
             tx.session.add(user)
             await tx.session.flush()
-            tx.audit(
-                "User", user.id, diff({}, {**snapshot(user), "password_hash": password_hash})
-            )
+            tx.audit("User", user.id, diff({}, {**snapshot(user), "password_hash": password_hash}))
     except IntegrityError as exc:
         if is_unique_email_violation(exc):
             raise email_taken() from exc
@@ -89,14 +87,17 @@ async def update_user(
         current = Role(user.role)
         if principal.user_id == user.id:
             if role is not None and role is not Role.ADMIN:
-                check.fail("role", "You cannot change your own role: ask another admin.",
-                           "forbidden")
+                check.fail(
+                    "role", "You cannot change your own role: ask another admin.", "forbidden"
+                )
             if is_active is False:
-                check.fail("isActive", "You cannot deactivate yourself: ask another admin.",
-                           "forbidden")
+                check.fail(
+                    "isActive", "You cannot deactivate yourself: ask another admin.", "forbidden"
+                )
         if role is not None and (role is Role.CUSTOMER) != (current is Role.CUSTOMER):
-            check.fail("role", "Staff and customer accounts cannot switch to the other kind.",
-                       "invalid")
+            check.fail(
+                "role", "Staff and customer accounts cannot switch to the other kind.", "invalid"
+            )
         check.done()
         before = snapshot(user)
         if name is not None:
@@ -168,8 +169,10 @@ async def users_page(
     if filter.search and filter.search.strip():
         pattern = "%" + _escape_like(filter.search.strip().lower()) + "%"
         stmt = stmt.where(
-            or_(func.lower(User.name).like(pattern, escape="\\"),
-                User.email.like(pattern, escape="\\"))
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                User.email.like(pattern, escape="\\"),
+            )
         )
     expression, value = _SORT_KEYS[order_by]
     async with ctx.db.sessions() as session:

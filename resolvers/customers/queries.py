@@ -88,8 +88,9 @@ async def list_customers(
     if not principal.is_staff:
         if principal.customer_id is None:
             page.size(20, max_size)  # still refuse a bad page size
-            return Page(rows=[], cursors=[], has_next_page=False, has_previous_page=False,
-                        total_count=0)
+            return Page(
+                rows=[], cursors=[], has_next_page=False, has_previous_page=False, total_count=0
+            )
         criteria = replace(criteria, only_id=principal.customer_id)
     async with ctx.db.sessions() as session:
         result = await fetch_customers(

@@ -217,6 +217,6 @@ def refresh_loaders(
 
 
 def phone_country_code(region: str) -> str | None:
-    """"US" → "1": lets a search for a national number find its E.164 form."""
+    """ "US" → "1": lets a search for a national number find its E.164 form."""
     code = phonenumbers.country_code_for_region(region.upper())
     return str(code) if code else None

@@ -137,9 +137,7 @@ def _name(value: str | None, problems: list[FieldProblem]) -> str:
     elif not name:
         problems.append(FieldProblem("name", "Enter the customer's name.", "required"))
     elif len(name) > MAX_NAME:
-        problems.append(
-            FieldProblem("name", f"Use at most {MAX_NAME} characters.", "too_long")
-        )
+        problems.append(FieldProblem("name", f"Use at most {MAX_NAME} characters.", "too_long"))
     return name
 
 
@@ -266,8 +264,7 @@ def _phones(values: list[str], region: str, problems: list[FieldProblem]) -> lis
             problems.append(
                 FieldProblem(
                     f"phones.{index}",
-                    f"Not a valid phone number: use +<country code><number>, or a {region} "
-                    "number.",
+                    f"Not a valid phone number: use +<country code><number>, or a {region} number.",
                     "invalid_phone",
                 )
             )

@@ -32,7 +32,8 @@ async def edit_message(
             raise Forbidden("Only the message's author or an admin may edit it.")
         if ticket.status == TicketStatus.CLOSED.value:
             raise ValidationFailed.one(
-                "messageId", "This ticket is closed: its messages can no longer change.",
+                "messageId",
+                "This ticket is closed: its messages can no longer change.",
                 "invalid_state",
             )
         if body.html == message.body_html:

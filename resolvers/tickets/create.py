@@ -42,7 +42,7 @@ class NewTicket:
     priority: str | None = None
     channel: str | None = None
     tags: list[str] | None = None
-    custom_fields: dict[str, Any] | None = None
+    custom_fields: Any = None  # raw JSON input; normalize_custom_fields checks it
     team_id: uuid.UUID | None = None
     assignee_id: uuid.UUID | None = None
     # Inputs a customer sent that only staff may set (named as the client sent them).

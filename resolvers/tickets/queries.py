@@ -114,7 +114,7 @@ def _search(principal: Principal, text: str) -> ColumnElement[bool]:
     )
 
 
-def tickets_statement(principal: Principal, c: TicketCriteria) -> Select[tuple[Ticket]]:
+def tickets_statement(principal: Principal, c: TicketCriteria) -> Select[Any]:
     stmt = select(Ticket).where(_scope(principal))
     if c.statuses:
         stmt = stmt.where(Ticket.status.in_(c.statuses))

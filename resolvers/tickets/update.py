@@ -41,7 +41,7 @@ class TicketChanges:
     subject: str | None = None
     priority: str | None = None
     tags: list[str] | None = None
-    custom_fields: dict[str, Any] | None = None
+    custom_fields: Any = None  # raw JSON input; normalize_custom_fields checks it
     team_id: uuid.UUID | Unchanged | None = UNCHANGED
     add_follower_ids: list[uuid.UUID] = field(default_factory=list)
     remove_follower_ids: list[uuid.UUID] = field(default_factory=list)

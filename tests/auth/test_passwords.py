@@ -79,9 +79,7 @@ async def test_change_password_with_a_wrong_current_password_changes_nothing(
     await log_in(anonymous, user.email, TEST_PASSWORD)
 
 
-async def test_change_password_to_a_weak_one_is_refused(
-    anonymous: ApiClient, db: Database
-) -> None:
+async def test_change_password_to_a_weak_one_is_refused(anonymous: ApiClient, db: Database) -> None:
     user = await make_user(db, role="agent")
     client = await signed_in(anonymous, user.email, TEST_PASSWORD)
 
@@ -248,9 +246,7 @@ async def test_reset_request_for_an_unknown_address_answers_the_same_and_sends_n
     assert [m.recipients for m in smtp_server.mailbox.received] == [[user.email]]
 
 
-async def test_deactivated_user_gets_no_reset_mail(
-    anonymous: ApiClient, db: Database
-) -> None:
+async def test_deactivated_user_gets_no_reset_mail(anonymous: ApiClient, db: Database) -> None:
     user = await make_user(db, role="agent")
     async with db.transaction() as session:
         await session.execute(update(User).where(User.id == user.id).values(is_active=False))
@@ -281,7 +277,9 @@ async def test_reset_writes_one_audit_row_per_step_without_secrets(
     assert (requested.object_type, requested.object_id) == ("User", str(user.id))
     assert requested.changes == {}
     assert (reset.object_type, reset.object_id, reset.actor_user_id) == (
-        "User", str(user.id), user.id
+        "User",
+        str(user.id),
+        user.id,
     )
     assert reset.changes["password_hash"] == {"before": "**********", "after": "**********"}
     assert "sessions_valid_after" in reset.changes

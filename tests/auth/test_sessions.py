@@ -157,9 +157,9 @@ async def test_reusing_a_refresh_token_ends_the_whole_session(
     # given a session whose first refresh token was rotated
     user = await make_user(db, role="agent")
     first = await log_in(anonymous, user.email, TEST_PASSWORD)
-    rotated = (
-        await anonymous.data(REFRESH, {"input": {"refreshToken": first["refreshToken"]}})
-    )["refreshSession"]
+    rotated = (await anonymous.data(REFRESH, {"input": {"refreshToken": first["refreshToken"]}}))[
+        "refreshSession"
+    ]
 
     # when the old refresh token comes back (someone copied it)
     reuse = await anonymous.data(REFRESH, {"input": {"refreshToken": first["refreshToken"]}})
@@ -173,12 +173,9 @@ async def test_reusing_a_refresh_token_ends_the_whole_session(
     [auth_session] = await sessions_of(db, user)
     assert auth_session.revoked_reason == "refresh_token_reuse"
     [revocation] = [
-        row for row in await audit_rows(db, "refreshSession")
-        if "revoked_reason" in row.changes
+        row for row in await audit_rows(db, "refreshSession") if "revoked_reason" in row.changes
     ]
-    assert revocation.changes["revoked_reason"] == {
-        "before": None, "after": "refresh_token_reuse"
-    }
+    assert revocation.changes["revoked_reason"] == {"before": None, "after": "refresh_token_reuse"}
 
 
 async def test_expired_refresh_token_is_refused(anonymous: ApiClient, db: Database) -> None:
@@ -263,6 +260,10 @@ async def test_login_refresh_and_logout_each_write_one_audit_row_without_tokens(
     assert rows[1].changes == {"refresh_token": {"before": "**********", "after": "**********"}}
     assert rows[2].changes == {"revoked_reason": {"before": None, "after": "logout"}}
     text = await audit_text(db)
-    for secret in (payload["refreshToken"], refreshed["refreshToken"], payload["accessToken"],
-                   TEST_PASSWORD):
+    for secret in (
+        payload["refreshToken"],
+        refreshed["refreshToken"],
+        payload["accessToken"],
+        TEST_PASSWORD,
+    ):
         assert secret not in text

@@ -29,8 +29,14 @@ NEW_PASSWORD = "plum tulip orbit 42"
 
 
 def sign_up_input(**overrides: Any) -> dict[str, Any]:
-    return {"input": {"email": "Nora@Example.com", "name": "Nora North",
-                      "password": NEW_PASSWORD, **overrides}}
+    return {
+        "input": {
+            "email": "Nora@Example.com",
+            "name": "Nora North",
+            "password": NEW_PASSWORD,
+            **overrides,
+        }
+    }
 
 
 async def test_sign_up_mails_a_link_that_verifies_the_address_and_then_login_works(
@@ -55,13 +61,14 @@ async def test_sign_up_mails_a_link_that_verifies_the_address_and_then_login_wor
     assert verified["verifyEmail"]["user"] == {"email": "nora@example.com", "emailVerified": True}
     session = await log_in(anonymous, "nora@example.com", NEW_PASSWORD)
     viewer = await as_bearer(anonymous, session["accessToken"]).data(VIEWER)
-    assert viewer["viewer"] == {"email": "nora@example.com", "name": "Nora North",
-                                "role": "CUSTOMER"}
+    assert viewer["viewer"] == {
+        "email": "nora@example.com",
+        "name": "Nora North",
+        "role": "CUSTOMER",
+    }
 
 
-async def test_verification_link_works_only_once(
-    anonymous: ApiClient, smtp_server: Any
-) -> None:
+async def test_verification_link_works_only_once(anonymous: ApiClient, smtp_server: Any) -> None:
     await anonymous.data(SIGN_UP, sign_up_input())
     token = (await smtp_server.mailbox.next()).token("verify-email")
     await anonymous.data(VERIFY_EMAIL, {"input": {"token": token}})
@@ -93,9 +100,11 @@ async def test_sign_up_creates_a_customer_record_owning_the_address(
     async with db.sessions() as session:
         customer = await session.get(Customer, user.customer_id)
         emails = list(
-            (await session.execute(
-                select(CustomerEmail.email).where(CustomerEmail.customer_id == user.customer_id)
-            )).scalars()
+            (
+                await session.execute(
+                    select(CustomerEmail.email).where(CustomerEmail.customer_id == user.customer_id)
+                )
+            ).scalars()
         )
     assert customer is not None
     assert customer.name == "Nora North"
@@ -146,8 +155,11 @@ async def test_sign_up_reports_every_bad_field_and_writes_nothing(
     )
 
     errors = {(e["field"], e["code"]) for e in data["signUp"]["errors"]}
-    assert errors == {("email", "INVALID_EMAIL"), ("password", "WEAK_PASSWORD"),
-                      ("name", "TOO_LONG")}
+    assert errors == {
+        ("email", "INVALID_EMAIL"),
+        ("password", "WEAK_PASSWORD"),
+        ("name", "TOO_LONG"),
+    }
     assert data["signUp"]["user"] is None
     for model in (User, Customer, OutboxMail, AuditEntry, UserToken):
         assert await count(db, model) == 0

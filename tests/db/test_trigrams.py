@@ -25,7 +25,17 @@ def test_trigrams_match_pg_trgm_show_trgm() -> None:
     # pg_trgm documentation: show_trgm('cat') = {"  c"," ca","at ","cat"}
     assert trigrams("cat") == ["  c", " ca", "at ", "cat"]
     assert trigrams("John Smith") == [
-        "  j", "  s", " jo", " sm", "hn ", "ith", "joh", "mit", "ohn", "smi", "th ",
+        "  j",
+        "  s",
+        " jo",
+        " sm",
+        "hn ",
+        "ith",
+        "joh",
+        "mit",
+        "ohn",
+        "smi",
+        "th ",
     ]
 
 

@@ -50,8 +50,9 @@ def urgent(frame: dict[str, Any]) -> int:
 
 
 async def make_urgent(server: str, who: ApiClient, ticket_id: str) -> None:
-    data = await graphql(server, who.token, UPDATE_TICKET,
-                         {"input": {"id": ticket_id, "priority": "URGENT"}})
+    data = await graphql(
+        server, who.token, UPDATE_TICKET, {"input": {"id": ticket_id, "priority": "URGENT"}}
+    )
     assert data["updateTicket"]["errors"] == []
 
 
@@ -60,8 +61,10 @@ async def test_burst_of_ticket_changes_is_pushed_at_most_twice_ending_with_final
 ) -> None:
     # given: two staff dashboards open on ten ordinary tickets
     tickets = await make_tickets(db, BURST)
-    async with GraphQLWebSocket.open(server, agent.token) as agent_ws, \
-            GraphQLWebSocket.open(server, admin.token) as admin_ws:
+    async with (
+        GraphQLWebSocket.open(server, agent.token) as agent_ws,
+        GraphQLWebSocket.open(server, admin.token) as admin_ws,
+    ):
         agent_op = await agent_ws.subscribe(DASHBOARD_EVENTS)
         admin_op = await admin_ws.subscribe(DASHBOARD_EVENTS)
         first = await agent_ws.next(agent_op)

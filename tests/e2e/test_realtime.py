@@ -82,8 +82,10 @@ async def test_agent_hears_every_ticket_and_customer_only_their_own(
     mine = await open_ticket(server, customer, "My printer is on fire")
     theirs = await open_ticket(server, other, "Their invoice is wrong")
 
-    async with GraphQLWebSocket.open(server, agent.token) as agent_ws, \
-            GraphQLWebSocket.open(server, customer.token) as customer_ws:
+    async with (
+        GraphQLWebSocket.open(server, agent.token) as agent_ws,
+        GraphQLWebSocket.open(server, customer.token) as customer_ws,
+    ):
         agent_op = await agent_ws.subscribe(TICKET_EVENTS)
         customer_op = await customer_ws.subscribe(TICKET_EVENTS)
         await live(runtime.publisher, 2)
@@ -99,7 +101,10 @@ async def test_agent_hears_every_ticket_and_customer_only_their_own(
     assert heard["ticketEvents"]["kind"] == "UPDATED"
     # Events arrive in order, so hearing `mine` first proves `theirs` was never sent.
     assert heard["ticketEvents"]["ticket"] == {
-        "id": mine, "subject": "My printer is on fire", "status": "NEW", "priority": "URGENT",
+        "id": mine,
+        "subject": "My printer is on fire",
+        "status": "NEW",
+        "priority": "URGENT",
         "assignee": None,
     }
 
@@ -109,15 +114,27 @@ async def test_customer_never_hears_internal_notes(
 ) -> None:
     ticket = await open_ticket(server, customer, "Where is my parcel?")
 
-    async with GraphQLWebSocket.open(server, agent.token) as agent_ws, \
-            GraphQLWebSocket.open(server, customer.token) as customer_ws:
+    async with (
+        GraphQLWebSocket.open(server, agent.token) as agent_ws,
+        GraphQLWebSocket.open(server, customer.token) as customer_ws,
+    ):
         agent_op = await agent_ws.subscribe(TICKET_MESSAGES, {"ticketId": ticket})
         customer_op = await customer_ws.subscribe(TICKET_MESSAGES, {"ticketId": ticket})
         await live(runtime.publisher, 2)
 
         for visibility, body in (("INTERNAL", "Courier lost it again"), ("PUBLIC", "On its way!")):
-            await mutate(server, agent, ADD_MESSAGE, {"input": {
-                "ticketId": ticket, "bodyHtml": f"<p>{body}</p>", "visibility": visibility}})
+            await mutate(
+                server,
+                agent,
+                ADD_MESSAGE,
+                {
+                    "input": {
+                        "ticketId": ticket,
+                        "bodyHtml": f"<p>{body}</p>",
+                        "visibility": visibility,
+                    }
+                },
+            )
 
         note, reply = await agent_ws.next(agent_op), await agent_ws.next(agent_op)
         heard = await customer_ws.next(customer_op)
@@ -163,8 +180,9 @@ async def test_filter_keeps_only_tickets_now_in_the_asked_statuses(
         operation = await ws.subscribe(TICKET_EVENTS, {"filter": {"statuses": ["PENDING"]}})
         await live(runtime.publisher, 1)
         await mutate(server, agent, CHANGE_STATUS, {"input": {"ticketId": first, "status": "OPEN"}})
-        await mutate(server, agent, CHANGE_STATUS,
-                     {"input": {"ticketId": second, "status": "PENDING"}})
+        await mutate(
+            server, agent, CHANGE_STATUS, {"input": {"ticketId": second, "status": "PENDING"}}
+        )
 
         heard = await ws.next(operation)
 
@@ -193,8 +211,12 @@ async def test_each_event_shows_the_ticket_as_it_is_now(
         await live(runtime.publisher, 1)
         await mutate(server, agent, UPDATE_TICKET, {"input": {"id": ticket, "subject": "After"}})
         renamed = await ws.next(operation)
-        await mutate(server, agent, ASSIGN_TICKET, {"input": {
-            "ticketId": ticket, "assigneeId": _user_gid(agent)}})
+        await mutate(
+            server,
+            agent,
+            ASSIGN_TICKET,
+            {"input": {"ticketId": ticket, "assigneeId": _user_gid(agent)}},
+        )
         assigned = await ws.next(operation)
 
     assert renamed["ticketEvents"]["ticket"]["subject"] == "After"
@@ -205,7 +227,11 @@ async def test_each_event_shows_the_ticket_as_it_is_now(
 
 
 async def test_deactivated_agent_stops_hearing_events(
-    server: str, runtime: Runtime, db: Database, admin: ApiClient, agent: ApiClient,
+    server: str,
+    runtime: Runtime,
+    db: Database,
+    admin: ApiClient,
+    agent: ApiClient,
     customer: ApiClient,
 ) -> None:
     ticket = await open_ticket(server, customer, "Anything")

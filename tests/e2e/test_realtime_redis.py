@@ -95,8 +95,9 @@ async def test_mutation_on_one_server_reaches_a_subscriber_on_the_other(
     server_a, server_b = servers
     _, customer_token = await token_for(db, "customer", "Casey Customer")
     _, agent_token = await token_for(db, "agent", "Alan Agent")
-    created = await mutate(server_a, customer_token, CREATE_TICKET,
-                           {"input": {"subject": "Router blinks red"}})
+    created = await mutate(
+        server_a, customer_token, CREATE_TICKET, {"input": {"subject": "Router blinks red"}}
+    )
     ticket = created["ticket"]["id"]
 
     async with GraphQLWebSocket.open(server_b, agent_token) as ws:
@@ -113,8 +114,9 @@ async def test_events_flow_again_after_redis_restarts(
     server_a, server_b = servers
     _, customer_token = await token_for(db, "customer", "Casey Customer")
     _, agent_token = await token_for(db, "agent", "Alan Agent")
-    created = await mutate(server_a, customer_token, CREATE_TICKET,
-                           {"input": {"subject": "Outage drill"}})
+    created = await mutate(
+        server_a, customer_token, CREATE_TICKET, {"input": {"subject": "Outage drill"}}
+    )
     ticket = created["ticket"]["id"]
 
     async with GraphQLWebSocket.open(server_b, agent_token) as ws:

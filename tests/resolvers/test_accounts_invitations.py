@@ -61,8 +61,12 @@ async def test_invited_agent_accepts_through_the_mailed_link_and_logs_in(
     data = await admin.data(INVITE, invite())
     assert data["inviteUser"]["errors"] == []
     assert data["inviteUser"]["user"] == {
-        "id": data["inviteUser"]["user"]["id"], "email": "ivy@example.com", "name": "Ivy",
-        "role": "AGENT", "emailVerified": False, "isActive": True,
+        "id": data["inviteUser"]["user"]["id"],
+        "email": "ivy@example.com",
+        "name": "Ivy",
+        "role": "AGENT",
+        "emailVerified": False,
+        "isActive": True,
     }
 
     # when the invitation arrives and the invitee chooses a password
@@ -75,8 +79,7 @@ async def test_invited_agent_accepts_through_the_mailed_link_and_logs_in(
 
     # then the account is verified and logs in as an agent
     assert accepted["acceptInvitation"] == {
-        "user": {"email": "ivy@example.com", "name": "Ivy", "role": "AGENT",
-                 "emailVerified": True},
+        "user": {"email": "ivy@example.com", "name": "Ivy", "role": "AGENT", "emailVerified": True},
         "errors": [],
     }
     session = await log_in(anonymous, "ivy@example.com", PASSWORD)
@@ -160,7 +163,9 @@ async def test_invitation_input_is_checked_and_nothing_is_written(
     data = await admin.data(INVITE, invite(email="ivy@", name="", role="CUSTOMER"))
 
     assert {(e["field"], e["code"]) for e in data["inviteUser"]["errors"]} == {
-        ("email", "INVALID_EMAIL"), ("name", "REQUIRED"), ("role", "INVALID"),
+        ("email", "INVALID_EMAIL"),
+        ("name", "REQUIRED"),
+        ("role", "INVALID"),
     }
     assert await count(db, User) == users_before
     assert await count(db, OutboxMail) == 0

@@ -95,9 +95,7 @@ async def test_anonymous_cannot_list_users(anonymous: ApiClient) -> None:
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def test_users_filter_by_role_search_and_active_flag(
-    admin: ApiClient, db: Database
-) -> None:
+async def test_users_filter_by_role_search_and_active_flag(admin: ApiClient, db: Database) -> None:
     await make_user(db, role="agent", name="Bea Brook", email="bea@example.com")
     await make_user(db, role="agent", name="Ben 100%", email="ben@other.org")
     gone = await make_user(db, role="reviewer", name="Gus", email="gus@example.com")
@@ -116,9 +114,7 @@ async def test_users_filter_by_role_search_and_active_flag(
     assert emails(inactive) == ["gus@example.com"]
 
 
-async def test_users_page_forward_with_cursors_in_any_order(
-    admin: ApiClient, db: Database
-) -> None:
+async def test_users_page_forward_with_cursors_in_any_order(admin: ApiClient, db: Database) -> None:
     for i in range(5):
         await make_user(db, role="agent", name=f"Agent {i}", email=f"a{i}@example.com")
     order = {"field": "EMAIL", "direction": "DESC"}
@@ -133,8 +129,9 @@ async def test_users_page_forward_with_cursors_in_any_order(
         after = data["users"]["pageInfo"]["endCursor"]
 
     assert admin.user is not None
-    assert seen == sorted([f"a{i}@example.com" for i in range(5)] + [admin.user.email],
-                          reverse=True)
+    assert seen == sorted(
+        [f"a{i}@example.com" for i in range(5)] + [admin.user.email], reverse=True
+    )
 
 
 async def test_listing_users_costs_the_same_statements_for_any_page_size(
@@ -154,9 +151,17 @@ async def test_listing_users_costs_the_same_statements_for_any_page_size(
 async def test_admin_creates_a_user_who_can_log_in_at_once(
     admin: ApiClient, anonymous: ApiClient, db: Database
 ) -> None:
-    data = await admin.data(CREATE_USER, {"input": {
-        "email": "Bot@Example.com", "name": "Import Bot", "role": "AGENT", "password": PASSWORD,
-    }})
+    data = await admin.data(
+        CREATE_USER,
+        {
+            "input": {
+                "email": "Bot@Example.com",
+                "name": "Import Bot",
+                "role": "AGENT",
+                "password": PASSWORD,
+            }
+        },
+    )
 
     assert data["createUser"]["errors"] == []
     assert data["createUser"]["user"]["emailVerified"] is True
@@ -169,9 +174,17 @@ async def test_admin_creates_a_user_who_can_log_in_at_once(
 async def test_created_customer_account_gets_a_customer_record(
     admin: ApiClient, db: Database
 ) -> None:
-    await admin.data(CREATE_USER, {"input": {
-        "email": "kim@example.com", "name": "Kim", "role": "CUSTOMER", "password": PASSWORD,
-    }})
+    await admin.data(
+        CREATE_USER,
+        {
+            "input": {
+                "email": "kim@example.com",
+                "name": "Kim",
+                "role": "CUSTOMER",
+                "password": PASSWORD,
+            }
+        },
+    )
 
     user = await user_by_email(db, "kim@example.com")
     assert user is not None
@@ -185,15 +198,33 @@ async def test_create_user_reports_bad_input_and_writes_nothing(
     await make_user(db, role="agent", email="taken@example.com")
     users_before = await count(db, User)
 
-    bad = await admin.data(CREATE_USER, {"input": {
-        "email": "bad address", "name": "n" * 201, "role": "AGENT", "password": "short",
-    }})
-    taken = await admin.data(CREATE_USER, {"input": {
-        "email": "taken@example.com", "name": "Dup", "role": "AGENT", "password": PASSWORD,
-    }})
+    bad = await admin.data(
+        CREATE_USER,
+        {
+            "input": {
+                "email": "bad address",
+                "name": "n" * 201,
+                "role": "AGENT",
+                "password": "short",
+            }
+        },
+    )
+    taken = await admin.data(
+        CREATE_USER,
+        {
+            "input": {
+                "email": "taken@example.com",
+                "name": "Dup",
+                "role": "AGENT",
+                "password": PASSWORD,
+            }
+        },
+    )
 
     assert {(e["field"], e["code"]) for e in bad["createUser"]["errors"]} == {
-        ("email", "INVALID_EMAIL"), ("name", "TOO_LONG"), ("password", "WEAK_PASSWORD"),
+        ("email", "INVALID_EMAIL"),
+        ("name", "TOO_LONG"),
+        ("password", "WEAK_PASSWORD"),
     }
     assert first_error(taken["createUser"]) == ("email", "UNIQUE")
     assert await count(db, User) == users_before
@@ -201,9 +232,17 @@ async def test_create_user_reports_bad_input_and_writes_nothing(
 
 
 async def test_agent_cannot_create_users(agent: ApiClient) -> None:
-    body = await agent.post(CREATE_USER, {"input": {
-        "email": "x@example.com", "name": "X", "role": "ADMIN", "password": PASSWORD,
-    }})
+    body = await agent.post(
+        CREATE_USER,
+        {
+            "input": {
+                "email": "x@example.com",
+                "name": "X",
+                "role": "ADMIN",
+                "password": PASSWORD,
+            }
+        },
+    )
 
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
@@ -213,12 +252,17 @@ async def test_admin_renames_and_promotes_a_user_with_one_audit_row(
 ) -> None:
     user = await make_user(db, role="agent", name="Bea", email="bea@example.com")
 
-    data = await admin.data(UPDATE_USER, {"input": {"id": gid(user), "name": " Bea  Brook ",
-                                                    "role": "REVIEWER"}})
+    data = await admin.data(
+        UPDATE_USER, {"input": {"id": gid(user), "name": " Bea  Brook ", "role": "REVIEWER"}}
+    )
 
     assert data["updateUser"] == {
-        "user": {"email": "bea@example.com", "name": "Bea Brook", "role": "REVIEWER",
-                 "isActive": True},
+        "user": {
+            "email": "bea@example.com",
+            "name": "Bea Brook",
+            "role": "REVIEWER",
+            "isActive": True,
+        },
         "errors": [],
     }
     [row] = await audit_rows(db, "updateUser")
@@ -248,9 +292,7 @@ async def test_deactivating_a_user_ends_their_sessions_at_once(
     assert row.changes["active_sessions"] == {"before": 1, "after": 0}
 
 
-async def test_admin_cannot_demote_or_deactivate_themselves(
-    admin: ApiClient, db: Database
-) -> None:
+async def test_admin_cannot_demote_or_deactivate_themselves(admin: ApiClient, db: Database) -> None:
     assert admin.user is not None
     me = gid(admin.user)
 

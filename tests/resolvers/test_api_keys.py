@@ -74,8 +74,11 @@ async def test_admin_creates_a_key_that_is_shown_once_and_authenticates_requests
     assert payload["apiKey"]["createdBy"] == {"email": admin.user.email if admin.user else None}
     as_header = await with_key(anonymous, key).data(WHO_AM_I)
     as_bearer = await ApiClient(http=anonymous.http, token=key).data(WHO_AM_I)
-    assert as_header == as_bearer == {"viewer": None,
-                                      "viewerApiKey": {"name": "Zapier", "role": "AGENT"}}
+    assert (
+        as_header
+        == as_bearer
+        == {"viewer": None, "viewerApiKey": {"name": "Zapier", "role": "AGENT"}}
+    )
     assert (await with_key(anonymous, key).data(USERS))["users"]["totalCount"] == 1
 
 
@@ -188,10 +191,17 @@ async def test_changes_made_with_a_key_are_audited_to_the_key(
     payload = await create_key(admin, "Provisioner", "ADMIN")
     client = with_key(anonymous, payload["key"])
 
-    data = await client.data(CREATE_USER, {"input": {
-        "email": "new@example.com", "name": "New", "role": "AGENT",
-        "password": "granite willow 5 moss",
-    }})
+    data = await client.data(
+        CREATE_USER,
+        {
+            "input": {
+                "email": "new@example.com",
+                "name": "New",
+                "role": "AGENT",
+                "password": "granite willow 5 moss",
+            }
+        },
+    )
 
     assert data["createUser"]["errors"] == []
     [row] = await audit_rows(db, "createUser")
@@ -213,8 +223,15 @@ async def add_keys(db: Database, n: int) -> None:
     for i in range(n):
         creator = await make_user(db, role="admin")
         async with db.transaction() as session:
-            session.add(ApiKey(name=f"k{i}", prefix="acrm_x", key_hash=uuid.uuid4().hex,
-                               role="agent", created_by_id=creator.id))
+            session.add(
+                ApiKey(
+                    name=f"k{i}",
+                    prefix="acrm_x",
+                    key_hash=uuid.uuid4().hex,
+                    role="agent",
+                    created_by_id=creator.id,
+                )
+            )
 
 
 async def test_listing_keys_loads_their_creators_in_one_batch(

@@ -142,8 +142,13 @@ async def test_create_writes_an_audit_row_with_the_new_values(
 
 async def test_update_changes_only_the_given_fields(agent: ApiClient, db: Database) -> None:
     row = await seed_customer(
-        db, "Ada Lovelace", emails=["ada@example.com"], phones=["+14155552671"],
-        company="Engines", tags=["vip"], notes="keep me",
+        db,
+        "Ada Lovelace",
+        emails=["ada@example.com"],
+        phones=["+14155552671"],
+        company="Engines",
+        tags=["vip"],
+        notes="keep me",
     )
 
     payload = await update(agent, gid(row), company="Analytical Engines")
@@ -164,9 +169,7 @@ async def test_update_replaces_email_and_phone_lists(agent: ApiClient, db: Datab
         db, "Ada", emails=["a@example.com", "b@example.com"], phones=["+14155552671"]
     )
 
-    payload = await update(
-        agent, gid(row), emails=["B@example.com", "c@example.com"], phones=[]
-    )
+    payload = await update(agent, gid(row), emails=["B@example.com", "c@example.com"], phones=[])
 
     assert payload["errors"] == []
     assert payload["customer"]["emails"] == ["b@example.com", "c@example.com"]
@@ -312,17 +315,27 @@ for _ in range(20):
 BAD_CREATE_INPUTS = [
     pytest.param({"name": "   "}, "name", "REQUIRED", id="blank-name"),
     pytest.param({"name": LONG}, "name", "TOO_LONG", id="long-name"),
-    pytest.param({"emails": ["ok@example.com", "not-an-email"]}, "emails.1", "INVALID_EMAIL",
-                 id="bad-email"),
+    pytest.param(
+        {"emails": ["ok@example.com", "not-an-email"]}, "emails.1", "INVALID_EMAIL", id="bad-email"
+    ),
     pytest.param({"emails": ["a@@example.com"]}, "emails.0", "INVALID_EMAIL", id="double-at"),
-    pytest.param({"emails": [f"u{i}@example.com" for i in range(11)]}, "emails", "TOO_LONG",
-                 id="eleven-emails"),
+    pytest.param(
+        {"emails": [f"u{i}@example.com" for i in range(11)]},
+        "emails",
+        "TOO_LONG",
+        id="eleven-emails",
+    ),
     pytest.param({"phones": ["12"]}, "phones.0", "INVALID_PHONE", id="short-phone"),
-    pytest.param({"phones": ["+1 415 555 2671", "call me"]}, "phones.1", "INVALID_PHONE",
-                 id="words-phone"),
+    pytest.param(
+        {"phones": ["+1 415 555 2671", "call me"]}, "phones.1", "INVALID_PHONE", id="words-phone"
+    ),
     pytest.param({"phones": ["+999 1234567"]}, "phones.0", "INVALID_PHONE", id="no-country"),
-    pytest.param({"phones": [f"+1415555{i:04d}" for i in range(11)]}, "phones", "TOO_LONG",
-                 id="eleven-phones"),
+    pytest.param(
+        {"phones": [f"+1415555{i:04d}" for i in range(11)]},
+        "phones",
+        "TOO_LONG",
+        id="eleven-phones",
+    ),
     pytest.param({"company": LONG}, "company", "TOO_LONG", id="long-company"),
     pytest.param({"notes": "n" * 10_001}, "notes", "TOO_LONG", id="long-notes"),
     pytest.param({"tags": ["ok", "t" * 51]}, "tags.1", "TOO_LONG", id="long-tag"),
@@ -330,8 +343,9 @@ BAD_CREATE_INPUTS = [
     pytest.param({"tags": [f"t{i}" for i in range(51)]}, "tags", "TOO_LONG", id="51-tags"),
     pytest.param({"customFields": [1, 2]}, "customFields", "INVALID", id="fields-not-object"),
     pytest.param({"customFields": {"k" * 65: 1}}, "customFields", "TOO_LONG", id="long-key"),
-    pytest.param({"customFields": {"blob": "x" * 16_400}}, "customFields", "TOO_LONG",
-                 id="fields-over-16kb"),
+    pytest.param(
+        {"customFields": {"blob": "x" * 16_400}}, "customFields", "TOO_LONG", id="fields-over-16kb"
+    ),
     pytest.param({"customFields": NESTED}, "customFields", "INVALID", id="fields-too-deep"),
     pytest.param({"name": "Ada\x00"}, "name", "INVALID", id="nul-in-name"),
     pytest.param({"tags": ["a\x00b"]}, "tags.0", "INVALID", id="nul-in-tag"),
@@ -476,8 +490,12 @@ async def test_bulk_seeding_is_searchable_and_adds_nothing_the_second_time(
     agent: ApiClient, db: Database
 ) -> None:
     records = [
-        {"name": "Grace Hopper", "emails": ["Grace@Navy.mil"], "phones": ["+1 202 555 0101"],
-         "tags": ["VIP"]},
+        {
+            "name": "Grace Hopper",
+            "emails": ["Grace@Navy.mil"],
+            "phones": ["+1 202 555 0101"],
+            "tags": ["VIP"],
+        },
         {"name": "Alan Turing", "emails": ["alan@bletchley.uk"], "company": "GCHQ"},
     ]
 

@@ -118,9 +118,7 @@ async def test_listing_customers_by_role(
         own = caller.user
         assert own is not None
         assert listed["totalCount"] == 1
-        assert [e["node"]["id"] for e in listed["edges"]] == [
-            gid(Customer(id=own.customer_id))
-        ]
+        assert [e["node"]["id"] for e in listed["edges"]] == [gid(Customer(id=own.customer_id))]
     else:
         assert listed["totalCount"] == total
 
@@ -136,9 +134,7 @@ CREATE_EXPECTED = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-async def test_creating_a_customer_by_role(
-    caller: ApiClient, db: Database, role: str
-) -> None:
+async def test_creating_a_customer_by_role(caller: ApiClient, db: Database, role: str) -> None:
     before = await customer_count(db)
 
     body = await caller.post(CREATE)
@@ -234,9 +230,7 @@ RESTORE_EXPECTED = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-async def test_restoring_a_customer_by_role(
-    caller: ApiClient, db: Database, role: str
-) -> None:
+async def test_restoring_a_customer_by_role(caller: ApiClient, db: Database, role: str) -> None:
     gone = await seed_customer(db, "Gone Person", deleted=True)
 
     body = await caller.post(RESTORE, {"id": gid(gone)})

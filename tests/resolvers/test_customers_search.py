@@ -45,7 +45,12 @@ async def people(db: Database) -> dict[str, Customer]:
     found = {}
     for i, (name, emails, phones, company, tags) in enumerate(rows):
         found[name] = await seed_customer(
-            db, name, emails=emails, phones=phones, company=company, tags=tags,
+            db,
+            name,
+            emails=emails,
+            phones=phones,
+            company=company,
+            tags=tags,
             created_at=T0 + timedelta(days=i),
         )
     return found
@@ -88,8 +93,11 @@ async def search(client: ApiClient, text: str) -> list[str]:
         pytest.param("Jane Smitsohn", ["Jane Smithson"], id="typo-in-a-long-word"),
         pytest.param("john", ["John Smith"], id="exact-match-hides-similar-names"),
         pytest.param("Johana Berg", ["Johanna Berg"], id="missing-letter"),
-        pytest.param("   ", ["Bob Stone", "Jane Smithson", "Johanna Berg", "John Smith",
-                             "Zoë Ångström"], id="blank-is-no-filter"),
+        pytest.param(
+            "   ",
+            ["Bob Stone", "Jane Smithson", "Johanna Berg", "John Smith", "Zoë Ångström"],
+            id="blank-is-no-filter",
+        ),
     ],
 )
 async def test_search_finds_customers(agent: ApiClient, text: str, expected: list[str]) -> None:
@@ -242,7 +250,7 @@ async def test_pages_forward_then_backward_cover_every_customer_once(
     after = None
     pages = []
     while True:
-        data = (await agent.data(CUSTOMERS, {"orderBy": order, "first": 3, "after": after}))
+        data = await agent.data(CUSTOMERS, {"orderBy": order, "first": 3, "after": after})
         page = data["customers"]
         assert page["totalCount"] == 7
         forward += [e["node"]["name"] for e in page["edges"]]
@@ -275,11 +283,20 @@ async def test_pages_forward_then_backward_cover_every_customer_once(
 @pytest.mark.usefixtures("people")
 async def test_name_order_pages_through_search_results(agent: ApiClient) -> None:
     order = {"field": "NAME", "direction": "DESC"}
-    first = (await agent.data(CUSTOMERS, {"orderBy": order, "first": 1,
-                                          "filter": {"search": "smi"}}))["customers"]
-    second = (await agent.data(CUSTOMERS, {"orderBy": order, "first": 1,
-                                           "filter": {"search": "smi"},
-                                           "after": first["pageInfo"]["endCursor"]}))["customers"]
+    first = (
+        await agent.data(CUSTOMERS, {"orderBy": order, "first": 1, "filter": {"search": "smi"}})
+    )["customers"]
+    second = (
+        await agent.data(
+            CUSTOMERS,
+            {
+                "orderBy": order,
+                "first": 1,
+                "filter": {"search": "smi"},
+                "after": first["pageInfo"]["endCursor"],
+            },
+        )
+    )["customers"]
 
     assert [e["node"]["name"] for e in first["edges"] + second["edges"]] == [
         "John Smith",
@@ -321,8 +338,11 @@ async def _statements_for_listing(
 ) -> int:
     for i in range(how_many):
         await seed_customer(
-            db, f"Person {i}", emails=[f"p{how_many}-{i}@example.com"],
-            phones=[f"+1415555{i:04d}"], tags=["t"],
+            db,
+            f"Person {i}",
+            emails=[f"p{how_many}-{i}@example.com"],
+            phones=[f"+1415555{i:04d}"],
+            tags=["t"],
         )
     with count_statements() as counter:
         data = await agent.data(CUSTOMERS_WITH_CONTACTS)
@@ -345,9 +365,7 @@ async def test_listing_50_customers_costs_as_many_statements_as_5(
 # --- e-mail and phone terms follow every write of the contact tables ---------------------
 
 
-async def test_contacts_written_by_any_path_are_searchable(
-    agent: ApiClient, db: Database
-) -> None:
+async def test_contacts_written_by_any_path_are_searchable(agent: ApiClient, db: Database) -> None:
     row = await seed_customer(db, "Pat Doe")
     async with db.transaction() as session:
         await session.execute(

@@ -112,30 +112,73 @@ async def known_data_set(db: Database) -> Staff:
     # answered, response overdue), on hold (answered in 20 min, 10 min late), open (urgent,
     # held by an agent who has left)
     await add_ticket(db, c, age=HOUR, status="new")
-    t2 = await add_ticket(db, c, age=2 * DAY, status="open", priority="high", assignee=alan,
-                          first_response_after=10 * MINUTE, resolution_due_after=DAY)
-    await add_ticket(db, c, age=3 * DAY, status="pending", priority="urgent", assignee=alan,
-                     first_response_due_after=HOUR, resolution_due_after=3 * DAY + HOUR)
-    await add_ticket(db, c, age=4 * DAY, status="on_hold", priority="low", assignee=bea,
-                     first_response_after=20 * MINUTE, first_response_due_after=10 * MINUTE)
+    t2 = await add_ticket(
+        db,
+        c,
+        age=2 * DAY,
+        status="open",
+        priority="high",
+        assignee=alan,
+        first_response_after=10 * MINUTE,
+        resolution_due_after=DAY,
+    )
+    await add_ticket(
+        db,
+        c,
+        age=3 * DAY,
+        status="pending",
+        priority="urgent",
+        assignee=alan,
+        first_response_due_after=HOUR,
+        resolution_due_after=3 * DAY + HOUR,
+    )
+    await add_ticket(
+        db,
+        c,
+        age=4 * DAY,
+        status="on_hold",
+        priority="low",
+        assignee=bea,
+        first_response_after=20 * MINUTE,
+        first_response_due_after=10 * MINUTE,
+    )
     await add_ticket(db, c, age=30 * MINUTE, status="open", priority="urgent", assignee=dan)
     # solved within the window: answered in 1 h / 30 min, solved after 2 h / 4 h
-    await add_ticket(db, c, age=5 * DAY, status="solved", assignee=bea,
-                     first_response_after=HOUR, solved_after=2 * HOUR, rating=(5, 4 * DAY))
-    await add_ticket(db, c, age=10 * DAY, status="closed",
-                     first_response_after=30 * MINUTE, solved_after=4 * HOUR,
-                     rating=(2, 9 * DAY))
+    await add_ticket(
+        db,
+        c,
+        age=5 * DAY,
+        status="solved",
+        assignee=bea,
+        first_response_after=HOUR,
+        solved_after=2 * HOUR,
+        rating=(5, 4 * DAY),
+    )
+    await add_ticket(
+        db,
+        c,
+        age=10 * DAY,
+        status="closed",
+        first_response_after=30 * MINUTE,
+        solved_after=4 * HOUR,
+        rating=(2, 9 * DAY),
+    )
     # a duplicate merged yesterday: closed in a minute, which is no resolution
     await add_ticket(db, c, age=DAY, status="closed", solved_after=MINUTE, merged_into=t2.id)
     # two months ago: outside the default window
-    await add_ticket(db, c, age=60 * DAY, status="closed", first_response_after=99999 * SECOND,
-                     solved_after=DAY, rating=(1, 58 * DAY))
+    await add_ticket(
+        db,
+        c,
+        age=60 * DAY,
+        status="closed",
+        first_response_after=99999 * SECOND,
+        solved_after=DAY,
+        rating=(1, 58 * DAY),
+    )
     return Staff(alan=alan, bea=bea, dan=dan)
 
 
-async def test_dashboard_shows_the_queue_and_exact_medians(
-    db: Database, admin: ApiClient
-) -> None:
+async def test_dashboard_shows_the_queue_and_exact_medians(db: Database, admin: ApiClient) -> None:
     # given
     await known_data_set(db)
 
@@ -224,10 +267,24 @@ async def test_dashboard_statement_count_does_not_grow_with_tickets_or_agents(
         session.add(acme)
     for n in range(20):
         extra = await make_user(db, role="agent", name=f"Extra {n}")
-        await add_ticket(db, acme.id, age=n * HOUR, status="open", assignee=extra,
-                         first_response_after=MINUTE * (n + 1))
-        await add_ticket(db, acme.id, age=n * HOUR, status="solved", assignee=staff.bea,
-                         first_response_after=MINUTE, solved_after=HOUR, rating=(4, HOUR))
+        await add_ticket(
+            db,
+            acme.id,
+            age=n * HOUR,
+            status="open",
+            assignee=extra,
+            first_response_after=MINUTE * (n + 1),
+        )
+        await add_ticket(
+            db,
+            acme.id,
+            age=n * HOUR,
+            status="solved",
+            assignee=staff.bea,
+            first_response_after=MINUTE,
+            solved_after=HOUR,
+            rating=(4, HOUR),
+        )
 
     # when
     with count_statements() as large:

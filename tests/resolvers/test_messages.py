@@ -311,9 +311,7 @@ async def test_customer_cannot_reply_to_an_internal_note(
 
 
 async def test_malformed_ticket_id_is_invalid_id(agent: ApiClient) -> None:
-    data = await agent.data(
-        ADD_MESSAGE, {"input": {"ticketId": "bogus", "bodyHtml": "<p>hi</p>"}}
-    )
+    data = await agent.data(ADD_MESSAGE, {"input": {"ticketId": "bogus", "bodyHtml": "<p>hi</p>"}})
 
     assert [(e["field"], e["code"]) for e in data["addMessage"]["errors"]] == [
         ("ticketId", "INVALID_ID")

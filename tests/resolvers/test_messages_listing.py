@@ -146,6 +146,6 @@ async def test_ticket_list_with_last_message_costs_the_same_for_5_and_50_tickets
     assert len(data["tickets"]["edges"]) == 50
     assert few.count == many.count
     assert {e["node"]["lastMessage"]["bodyText"][:4] for e in data["tickets"]["edges"]} == {"note"}
-    assert {
-        e["node"]["lastMessage"]["bodyText"][:8] for e in as_customer["tickets"]["edges"]
-    } == {"question"}
+    assert {e["node"]["lastMessage"]["bodyText"][:8] for e in as_customer["tickets"]["edges"]} == {
+        "question"
+    }

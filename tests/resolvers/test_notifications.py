@@ -94,8 +94,11 @@ async def mutate(client: ApiClient, query: str, input: dict[str, Any]) -> dict[s
 
 
 async def reply(client: ApiClient, ticket_id: str, text: str, visibility: str = "PUBLIC") -> None:
-    await mutate(client, ADD_MESSAGE, {
-        "ticketId": ticket_id, "bodyHtml": f"<p>{text}</p>", "visibility": visibility})
+    await mutate(
+        client,
+        ADD_MESSAGE,
+        {"ticketId": ticket_id, "bodyHtml": f"<p>{text}</p>", "visibility": visibility},
+    )
 
 
 async def switch_off(client: ApiClient, **kinds: bool) -> None:
@@ -149,10 +152,12 @@ async def test_customer_without_an_account_gets_the_reply_at_their_first_address
         record = Customer(name="Walk-in Wanda")
         session.add(record)
         await session.flush()
-        session.add_all([
-            CustomerEmail(customer_id=record.id, email="second@wanda.test", position=1),
-            CustomerEmail(customer_id=record.id, email="first@wanda.test", position=0),
-        ])
+        session.add_all(
+            [
+                CustomerEmail(customer_id=record.id, email="second@wanda.test", position=1),
+                CustomerEmail(customer_id=record.id, email="first@wanda.test", position=0),
+            ]
+        )
     ticket = await staff_ticket(agent, record.id, subject="Phoned in")
 
     # when
@@ -228,8 +233,9 @@ async def test_agent_gets_an_email_when_a_ticket_is_assigned_to_them(
     ticket = await staff_ticket(admin, acme.id, subject="Refund please")
     assert agent.user is not None
 
-    await mutate(admin, ASSIGN_TICKET, {
-        "ticketId": ticket["id"], "assigneeId": gid("User", agent.user.id)})
+    await mutate(
+        admin, ASSIGN_TICKET, {"ticketId": ticket["id"], "assigneeId": gid("User", agent.user.id)}
+    )
 
     mail = await smtp_server.mailbox.next()
     assert mail.recipients == [agent.user.email]
@@ -243,8 +249,9 @@ async def test_taking_a_ticket_yourself_sends_no_email(db: Database, agent: ApiC
     ticket = await staff_ticket(agent, acme.id)
     assert agent.user is not None
 
-    await mutate(agent, ASSIGN_TICKET, {
-        "ticketId": ticket["id"], "assigneeId": gid("User", agent.user.id)})
+    await mutate(
+        agent, ASSIGN_TICKET, {"ticketId": ticket["id"], "assigneeId": gid("User", agent.user.id)}
+    )
 
     assert await outbox(db) == []
 
@@ -272,7 +279,8 @@ async def test_new_ticket_routed_to_a_team_emails_the_agent_who_got_it(
     team = await make_team(db, "Billing", [bea.user])
 
     ticket = await staff_ticket(
-        await client_for(http, db, "admin"), (await make_customer(db)).id,
+        await client_for(http, db, "admin"),
+        (await make_customer(db)).id,
         teamId=gid("Team", team.id),
     )
 
@@ -288,8 +296,9 @@ async def test_bulk_assignment_emails_the_assignee_for_each_ticket(
     first, second = await staff_ticket(admin, acme.id), await staff_ticket(admin, acme.id)
     assert agent.user is not None
 
-    await mutate(admin, BULK, {
-        "ids": [first["id"], second["id"]], "assigneeId": gid("User", agent.user.id)})
+    await mutate(
+        admin, BULK, {"ids": [first["id"], second["id"]], "assigneeId": gid("User", agent.user.id)}
+    )
 
     subjects = {(await smtp_server.mailbox.next()).subject for _ in range(2)}
     assert subjects == {
@@ -305,8 +314,9 @@ async def test_assignee_gets_an_email_when_the_customer_replies(
     # given: the agent took the ticket themself (no mail for that)
     ticket = await create_ticket(customer, subject="Still broken")
     assert agent.user is not None
-    await mutate(agent, ASSIGN_TICKET, {
-        "ticketId": ticket["id"], "assigneeId": gid("User", agent.user.id)})
+    await mutate(
+        agent, ASSIGN_TICKET, {"ticketId": ticket["id"], "assigneeId": gid("User", agent.user.id)}
+    )
 
     # when
     await reply(customer, ticket["id"], "It happened again this morning.")
@@ -327,8 +337,9 @@ async def test_agent_who_turned_assignments_off_gets_no_assignment_email(
     ticket = await staff_ticket(admin, acme.id)
     assert agent.user is not None
 
-    await mutate(admin, ASSIGN_TICKET, {
-        "ticketId": ticket["id"], "assigneeId": gid("User", agent.user.id)})
+    await mutate(
+        admin, ASSIGN_TICKET, {"ticketId": ticket["id"], "assigneeId": gid("User", agent.user.id)}
+    )
 
     assert await outbox(db) == []
 
@@ -350,7 +361,10 @@ async def test_viewer_has_every_notification_on_by_default(customer: ApiClient) 
     data = await customer.data(VIEWER_PREFERENCES)
 
     assert data["viewer"]["notificationPreferences"] == {
-        "ticketReply": True, "ticketSolved": True, "ticketAssigned": True, "customerReply": True,
+        "ticketReply": True,
+        "ticketSolved": True,
+        "ticketAssigned": True,
+        "customerReply": True,
     }
 
 
@@ -369,7 +383,10 @@ async def test_update_notification_preferences_changes_only_the_given_kinds(
 
     # then
     expected = {
-        "ticketReply": False, "ticketSolved": True, "ticketAssigned": True, "customerReply": False,
+        "ticketReply": False,
+        "ticketSolved": True,
+        "ticketAssigned": True,
+        "customerReply": False,
     }
     assert payload["notificationPreferences"] == expected
     assert (await agent.data(VIEWER_PREFERENCES))["viewer"]["notificationPreferences"] == expected

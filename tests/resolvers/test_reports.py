@@ -80,8 +80,12 @@ async def test_daily_report_has_every_day_with_empty_days_as_zero(
     # given: two tickets on the 1st (answered in 10 and 30 minutes), one on the 3rd,
     # solved on the 3rd; and tickets outside the range on both sides
     first = await add(db, "2024-03-01T09:00:00Z", responded_after=timedelta(minutes=10))
-    await add(db, "2024-03-01T17:00:00Z", responded_after=timedelta(minutes=30),
-              solved="2024-03-03T10:00:00Z")
+    await add(
+        db,
+        "2024-03-01T17:00:00Z",
+        responded_after=timedelta(minutes=30),
+        solved="2024-03-03T10:00:00Z",
+    )
     await add(db, "2024-03-03T12:00:00Z")
     await add(db, "2024-02-29T23:59:59Z", solved="2024-03-05T00:00:00Z")
     await add(db, "2024-03-03T08:00:00Z", solved="2024-03-03T09:00:00Z", merged_into=first.id)
@@ -91,8 +95,10 @@ async def test_daily_report_has_every_day_with_empty_days_as_zero(
 
     # then
     assert column(result, "startsAt") == [
-        "2024-03-01T00:00:00+00:00", "2024-03-02T00:00:00+00:00",
-        "2024-03-03T00:00:00+00:00", "2024-03-04T00:00:00+00:00",
+        "2024-03-01T00:00:00+00:00",
+        "2024-03-02T00:00:00+00:00",
+        "2024-03-03T00:00:00+00:00",
+        "2024-03-04T00:00:00+00:00",
     ]
     assert result["buckets"][-1]["endsAt"] == "2024-03-05T00:00:00+00:00"
     assert column(result, "created") == [2, 0, 2, 0]
@@ -105,19 +111,21 @@ async def test_daily_report_has_every_day_with_empty_days_as_zero(
 async def test_report_grouped_by_priority_lists_every_priority_in_every_bucket(
     db: Database, agent: ApiClient
 ) -> None:
-    await add(db, "2024-03-01T09:00:00Z", priority="urgent",
-              responded_after=timedelta(minutes=5))
-    await add(db, "2024-03-01T10:00:00Z", priority="urgent",
-              responded_after=timedelta(minutes=15))
+    await add(db, "2024-03-01T09:00:00Z", priority="urgent", responded_after=timedelta(minutes=5))
+    await add(db, "2024-03-01T10:00:00Z", priority="urgent", responded_after=timedelta(minutes=15))
     await add(db, "2024-03-01T11:00:00Z", priority="low", responded_after=timedelta(hours=2))
     await add(db, "2024-03-02T11:00:00Z", priority="high")
 
     result = await report(agent, range=MARCH, groupBy="PRIORITY")
 
     day1, day2, day3, _ = result["buckets"]
-    assert [(g["priority"], g["created"], g["medianFirstResponseSeconds"])
-            for g in day1["groups"]] == [
-        ("LOW", 1, 7200.0), ("NORMAL", 0, None), ("HIGH", 0, None), ("URGENT", 2, 600.0),
+    assert [
+        (g["priority"], g["created"], g["medianFirstResponseSeconds"]) for g in day1["groups"]
+    ] == [
+        ("LOW", 1, 7200.0),
+        ("NORMAL", 0, None),
+        ("HIGH", 0, None),
+        ("URGENT", 2, 600.0),
     ]
     # the bucket's own median is over all its tickets: 5 min, 15 min, 2 h → 15 min
     assert (day1["created"], day1["medianFirstResponseSeconds"]) == (3, 900.0)
@@ -140,10 +148,14 @@ async def test_report_grouped_by_team_names_each_team_and_the_unteamed(
 
     day1, day2 = result["buckets"][:2]
     assert [(g["team"], g["created"], g["solved"]) for g in day1["groups"]] == [
-        ({"name": "Alpha"}, 0, 0), ({"name": "Billing"}, 2, 0), (None, 0, 0),
+        ({"name": "Alpha"}, 0, 0),
+        ({"name": "Billing"}, 2, 0),
+        (None, 0, 0),
     ]
     assert [(g["team"], g["created"], g["solved"]) for g in day2["groups"]] == [
-        ({"name": "Alpha"}, 0, 0), ({"name": "Billing"}, 0, 1), (None, 1, 0),
+        ({"name": "Alpha"}, 0, 0),
+        ({"name": "Billing"}, 0, 1),
+        (None, 1, 0),
     ]
 
 
@@ -155,7 +167,10 @@ async def test_report_grouped_by_channel(db: Database, agent: ApiClient) -> None
     result = await report(agent, range=MARCH, groupBy="CHANNEL")
 
     assert [(g["channel"], g["created"]) for g in result["buckets"][0]["groups"]] == [
-        ("WEB", 0), ("EMAIL", 2), ("API", 0), ("CHAT", 1),
+        ("WEB", 0),
+        ("EMAIL", 2),
+        ("API", 0),
+        ("CHAT", 1),
     ]
 
 
@@ -164,12 +179,15 @@ async def test_weekly_buckets_start_on_monday(db: Database, agent: ApiClient) ->
     await add(db, "2024-03-04T09:00:00Z")  # the Monday after
 
     result = await report(
-        agent, range={"from": "2024-03-01T00:00:00Z", "to": "2024-03-15T00:00:00Z"},
+        agent,
+        range={"from": "2024-03-01T00:00:00Z", "to": "2024-03-15T00:00:00Z"},
         interval="WEEK",
     )
 
     assert column(result, "startsAt") == [
-        "2024-02-26T00:00:00+00:00", "2024-03-04T00:00:00+00:00", "2024-03-11T00:00:00+00:00",
+        "2024-02-26T00:00:00+00:00",
+        "2024-03-04T00:00:00+00:00",
+        "2024-03-11T00:00:00+00:00",
     ]
     assert column(result, "created") == [1, 1, 0]
 
@@ -188,7 +206,8 @@ async def test_monthly_buckets_follow_the_calendar_of_the_time_zone(
     )
 
     assert column(result, "startsAt") == [
-        "2023-12-31T23:00:00+00:00", "2024-01-31T23:00:00+00:00",
+        "2023-12-31T23:00:00+00:00",
+        "2024-01-31T23:00:00+00:00",
     ]
     assert column(result, "created") == [0, 1]
 
@@ -228,8 +247,12 @@ async def test_report_is_one_statement_whatever_the_volume(
     with count_statements() as small:
         await report(admin, range=MARCH, groupBy="PRIORITY")
     for hour in range(30):
-        await add(db, f"2024-03-02T{hour % 24:02d}:00:00Z", priority="high",
-                  responded_after=timedelta(minutes=hour + 1))
+        await add(
+            db,
+            f"2024-03-02T{hour % 24:02d}:00:00Z",
+            priority="high",
+            responded_after=timedelta(minutes=hour + 1),
+        )
 
     with count_statements() as large:
         result = await report(admin, range=MARCH, groupBy="PRIORITY")

@@ -19,9 +19,41 @@ REL = 'rel="noopener noreferrer nofollow"'
 
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "b", "strong", "i", "em", "u", "s", "del", "ins", "sub", "sup", "a", "ul",
-    "ol", "li", "blockquote", "code", "pre", "h1", "h2", "h3", "h4", "table", "thead", "tbody",
-    "tfoot", "tr", "th", "td", "caption", "img", "span", "div",
+    "p",
+    "br",
+    "hr",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "s",
+    "del",
+    "ins",
+    "sub",
+    "sup",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "caption",
+    "img",
+    "span",
+    "div",
 }
 
 
@@ -75,24 +107,38 @@ def test_xss_payload_leaves_no_script_handler_or_dangerous_url(payload: str) -> 
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("<p>Hello <b>bold</b> <strong>strong</strong></p>",
-         "<p>Hello <b>bold</b> <strong>strong</strong></p>"),
-        ("<p><i>i</i> <em>em</em> <u>u</u> <s>s</s></p>",
-         "<p><i>i</i> <em>em</em> <u>u</u> <s>s</s></p>"),
+        (
+            "<p>Hello <b>bold</b> <strong>strong</strong></p>",
+            "<p>Hello <b>bold</b> <strong>strong</strong></p>",
+        ),
+        (
+            "<p><i>i</i> <em>em</em> <u>u</u> <s>s</s></p>",
+            "<p><i>i</i> <em>em</em> <u>u</u> <s>s</s></p>",
+        ),
         ("line one<br>line two", "line one<br>line two"),
-        ("<ul><li>one</li></ul><ol><li>two</li></ol>",
-         "<ul><li>one</li></ul><ol><li>two</li></ol>"),
+        (
+            "<ul><li>one</li></ul><ol><li>two</li></ol>",
+            "<ul><li>one</li></ul><ol><li>two</li></ol>",
+        ),
         ("<blockquote>quoted</blockquote>", "<blockquote>quoted</blockquote>"),
         ("<pre><code>x = 1</code></pre>", "<pre><code>x = 1</code></pre>"),
         ("<h1>A</h1><h2>B</h2><h3>C</h3><h4>D</h4>", "<h1>A</h1><h2>B</h2><h3>C</h3><h4>D</h4>"),
-        ("<table><tr><th>k</th><td colspan=\"2\">v</td></tr></table>",
-         "<table><tbody><tr><th>k</th><td colspan=\"2\">v</td></tr></tbody></table>"),
-        ('<a href="https://example.com/docs" title="Docs">docs</a>',
-         f'<a href="https://example.com/docs" title="Docs" {REL}>docs</a>'),
-        ('<a href="mailto:help@example.com">mail us</a>',
-         f'<a href="mailto:help@example.com" {REL}>mail us</a>'),
-        ('<img src="https://cdn.example.com/logo.png" alt="logo">',
-         '<img src="https://cdn.example.com/logo.png" alt="logo">'),
+        (
+            '<table><tr><th>k</th><td colspan="2">v</td></tr></table>',
+            '<table><tbody><tr><th>k</th><td colspan="2">v</td></tr></tbody></table>',
+        ),
+        (
+            '<a href="https://example.com/docs" title="Docs">docs</a>',
+            f'<a href="https://example.com/docs" title="Docs" {REL}>docs</a>',
+        ),
+        (
+            '<a href="mailto:help@example.com">mail us</a>',
+            f'<a href="mailto:help@example.com" {REL}>mail us</a>',
+        ),
+        (
+            '<img src="https://cdn.example.com/logo.png" alt="logo">',
+            '<img src="https://cdn.example.com/logo.png" alt="logo">',
+        ),
     ],
 )
 def test_harmless_formatting_survives(raw: str, expected: str) -> None:
@@ -128,7 +174,10 @@ def test_plain_text_keeps_paragraphs_list_items_and_link_targets() -> None:
         '<p>See <a href="https://example.com/a">the docs</a>.</p>'
     )
 
-    assert html_to_text(html) == "Hello there,\n\n- one\n- two\n\nSee the docs <https://example.com/a>."
+    assert (
+        html_to_text(html)
+        == "Hello there,\n\n- one\n- two\n\nSee the docs <https://example.com/a>."
+    )
 
 
 def test_plain_text_unescapes_entities() -> None:

@@ -28,8 +28,7 @@ def with_smtp(settings: Settings, url: str) -> Settings:
 async def queue(db: Database, *recipients: str) -> None:
     async with db.transaction() as session:
         for to in recipients:
-            queue_mail(session, to=to, subject=f"Hello {to}", body=f"Body for {to}\n",
-                       kind="test")
+            queue_mail(session, to=to, subject=f"Hello {to}", body=f"Body for {to}\n", kind="test")
 
 
 async def rows(db: Database) -> list[OutboxMail]:
@@ -64,9 +63,7 @@ async def test_pending_mail_is_sent_over_smtp_and_marked_sent(
     assert row.sent_at is not None
 
 
-async def test_without_smtp_url_mail_stays_in_the_outbox(
-    db: Database, settings: Settings
-) -> None:
+async def test_without_smtp_url_mail_stays_in_the_outbox(db: Database, settings: Settings) -> None:
     await queue(db, "ann@example.com")
 
     sent = await deliver_pending(db, settings)
@@ -206,8 +203,10 @@ async def test_mail_queued_in_a_rolled_back_transaction_is_never_sent(db: Databa
     ("url", "expected"),
     [
         ("smtp://mail.example.com", ("mail.example.com", 25, None, False, None)),
-        ("smtp://u%40x:p%2Fw@mail.example.com:587?starttls=1",
-         ("mail.example.com", 587, "u@x", False, True)),
+        (
+            "smtp://u%40x:p%2Fw@mail.example.com:587?starttls=1",
+            ("mail.example.com", 587, "u@x", False, True),
+        ),
         ("smtp://mail.example.com:2525?starttls=0", ("mail.example.com", 2525, None, False, False)),
         ("smtps://u:p@mail.example.com", ("mail.example.com", 465, "u", True, False)),
     ],
@@ -215,8 +214,13 @@ async def test_mail_queued_in_a_rolled_back_transaction_is_never_sent(db: Databa
 def test_smtp_url_forms(url: str, expected: tuple[Any, ...]) -> None:
     target = smtp_target(url)
 
-    assert (target.hostname, target.port, target.username, target.use_tls,
-            target.start_tls) == expected
+    assert (
+        target.hostname,
+        target.port,
+        target.username,
+        target.use_tls,
+        target.start_tls,
+    ) == expected
 
 
 def test_smtp_target_never_shows_its_password() -> None:
