@@ -21,7 +21,7 @@ from resolvers.accounts import invitations, users
 from resolvers.context import RequestContext
 from schema.connections import connection_from_page
 from schema.errors import UserError, payload_or_errors
-from schema.ids import decode_id
+from schema.ids import decode_id, uuid_or_none
 from schema.notifications import NOTIFICATION_PREFERENCES_FIELD
 from schema.ordering import OrderDirection
 from schema.permissions import IsAdmin, IsAuthenticated, IsStaff
@@ -80,7 +80,7 @@ class User(relay.Node):
         """Staff see every user (authors, assignees); a customer sees only themselves."""
         ctx = info.context
         principal = ctx.principal
-        ids = [_uuid_or_none(node_id) for node_id in node_ids]
+        ids = [uuid_or_none(node_id) for node_id in node_ids]
         rows = await ctx.loaders.user_by_id.load_many([i for i in ids if i is not None])
         found = iter(rows)
         result: list[User | None] = []
@@ -93,13 +93,6 @@ class User(relay.Node):
             )
             result.append(cls.from_row(row) if visible and row is not None else None)
         return result
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 @strawberry.type(description="A page of users.")

@@ -30,7 +30,7 @@ from resolvers.messages.queries import visible_messages
 from schema.accounts import User
 from schema.connections import connection_from_page
 from schema.errors import UserError, payload_or_errors
-from schema.ids import decode_id
+from schema.ids import decode_id, uuid_or_none
 from schema.ordering import OrderDirection
 from schema.permissions import IsAuthenticated
 
@@ -45,13 +45,6 @@ __all__ = [
     "AttachmentConnection",
     "AttachmentsMutation",
 ]
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 @strawberry.type(
@@ -93,7 +86,7 @@ class Attachment(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> list[Any]:
-        rows = await visible_attachments(info.context, [_uuid_or_none(i) for i in node_ids])
+        rows = await visible_attachments(info.context, [uuid_or_none(i) for i in node_ids])
         return [cls.from_row(row) if row is not None else None for row in rows]
 
     @strawberry.field(

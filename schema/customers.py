@@ -30,7 +30,7 @@ from resolvers.customers import (
 )
 from schema.connections import connection_from_page
 from schema.errors import UserError, payload_or_errors
-from schema.ids import decode_id
+from schema.ids import decode_id, uuid_or_none
 from schema.ordering import OrderDirection
 from schema.permissions import IsAdmin, IsAgent, IsAuthenticated, IsStaff
 
@@ -92,15 +92,8 @@ class Customer(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> list[Any]:
-        rows = await visible_customers(info.context, [_uuid_or_none(i) for i in node_ids])
+        rows = await visible_customers(info.context, [uuid_or_none(i) for i in node_ids])
         return [cls.from_row(row) if row is not None else None for row in rows]
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 @strawberry.type(description="A page of customers.")

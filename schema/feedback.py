@@ -16,7 +16,7 @@ from resolvers.context import RequestContext
 from resolvers.feedback import EDIT_WINDOW, can_see_feedback, submit_feedback, update_feedback
 from schema.accounts import User
 from schema.errors import UserError, payload_or_errors
-from schema.ids import decode_id
+from schema.ids import decode_id, uuid_or_none
 from schema.permissions import IsAuthenticated
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class TicketFeedback(relay.Node):
         required: bool = False,
     ) -> list[Any]:
         ctx = info.context
-        ids = [_uuid_or_none(node_id) for node_id in node_ids]
+        ids = [uuid_or_none(node_id) for node_id in node_ids]
         rows = await ctx.loaders.feedback_by_id.load_many([i for i in ids if i is not None])
         by_id = {row.id: row for row in rows if row is not None}
         tickets = await ctx.loaders.ticket_by_id.load_many(
@@ -97,13 +97,6 @@ class TicketFeedback(relay.Node):
             return None
         row = await info.context.loaders.user_by_id.load(user_id)
         return User.from_row(row) if row is not None else None
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 async def ticket_feedback(

@@ -8,7 +8,7 @@ from strawberry import relay
 
 from resolvers.errors import FieldProblem, ValidationFailed
 
-__all__ = ["decode_id", "encode_id"]
+__all__ = ["decode_id", "encode_id", "uuid_or_none"]
 
 
 def encode_id(type_name: str, value: uuid.UUID) -> str:
@@ -26,3 +26,11 @@ def decode_id(global_id: str, type_name: str, field: str) -> uuid.UUID:
         raise ValidationFailed(
             FieldProblem(field, f"Not a valid {type_name} ID.", "invalid_id")
         ) from exc
+
+
+def uuid_or_none(node_id: str) -> uuid.UUID | None:
+    """The UUID inside a node ID's value, or None (a node that cannot exist)."""
+    try:
+        return uuid.UUID(node_id)
+    except ValueError:
+        return None

@@ -23,7 +23,7 @@ from schema.accounts import User
 from schema.attachments import MESSAGE_ATTACHMENTS_FIELD
 from schema.connections import connection_from_page
 from schema.errors import UserError, payload_or_errors
-from schema.ids import decode_id
+from schema.ids import decode_id, uuid_or_none
 from schema.ordering import OrderDirection
 from schema.permissions import IsAuthenticated, IsStaff
 
@@ -130,7 +130,7 @@ class Message(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> list[Any]:
-        rows = await visible_messages(info.context, [_uuid_or_none(i) for i in node_ids])
+        rows = await visible_messages(info.context, [uuid_or_none(i) for i in node_ids])
         return [cls.from_row(row) if row is not None else None for row in rows]
 
     @strawberry.field(description="The ticket this message belongs to.")
@@ -177,13 +177,6 @@ class Message(relay.Node):
     ) -> list[MessageRevision] | None:
         rows = await info.context.loaders.revisions_by_message_id.load(self.row_id)
         return [MessageRevision.from_row(row) for row in rows]
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 @strawberry.type(description="A page of a ticket's messages.")

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.permission import BasePermission
 
+from auth.principal import Principal
 from db.models.accounts import Role
 from resolvers.context import RequestContext
 
@@ -35,9 +36,13 @@ class IsAuthenticated(BasePermission):
         return True
 
 
-class IsStaff(BasePermission):
-    message = "Only staff (admin, agent, reviewer) may do this."
+class _RoleRequired(BasePermission):
+    """Signed in (else UNAUTHENTICATED) and of an allowed role (else FORBIDDEN)."""
+
     error_extensions = {"code": "FORBIDDEN"}
+
+    def allows(self, principal: Principal) -> bool:
+        raise NotImplementedError
 
     def has_permission(
         self, source: Any, info: strawberry.Info[RequestContext], **kwargs: Any
@@ -45,32 +50,27 @@ class IsStaff(BasePermission):
         principal = info.context.principal
         if principal is None:
             raise unauthenticated(info.context)
+        return self.allows(principal)
+
+
+class IsStaff(_RoleRequired):
+    message = "Only staff (admin, agent, reviewer) may do this."
+
+    def allows(self, principal: Principal) -> bool:
         return principal.is_staff
 
 
-class IsAdmin(BasePermission):
+class IsAdmin(_RoleRequired):
     message = "Only an admin may do this."
-    error_extensions = {"code": "FORBIDDEN"}
 
-    def has_permission(
-        self, source: Any, info: strawberry.Info[RequestContext], **kwargs: Any
-    ) -> bool:
-        principal = info.context.principal
-        if principal is None:
-            raise unauthenticated(info.context)
+    def allows(self, principal: Principal) -> bool:
         return principal.is_admin
 
 
-class IsAgent(BasePermission):
+class IsAgent(_RoleRequired):
     """Staff who work tickets: agents and admins (reviewers only read)."""
 
     message = "Only agents and admins may do this."
-    error_extensions = {"code": "FORBIDDEN"}
 
-    def has_permission(
-        self, source: Any, info: strawberry.Info[RequestContext], **kwargs: Any
-    ) -> bool:
-        principal = info.context.principal
-        if principal is None:
-            raise unauthenticated(info.context)
+    def allows(self, principal: Principal) -> bool:
         return principal.role in (Role.ADMIN, Role.AGENT)

@@ -26,17 +26,10 @@ from resolvers.teams import (
 from schema.accounts import User
 from schema.connections import connection_from_page
 from schema.errors import UserError, payload_or_errors
-from schema.ids import decode_id
+from schema.ids import decode_id, uuid_or_none
 from schema.permissions import IsAdmin, IsStaff
 
 __all__ = ["Team", "TeamConnection", "TeamsMutation", "TeamsQuery"]
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 @strawberry.type(description="An agent in a team, with how many open tickets they may hold.")
@@ -92,7 +85,7 @@ class Team(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> list[Any]:
-        rows = await visible_teams(info.context, [_uuid_or_none(i) for i in node_ids])
+        rows = await visible_teams(info.context, [uuid_or_none(i) for i in node_ids])
         return [cls.from_row(row) if row is not None else None for row in rows]
 
 

@@ -33,7 +33,7 @@ from schema.attachments import TICKET_ATTACHMENTS_FIELD
 from schema.connections import connection_from_page
 from schema.customers import Customer
 from schema.feedback import FEEDBACK_FIELD
-from schema.ids import decode_id
+from schema.ids import decode_id, uuid_or_none
 from schema.messages import LAST_MESSAGE_FIELD, MESSAGES_FIELD
 from schema.ordering import OrderDirection
 from schema.permissions import IsAuthenticated, IsStaff
@@ -76,13 +76,6 @@ class TicketChannel(enum.Enum):
     EMAIL = "email"
     API = "api"
     CHAT = "chat"
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 @strawberry.type(description="A customer's request, worked by agents until it is solved.")
@@ -194,7 +187,7 @@ class Ticket(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> list[Any]:
-        rows = await visible_tickets(info.context, [_uuid_or_none(i) for i in node_ids])
+        rows = await visible_tickets(info.context, [uuid_or_none(i) for i in node_ids])
         return [cls.from_row(row) if row is not None else None for row in rows]
 
 
@@ -346,4 +339,4 @@ def _global_ticket_id(value: str) -> uuid.UUID | None:
         gid = relay.GlobalID.from_id(value)
     except relay.GlobalIDValueError:
         return None
-    return _uuid_or_none(gid.node_id) if gid.type_name == "Ticket" else None
+    return uuid_or_none(gid.node_id) if gid.type_name == "Ticket" else None
