@@ -13,7 +13,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry import UNSET
 from strawberry.asgi import GraphQL
@@ -30,6 +31,7 @@ from resolvers.attachments import DownloadRefused, open_download
 from resolvers.context import RequestContext, RequestMeta
 from schema import build_schema
 from schema.extensions import rate_limit_storage
+from schema.ide import GRAPHIQL_ASSETS, GRAPHIQL_PREFIX, offline_graphiql_html
 from settings import Settings
 from workers.email import MailKicker
 from workers.events import Publisher
@@ -63,6 +65,10 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
         )
         self.runtime = runtime
         self.allowed_origins = frozenset(runtime.settings.allowed_origins)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return offline_graphiql_html()
 
     async def get_context(  # type: ignore[override]
         self, request: Request | WebSocket, response: TemporalResponse | WebSocket | None = None
@@ -179,6 +185,7 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
         Route("/readyz", readyz),
         Route("/graphql", MultipartGuard(graphql, runtime.settings), methods=["GET", "POST"]),
         Route("/files/{attachment_id}", download, methods=["GET"]),
+        Mount(GRAPHIQL_PREFIX, StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql"),
         WebSocketRoute("/graphql", graphql),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
