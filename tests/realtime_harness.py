@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from app import Runtime, create_app
+from tests.smtp import free_port
 
 REDIS_PORT = 6379
 REDIS_START = [
@@ -36,12 +36,6 @@ REDIS_START = [
 ]
 # Generous bounds for things that normally take milliseconds; never asserted as timings.
 WAIT = 15.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def eventually(condition: Callable[[], bool], what: str) -> None:

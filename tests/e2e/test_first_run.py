@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,21 +13,16 @@ import httpx
 import pytest
 
 from db.embedded import stop_embedded
+from tests.smtp import free_port
 
 AUTOCRM = str(Path(sys.executable).parent / "autocrm")
 PASSWORD = "first-run-password"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`autocrm serve` in a fresh data folder, with nothing configured."""
-    port = _free_port()
+    port = free_port()
     env = {
         k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL"}
     }
