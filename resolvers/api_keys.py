@@ -12,7 +12,7 @@ from db.base import utcnow
 from db.models import ApiKey
 from db.models.accounts import Role
 from db.pagination import Page, PageRequest, SortKey, fetch_page
-from resolvers.audit import diff, mutation_tx
+from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
 from resolvers.errors import FieldProblem, NotFound, ValidationFailed
 
@@ -27,8 +27,9 @@ def _snapshot(key: ApiKey) -> dict[str, object]:
     return {"name": key.name, "role": key.role, "prefix": key.prefix, "revoked_at": key.revoked_at}
 
 
-async def create_api_key(ctx: RequestContext, *, name: str, role: Role) -> tuple[ApiKey, str]:
+async def create_api_key(tx: MutationTx, *, name: str, role: Role) -> tuple[ApiKey, str]:
     """The key itself is returned here and never again: only its SHA-256 is stored."""
+    ctx = tx.ctx
     principal = ctx.require_admin()
     problems: list[tuple[str, str, str]] = []
     cleaned = " ".join(name.split())
@@ -48,32 +49,31 @@ async def create_api_key(ctx: RequestContext, *, name: str, role: Role) -> tuple
     if problems:
         raise ValidationFailed(*(FieldProblem(*p) for p in problems))
     raw = new_opaque_token(API_KEY_PREFIX)
-    async with mutation_tx(ctx, "createApiKey") as tx:
-        key = ApiKey(
-            name=cleaned,
-            prefix=raw[:_SHOWN_PREFIX],
-            key_hash=hash_token(raw),
-            role=role.value,
-            created_by_id=principal.user_id,
-        )
-        tx.session.add(key)
-        await tx.session.flush()
-        tx.audit("ApiKey", key.id, diff({}, {**_snapshot(key), "key_hash": key.key_hash}))
-    ctx.loaders.api_key_by_id.prime(key.id, key)
+    key = ApiKey(
+        name=cleaned,
+        prefix=raw[:_SHOWN_PREFIX],
+        key_hash=hash_token(raw),
+        role=role.value,
+        created_by_id=principal.user_id,
+    )
+    tx.session.add(key)
+    await tx.session.flush()
+    tx.audit("ApiKey", key.id, diff({}, {**_snapshot(key), "key_hash": key.key_hash}))
+    tx.after_commit(ctx.loaders.api_key_by_id.prime, key.id, key)
     return key, raw
 
 
-async def revoke_api_key(ctx: RequestContext, key_id: uuid.UUID) -> ApiKey:
+async def revoke_api_key(tx: MutationTx, key_id: uuid.UUID) -> ApiKey:
     """Takes effect on the next request made with the key. Revoking twice is harmless."""
+    ctx = tx.ctx
     ctx.require_admin()
-    async with mutation_tx(ctx, "revokeApiKey") as tx:
-        key = await tx.session.get(ApiKey, key_id, with_for_update=True)
-        if key is None:
-            raise NotFound("id", "API key")
-        before = _snapshot(key)
-        key.revoked_at = key.revoked_at or utcnow()
-        tx.audit("ApiKey", key.id, diff(before, _snapshot(key)))
-    ctx.loaders.api_key_by_id.prime(key.id, key, force=True)
+    key = await tx.session.get(ApiKey, key_id, with_for_update=True)
+    if key is None:
+        raise NotFound("id", "API key")
+    before = _snapshot(key)
+    key.revoked_at = key.revoked_at or utcnow()
+    tx.audit("ApiKey", key.id, diff(before, _snapshot(key)))
+    tx.after_commit(ctx.loaders.api_key_by_id.prime, key.id, key, force=True)
     return key
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FieldProblem", "Forbidden", "NotFound", "Unauthenticated", "ValidationFailed"]
+__all__ = [
+    "FieldProblem",
+    "Forbidden",
+    "NotFound",
+    "RefusedAfterCommit",
+    "Unauthenticated",
+    "ValidationFailed",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +31,11 @@ class ValidationFailed(Exception):
     @classmethod
     def one(cls, field: str | None, message: str, code: str) -> ValidationFailed:
         return cls(FieldProblem(field, message, code))
+
+
+class RefusedAfterCommit(ValidationFailed):
+    """Bad input whose consequence must stick (a reused refresh token revokes its session):
+    the mutation transaction commits what was written, then reports these problems."""
 
 
 class Unauthenticated(Exception):

@@ -15,7 +15,7 @@ from db.base import utcnow
 from db.models import Ticket, TicketFeedback
 from db.models.accounts import Role
 from db.models.tickets import TicketStatus
-from resolvers.audit import diff, mutation_tx
+from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
 from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from resolvers.tickets.common import can_see_ticket, load_ticket_for_update
@@ -63,77 +63,75 @@ def can_see_feedback(principal: Principal | None, ticket: Ticket | None) -> bool
 
 
 async def submit_feedback(
-    ctx: RequestContext, *, ticket_id: uuid.UUID, rating: int, comment: str | None
+    tx: MutationTx, *, ticket_id: uuid.UUID, rating: int, comment: str | None
 ) -> TicketFeedback:
+    ctx = tx.ctx
     principal = _require_customer(ctx)
     problems = _problems(rating, comment)
     if problems:
         raise ValidationFailed(*problems)
-    async with mutation_tx(ctx, "submitTicketFeedback") as tx:
-        # Locking the ticket serialises two submissions of the same rating.
-        ticket = await load_ticket_for_update(tx.session, principal, ticket_id, "ticketId")
-        if ticket.status not in _RATEABLE:
-            raise ValidationFailed.one(
-                "ticketId", "You can rate a ticket once it is solved.", "invalid_state"
-            )
-        existing = (
-            await tx.session.execute(
-                select(TicketFeedback.id).where(TicketFeedback.ticket_id == ticket.id)
-            )
-        ).scalar_one_or_none()
-        if existing is not None:
-            raise ValidationFailed.one(
-                "ticketId",
-                "This ticket is already rated: change the rating with updateTicketFeedback.",
-                "unique",
-            )
-        now = utcnow()
-        row = TicketFeedback(
-            ticket_id=ticket.id,
-            rating=rating,
-            comment=(comment or "").strip(),
-            customer_user_id=principal.user_id,
-            created_at=now,
-            updated_at=now,
+    # Locking the ticket serialises two submissions of the same rating.
+    ticket = await load_ticket_for_update(tx.session, principal, ticket_id, "ticketId")
+    if ticket.status not in _RATEABLE:
+        raise ValidationFailed.one(
+            "ticketId", "You can rate a ticket once it is solved.", "invalid_state"
         )
-        tx.session.add(row)
-        try:
-            await tx.session.flush()
-        except IntegrityError as exc:  # a concurrent submit that did not lock (defence only)
-            raise ValidationFailed.one(
-                "ticketId", "This ticket is already rated.", "unique"
-            ) from exc
-        tx.audit("TicketFeedback", row.id, diff({}, feedback_snapshot(row)))
+    existing = (
+        await tx.session.execute(
+            select(TicketFeedback.id).where(TicketFeedback.ticket_id == ticket.id)
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise ValidationFailed.one(
+            "ticketId",
+            "This ticket is already rated: change the rating with updateTicketFeedback.",
+            "unique",
+        )
+    now = utcnow()
+    row = TicketFeedback(
+        ticket_id=ticket.id,
+        rating=rating,
+        comment=(comment or "").strip(),
+        customer_user_id=principal.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    tx.session.add(row)
+    try:
+        await tx.session.flush()
+    except IntegrityError as exc:  # a concurrent submit that did not lock (defence only)
+        raise ValidationFailed.one("ticketId", "This ticket is already rated.", "unique") from exc
+    tx.audit("TicketFeedback", row.id, diff({}, feedback_snapshot(row)))
     return row
 
 
 async def update_feedback(
-    ctx: RequestContext,
+    tx: MutationTx,
     *,
     feedback_id: uuid.UUID,
     rating: int | None,
     comment: str | None,
 ) -> TicketFeedback:
+    ctx = tx.ctx
     principal = _require_customer(ctx)
     problems = _problems(rating, comment)
     if problems:
         raise ValidationFailed(*problems)
-    async with mutation_tx(ctx, "updateTicketFeedback") as tx:
-        row = await tx.session.get(TicketFeedback, feedback_id, with_for_update=True)
-        if row is None or row.customer_user_id != principal.user_id:
-            raise NotFound("feedbackId", "feedback")
-        now = utcnow()
-        if now - row.created_at > EDIT_WINDOW:
-            raise ValidationFailed.one(
-                "feedbackId",
-                f"A rating can be changed for {EDIT_WINDOW.days} days after it was given.",
-                "invalid_state",
-            )
-        before = feedback_snapshot(row)
-        if rating is not None:
-            row.rating = rating
-        if comment is not None:
-            row.comment = comment.strip()
-        row.updated_at = now
-        tx.audit("TicketFeedback", row.id, diff(before, feedback_snapshot(row)))
+    row = await tx.session.get(TicketFeedback, feedback_id, with_for_update=True)
+    if row is None or row.customer_user_id != principal.user_id:
+        raise NotFound("feedbackId", "feedback")
+    now = utcnow()
+    if now - row.created_at > EDIT_WINDOW:
+        raise ValidationFailed.one(
+            "feedbackId",
+            f"A rating can be changed for {EDIT_WINDOW.days} days after it was given.",
+            "invalid_state",
+        )
+    before = feedback_snapshot(row)
+    if rating is not None:
+        row.rating = rating
+    if comment is not None:
+        row.comment = comment.strip()
+    row.updated_at = now
+    tx.audit("TicketFeedback", row.id, diff(before, feedback_snapshot(row)))
     return row

@@ -24,14 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Customer, CustomerEmail, Ticket, TicketMessage, User
 from db.models.accounts import Role
 from db.models.tickets import AuthorKind, TicketStatus, Visibility
-from resolvers.audit import MutationTx, diff, mutation_tx
+from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, NotFound
 from resolvers.mail import kick_mail, queue_mail
 
 __all__ = [
     "NotificationKind",
-    "kick_queued_mail",
     "notification_preferences",
     "notify_assigned",
     "notify_message",
@@ -96,13 +95,9 @@ def _queue(
         kind=kind.value,
         user_id=user.id if user else None,
     )
-    tx.session.info[_QUEUED] = True
-
-
-def kick_queued_mail(ctx: RequestContext, tx: MutationTx) -> None:
-    """Start delivery after `tx` committed, if it queued a notification."""
-    if tx.session.info.pop(_QUEUED, False):
-        kick_mail(ctx)
+    if not tx.session.info.get(_QUEUED):
+        tx.session.info[_QUEUED] = True
+        tx.after_commit(kick_mail, tx.ctx)  # once per transaction, however many mails
 
 
 async def _customer_recipient(
@@ -274,25 +269,23 @@ async def notify_solved(tx: MutationTx, ticket: Ticket) -> None:
 
 
 async def update_notification_preferences(
-    ctx: RequestContext, changes: Mapping[NotificationKind, bool]
+    tx: MutationTx, changes: Mapping[NotificationKind, bool]
 ) -> dict[str, bool]:
     """Switch kinds on or off for the signed-in user; other preferences are kept."""
+    ctx = tx.ctx
     principal = ctx.require_principal()
     if principal.user_id is None:
         raise Forbidden("Notification preferences belong to users: sign in as one.")
-    async with mutation_tx(ctx, "updateNotificationPreferences") as tx:
-        user = (
-            await tx.session.execute(
-                select(User).where(User.id == principal.user_id).with_for_update()
-            )
-        ).scalar_one_or_none()
-        if user is None:
-            raise NotFound("id", "user")
-        before = notification_preferences(user.preferences)
-        after = {**before, **{kind.value: value for kind, value in changes.items()}}
-        stored = dict(user.preferences or {})
-        notify = stored.get("notify")
-        stored["notify"] = {**(notify if isinstance(notify, Mapping) else {}), **after}
-        user.preferences = stored  # a new dict, so the JSONB column is written
-        tx.audit("User", user.id, diff({"notify": before}, {"notify": after}))
+    user = (
+        await tx.session.execute(select(User).where(User.id == principal.user_id).with_for_update())
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFound("id", "user")
+    before = notification_preferences(user.preferences)
+    after = {**before, **{kind.value: value for kind, value in changes.items()}}
+    stored = dict(user.preferences or {})
+    notify = stored.get("notify")
+    stored["notify"] = {**(notify if isinstance(notify, Mapping) else {}), **after}
+    user.preferences = stored  # a new dict, so the JSONB column is written
+    tx.audit("User", user.id, diff({"notify": before}, {"notify": after}))
     return after

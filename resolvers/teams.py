@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.customer_search import escape_like
 from db.models import Team, TeamMember
 from db.pagination import Page, PageRequest, SortKey, fetch_page
-from resolvers.audit import diff, mutation_tx
+from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.tickets.assignment import check_assignee, load_team
@@ -68,96 +68,96 @@ async def _ensure_unique(session: AsyncSession, name: str, own_id: uuid.UUID | N
         raise ValidationFailed.one("name", f"A team called {name} already exists.", "unique")
 
 
-async def create_team(ctx: RequestContext, name: str, description: str = "") -> Team:
+async def create_team(tx: MutationTx, name: str, description: str = "") -> Team:
+    ctx = tx.ctx
     ctx.require_admin()
     clean_name, clean_description = _clean_name(name), _clean_description(description)
-    async with mutation_tx(ctx, "createTeam") as tx:
-        await _ensure_unique(tx.session, clean_name, None)
-        team = Team(id=uuid.uuid4(), name=clean_name, description=clean_description)
-        tx.session.add(team)
-        await tx.session.flush()
-        tx.audit("Team", team.id, diff({}, _team_state(team)))
+    await _ensure_unique(tx.session, clean_name, None)
+    team = Team(id=uuid.uuid4(), name=clean_name, description=clean_description)
+    tx.session.add(team)
+    await tx.session.flush()
+    tx.audit("Team", team.id, diff({}, _team_state(team)))
     return team
 
 
 async def update_team(
-    ctx: RequestContext, team_id: uuid.UUID, name: str | None, description: str | None
+    tx: MutationTx, team_id: uuid.UUID, name: str | None, description: str | None
 ) -> Team:
+    ctx = tx.ctx
     ctx.require_admin()
     clean_name = _clean_name(name) if name is not None else None
     clean_description = _clean_description(description) if description is not None else None
-    async with mutation_tx(ctx, "updateTeam") as tx:
-        team = await load_team(tx.session, team_id, "id", lock=True)
-        before = _team_state(team)
-        if clean_name is not None:
-            await _ensure_unique(tx.session, clean_name, team.id)
-            team.name = clean_name
-        if clean_description is not None:
-            team.description = clean_description
-        tx.audit("Team", team.id, diff(before, _team_state(team)))
+    team = await load_team(tx.session, team_id, "id", lock=True)
+    before = _team_state(team)
+    if clean_name is not None:
+        await _ensure_unique(tx.session, clean_name, team.id)
+        team.name = clean_name
+    if clean_description is not None:
+        team.description = clean_description
+    tx.audit("Team", team.id, diff(before, _team_state(team)))
     return team
 
 
-async def delete_team(ctx: RequestContext, team_id: uuid.UUID) -> uuid.UUID:
+async def delete_team(tx: MutationTx, team_id: uuid.UUID) -> uuid.UUID:
     """Its tickets keep their assignee and lose the team (the foreign key sets NULL)."""
+    ctx = tx.ctx
     ctx.require_admin()
-    async with mutation_tx(ctx, "deleteTeam") as tx:
-        team = await load_team(tx.session, team_id, "id", lock=True)
-        tx.audit("Team", team.id, diff(_team_state(team), {}))
-        await tx.session.delete(team)
+    team = await load_team(tx.session, team_id, "id", lock=True)
+    tx.audit("Team", team.id, diff(_team_state(team), {}))
+    await tx.session.delete(team)
     return team_id
 
 
 async def add_team_member(
-    ctx: RequestContext, team_id: uuid.UUID, user_id: uuid.UUID, capacity: int | None
+    tx: MutationTx, team_id: uuid.UUID, user_id: uuid.UUID, capacity: int | None
 ) -> Team:
     """Adds an agent or admin, or changes the capacity of an existing member."""
+    ctx = tx.ctx
     ctx.require_admin()
     if capacity is not None and not 0 <= capacity <= MAX_CAPACITY:
         raise ValidationFailed.one(
             "ticketCapacity", f"Capacity is between 0 and {MAX_CAPACITY} open tickets.", "invalid"
         )
-    async with mutation_tx(ctx, "addTeamMember") as tx:
-        session = tx.session
-        team = await load_team(session, team_id, "teamId", lock=True)
-        await check_assignee(session, user_id, None, "userId")
-        existing = await session.get(TeamMember, (team.id, user_id))
-        before = {"ticket_capacity": existing.ticket_capacity} if existing else {}
-        new_capacity = (
-            capacity
-            if capacity is not None
-            else (existing.ticket_capacity if existing else DEFAULT_CAPACITY)
+    session = tx.session
+    team = await load_team(session, team_id, "teamId", lock=True)
+    await check_assignee(session, user_id, None, "userId")
+    existing = await session.get(TeamMember, (team.id, user_id))
+    before = {"ticket_capacity": existing.ticket_capacity} if existing else {}
+    new_capacity = (
+        capacity
+        if capacity is not None
+        else (existing.ticket_capacity if existing else DEFAULT_CAPACITY)
+    )
+    await session.execute(
+        insert(TeamMember)
+        .values(team_id=team.id, user_id=user_id, ticket_capacity=new_capacity)
+        .on_conflict_do_update(
+            index_elements=[TeamMember.team_id, TeamMember.user_id],
+            set_={"ticket_capacity": new_capacity},
         )
-        await session.execute(
-            insert(TeamMember)
-            .values(team_id=team.id, user_id=user_id, ticket_capacity=new_capacity)
-            .on_conflict_do_update(
-                index_elements=[TeamMember.team_id, TeamMember.user_id],
-                set_={"ticket_capacity": new_capacity},
-            )
-        )
-        tx.audit(
-            "Team",
-            team.id,
-            {"member": {"before": None, "after": str(user_id)}}
-            | diff(before, {"ticket_capacity": new_capacity}),
-        )
+    )
+    tx.audit(
+        "Team",
+        team.id,
+        {"member": {"before": None, "after": str(user_id)}}
+        | diff(before, {"ticket_capacity": new_capacity}),
+    )
     return team
 
 
-async def remove_team_member(ctx: RequestContext, team_id: uuid.UUID, user_id: uuid.UUID) -> Team:
+async def remove_team_member(tx: MutationTx, team_id: uuid.UUID, user_id: uuid.UUID) -> Team:
     """Their tickets stay assigned to them; round-robin stops picking them."""
+    ctx = tx.ctx
     ctx.require_admin()
-    async with mutation_tx(ctx, "removeTeamMember") as tx:
-        session = tx.session
-        team = await load_team(session, team_id, "teamId", lock=True)
-        member = await session.get(TeamMember, (team.id, user_id))
-        if member is None:
-            raise NotFound("userId", "member of this team")
-        await session.delete(member)
-        if team.last_assigned_user_id == user_id:
-            team.last_assigned_user_id = None
-        tx.audit("Team", team.id, {"member": {"before": str(user_id), "after": None}})
+    session = tx.session
+    team = await load_team(session, team_id, "teamId", lock=True)
+    member = await session.get(TeamMember, (team.id, user_id))
+    if member is None:
+        raise NotFound("userId", "member of this team")
+    await session.delete(member)
+    if team.last_assigned_user_id == user_id:
+        team.last_assigned_user_id = None
+    tx.audit("Team", team.id, {"member": {"before": str(user_id), "after": None}})
     return team
 
 

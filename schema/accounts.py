@@ -18,10 +18,11 @@ from db.models import User as UserRow
 from db.models.accounts import Role as RoleValue
 from db.pagination import PageRequest
 from resolvers.accounts import invitations, users
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from schema.connections import connection_from_page
-from schema.errors import UserError, payload_or_errors
 from schema.ids import decode_id, uuid_or_none
+from schema.mutations import MutationPayload, mutation
 from schema.notifications import NOTIFICATION_PREFERENCES_FIELD
 from schema.ordering import OrderDirection
 from schema.permissions import IsAdmin, IsAuthenticated, IsStaff
@@ -180,11 +181,10 @@ class InviteUserInput:
 
 
 @strawberry.type(description="The result of inviteUser.")
-class InviteUserPayload:
+class InviteUserPayload(MutationPayload):
     user: User | None = strawberry.field(
         default=None, description="The invited user (no password until they accept)."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.input(description="The invitation link's token and the password to set.")
@@ -197,9 +197,8 @@ class AcceptInvitationInput:
 
 
 @strawberry.type(description="The result of acceptInvitation.")
-class AcceptInvitationPayload:
+class AcceptInvitationPayload(MutationPayload):
     user: User | None = strawberry.field(default=None, description="The account, ready to log in.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.input(description="A ready-to-use account (verified, with a password).")
@@ -211,9 +210,8 @@ class CreateUserInput:
 
 
 @strawberry.type(description="The result of createUser.")
-class CreateUserPayload:
+class CreateUserPayload(MutationPayload):
     user: User | None = strawberry.field(default=None, description="The new user.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.input(description="Changes to a user; fields left out stay as they are.")
@@ -229,9 +227,8 @@ class UpdateUserInput:
 
 
 @strawberry.type(description="The result of updateUser.")
-class UpdateUserPayload:
+class UpdateUserPayload(MutationPayload):
     user: User | None = strawberry.field(default=None, description="The user as changed.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.input(description="Changes to one's own profile.")
@@ -240,94 +237,66 @@ class UpdateProfileInput:
 
 
 @strawberry.type(description="The result of updateProfile.")
-class UpdateProfilePayload:
+class UpdateProfilePayload(MutationPayload):
     user: User | None = strawberry.field(default=None, description="The viewer as changed.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.type
 class AccountsMutation:
-    @strawberry.mutation(
+    @mutation(
         description=(
             "Invite a staff member by e-mail (admins only). Inviting someone who has not "
             "accepted yet sends a fresh link."
         ),
         permission_classes=[IsAdmin],
     )
-    async def invite_user(
-        self, info: strawberry.Info[RequestContext], input: InviteUserInput
-    ) -> InviteUserPayload:
-        async def run() -> InviteUserPayload:
-            row = await invitations.invite_user(
-                info.context, email=input.email, name=input.name, role=input.role.value_of()
-            )
-            return InviteUserPayload(user=User.from_row(row))
+    async def invite_user(tx: MutationTx, input: InviteUserInput) -> InviteUserPayload:
+        row = await invitations.invite_user(
+            tx, email=input.email, name=input.name, role=input.role.value_of()
+        )
+        return InviteUserPayload(user=User.from_row(row))
 
-        return await payload_or_errors(InviteUserPayload, run)
-
-    @strawberry.mutation(
-        description="Accept an invitation: set a password; the e-mail counts as verified."
-    )
+    @mutation(description="Accept an invitation: set a password; the e-mail counts as verified.")
     async def accept_invitation(
-        self, info: strawberry.Info[RequestContext], input: AcceptInvitationInput
+        tx: MutationTx, input: AcceptInvitationInput
     ) -> AcceptInvitationPayload:
-        async def run() -> AcceptInvitationPayload:
-            row = await invitations.accept_invitation(
-                info.context, token=input.token, password=input.password, name=input.name
-            )
-            return AcceptInvitationPayload(user=User.from_row(row))
+        row = await invitations.accept_invitation(
+            tx, token=input.token, password=input.password, name=input.name
+        )
+        return AcceptInvitationPayload(user=User.from_row(row))
 
-        return await payload_or_errors(AcceptInvitationPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Create a verified account with a password (admins only; for scripts).",
         permission_classes=[IsAdmin],
     )
-    async def create_user(
-        self, info: strawberry.Info[RequestContext], input: CreateUserInput
-    ) -> CreateUserPayload:
-        async def run() -> CreateUserPayload:
-            row = await users.create_user(
-                info.context,
-                email=input.email,
-                name=input.name,
-                role=input.role.value_of(),
-                password=input.password,
-            )
-            return CreateUserPayload(user=User.from_row(row))
+    async def create_user(tx: MutationTx, input: CreateUserInput) -> CreateUserPayload:
+        row = await users.create_user(
+            tx,
+            email=input.email,
+            name=input.name,
+            role=input.role.value_of(),
+            password=input.password,
+        )
+        return CreateUserPayload(user=User.from_row(row))
 
-        return await payload_or_errors(CreateUserPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description=(
             "Change a user's name, role or active flag (admins only). Admins cannot demote "
             "or deactivate themselves."
         ),
         permission_classes=[IsAdmin],
     )
-    async def update_user(
-        self, info: strawberry.Info[RequestContext], input: UpdateUserInput
-    ) -> UpdateUserPayload:
-        async def run() -> UpdateUserPayload:
-            row = await users.update_user(
-                info.context,
-                decode_id(input.id, "User", "id"),
-                name=input.name,
-                role=input.role.value_of() if input.role else None,
-                is_active=input.is_active,
-            )
-            return UpdateUserPayload(user=User.from_row(row))
+    async def update_user(tx: MutationTx, input: UpdateUserInput) -> UpdateUserPayload:
+        row = await users.update_user(
+            tx,
+            decode_id(input.id, "User", "id"),
+            name=input.name,
+            role=input.role.value_of() if input.role else None,
+            is_active=input.is_active,
+        )
+        return UpdateUserPayload(user=User.from_row(row))
 
-        return await payload_or_errors(UpdateUserPayload, run)
-
-    @strawberry.mutation(
-        description="Change your own display name.", permission_classes=[IsAuthenticated]
-    )
-    async def update_profile(
-        self, info: strawberry.Info[RequestContext], input: UpdateProfileInput
-    ) -> UpdateProfilePayload:
-        async def run() -> UpdateProfilePayload:
-            row = await users.update_profile(info.context, name=input.name)
-            return UpdateProfilePayload(user=User.from_row(row))
-
-        return await payload_or_errors(UpdateProfilePayload, run)
+    @mutation(description="Change your own display name.", permission_classes=[IsAuthenticated])
+    async def update_profile(tx: MutationTx, input: UpdateProfileInput) -> UpdateProfilePayload:
+        row = await users.update_profile(tx, name=input.name)
+        return UpdateProfilePayload(user=User.from_row(row))

@@ -13,11 +13,12 @@ from strawberry import relay
 from db.models import ApiKey as ApiKeyRow
 from db.pagination import PageRequest
 from resolvers.api_keys import api_keys_page, create_api_key, revoke_api_key
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from schema.accounts import Role, User
 from schema.connections import connection_from_page
-from schema.errors import UserError, payload_or_errors
 from schema.ids import decode_id
+from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAdmin
 
 __all__ = ["ApiKey", "ApiKeysMutation", "ApiKeysQuery"]
@@ -135,13 +136,12 @@ class CreateApiKeyInput:
 
 
 @strawberry.type(description="The result of createApiKey.")
-class CreateApiKeyPayload:
+class CreateApiKeyPayload(MutationPayload):
     api_key: ApiKey | None = strawberry.field(default=None, description="The new key's record.")
     key: str | None = strawberry.field(
         default=None,
         description="The key itself (acrm_…). Shown this once: only a hash is stored.",
     )
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.input(description="The key to revoke.")
@@ -150,39 +150,26 @@ class RevokeApiKeyInput:
 
 
 @strawberry.type(description="The result of revokeApiKey.")
-class RevokeApiKeyPayload:
+class RevokeApiKeyPayload(MutationPayload):
     api_key: ApiKey | None = strawberry.field(
         default=None, description="The key, with revokedAt set."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.type
 class ApiKeysMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Create an API key (admins only). The key is returned once; store it.",
         permission_classes=[IsAdmin],
     )
-    async def create_api_key(
-        self, info: strawberry.Info[RequestContext], input: CreateApiKeyInput
-    ) -> CreateApiKeyPayload:
-        async def run() -> CreateApiKeyPayload:
-            row, raw = await create_api_key(
-                info.context, name=input.name, role=input.role.value_of()
-            )
-            return CreateApiKeyPayload(api_key=ApiKey.from_row(row), key=raw)
+    async def create_api_key(tx: MutationTx, input: CreateApiKeyInput) -> CreateApiKeyPayload:
+        row, raw = await create_api_key(tx, name=input.name, role=input.role.value_of())
+        return CreateApiKeyPayload(api_key=ApiKey.from_row(row), key=raw)
 
-        return await payload_or_errors(CreateApiKeyPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Revoke an API key (admins only): requests with it fail from now on.",
         permission_classes=[IsAdmin],
     )
-    async def revoke_api_key(
-        self, info: strawberry.Info[RequestContext], input: RevokeApiKeyInput
-    ) -> RevokeApiKeyPayload:
-        async def run() -> RevokeApiKeyPayload:
-            row = await revoke_api_key(info.context, decode_id(input.id, "ApiKey", "id"))
-            return RevokeApiKeyPayload(api_key=ApiKey.from_row(row))
-
-        return await payload_or_errors(RevokeApiKeyPayload, run)
+    async def revoke_api_key(tx: MutationTx, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
+        row = await revoke_api_key(tx, decode_id(input.id, "ApiKey", "id"))
+        return RevokeApiKeyPayload(api_key=ApiKey.from_row(row))

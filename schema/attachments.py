@@ -25,12 +25,13 @@ from resolvers.attachments import (
     visible_attachments,
 )
 from resolvers.attachments.storage import UploadedFile
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.messages.queries import visible_messages
 from schema.accounts import User
 from schema.connections import connection_from_page
-from schema.errors import UserError, payload_or_errors
 from schema.ids import decode_id, uuid_or_none
+from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
 from schema.permissions import IsAuthenticated
 
@@ -237,13 +238,12 @@ class UploadAttachmentInput:
     )
 
 
-@strawberry.type(description="Result of uploadAttachment.")
-class UploadAttachmentPayload:
+@strawberry.type(
+    description="Result of uploadAttachment; a refused file's error code says why "
+    "(too_large, empty_file, unsupported_type, …)."
+)
+class UploadAttachmentPayload(MutationPayload):
     attachment: Attachment | None = strawberry.field(default=None, description="The stored file.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list,
-        description="Why nothing was stored (too_large, empty_file, unsupported_type, …).",
-    )
 
 
 @strawberry.input(description="The attachment to remove.")
@@ -252,18 +252,15 @@ class DeleteAttachmentInput:
 
 
 @strawberry.type(description="Result of deleteAttachment.")
-class DeleteAttachmentPayload:
+class DeleteAttachmentPayload(MutationPayload):
     deleted_attachment_id: strawberry.ID | None = strawberry.field(
         default=None, description="The ID of the removed attachment."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing was removed (empty on success)."
     )
 
 
 @strawberry.type
 class AttachmentsMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Upload a file to a ticket (multipart request). Customers upload to "
         "their own tickets only; closed tickets refuse files (invalid_state). The type is "
         "decided by the content: a program renamed invoice.pdf is refused "
@@ -271,36 +268,30 @@ class AttachmentsMutation:
         permission_classes=[IsAuthenticated],
     )
     async def upload_attachment(
-        self, info: strawberry.Info[RequestContext], input: UploadAttachmentInput
+        tx: MutationTx, input: UploadAttachmentInput
     ) -> UploadAttachmentPayload:
-        async def run() -> UploadAttachmentPayload:
-            row = await upload_attachment(
-                info.context,
-                ticket_id=decode_id(input.ticket_id, "Ticket", "ticketId"),
-                message_id=(
-                    decode_id(input.message_id, "Message", "messageId")
-                    if input.message_id is not None
-                    else None
-                ),
-                upload=cast(UploadedFile, input.file),
-            )
-            return UploadAttachmentPayload(attachment=Attachment.from_row(row))
+        row = await upload_attachment(
+            tx,
+            ticket_id=decode_id(input.ticket_id, "Ticket", "ticketId"),
+            message_id=(
+                decode_id(input.message_id, "Message", "messageId")
+                if input.message_id is not None
+                else None
+            ),
+            upload=cast(UploadedFile, input.file),
+        )
+        return UploadAttachmentPayload(attachment=Attachment.from_row(row))
 
-        return await payload_or_errors(UploadAttachmentPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Remove a file and its stored bytes. Agents and admins remove any file; "
         "others only their own upload that is not on a message yet.",
         permission_classes=[IsAuthenticated],
     )
     async def delete_attachment(
-        self, info: strawberry.Info[RequestContext], input: DeleteAttachmentInput
+        tx: MutationTx, input: DeleteAttachmentInput
     ) -> DeleteAttachmentPayload:
-        async def run() -> DeleteAttachmentPayload:
-            attachment_id = decode_id(input.attachment_id, "Attachment", "attachmentId")
-            await delete_attachment(info.context, attachment_id)
-            return DeleteAttachmentPayload(
-                deleted_attachment_id=strawberry.ID(relay.to_base64("Attachment", attachment_id))
-            )
-
-        return await payload_or_errors(DeleteAttachmentPayload, run)
+        attachment_id = decode_id(input.attachment_id, "Attachment", "attachmentId")
+        await delete_attachment(tx, attachment_id)
+        return DeleteAttachmentPayload(
+            deleted_attachment_id=strawberry.ID(relay.to_base64("Attachment", attachment_id))
+        )

@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from db.customer_search import CustomerSort
 from db.models import Customer as CustomerRow
 from db.pagination import PageRequest
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.customers import (
     KEEP,
@@ -29,8 +30,8 @@ from resolvers.customers import (
     visible_customers,
 )
 from schema.connections import connection_from_page
-from schema.errors import UserError, payload_or_errors
 from schema.ids import decode_id, uuid_or_none
+from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
 from schema.permissions import IsAdmin, IsAgent, IsAuthenticated, IsStaff
 
@@ -264,83 +265,57 @@ def _draft(data: CreateCustomerInput | UpdateCustomerInput) -> CustomerDraft:
 
 
 @strawberry.type(description="The result of createCustomer.")
-class CreateCustomerPayload:
+class CreateCustomerPayload(MutationPayload):
     customer: Customer | None = strawberry.field(default=None, description="The new customer.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.type(description="The result of updateCustomer.")
-class UpdateCustomerPayload:
+class UpdateCustomerPayload(MutationPayload):
     customer: Customer | None = strawberry.field(default=None, description="As changed.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.type(description="The result of deleteCustomer.")
-class DeleteCustomerPayload:
+class DeleteCustomerPayload(MutationPayload):
     customer: Customer | None = strawberry.field(
         default=None, description="The deleted customer, with deletedAt set."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.type(description="The result of restoreCustomer.")
-class RestoreCustomerPayload:
+class RestoreCustomerPayload(MutationPayload):
     customer: Customer | None = strawberry.field(default=None, description="As restored.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.type
 class CustomersMutation:
-    @strawberry.mutation(
-        description="Create a customer (agents and admins).", permission_classes=[IsAgent]
-    )
-    async def create_customer(
-        self, info: strawberry.Info[RequestContext], input: CreateCustomerInput
-    ) -> CreateCustomerPayload:
-        async def run() -> CreateCustomerPayload:
-            row = await create_customer(info.context, _draft(input))
-            return CreateCustomerPayload(customer=Customer.from_row(row))
+    @mutation(description="Create a customer (agents and admins).", permission_classes=[IsAgent])
+    async def create_customer(tx: MutationTx, input: CreateCustomerInput) -> CreateCustomerPayload:
+        row = await create_customer(tx, _draft(input))
+        return CreateCustomerPayload(customer=Customer.from_row(row))
 
-        return await payload_or_errors(CreateCustomerPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description=(
             "Change a customer: agents and admins any field; a customer only the name and "
             "phones of their own record."
         ),
         permission_classes=[IsAuthenticated],
     )
-    async def update_customer(
-        self, info: strawberry.Info[RequestContext], input: UpdateCustomerInput
-    ) -> UpdateCustomerPayload:
-        async def run() -> UpdateCustomerPayload:
-            customer_id = decode_id(input.id, "Customer", "id")
-            row = await update_customer(info.context, customer_id, _draft(input))
-            return UpdateCustomerPayload(customer=Customer.from_row(row))
+    async def update_customer(tx: MutationTx, input: UpdateCustomerInput) -> UpdateCustomerPayload:
+        customer_id = decode_id(input.id, "Customer", "id")
+        row = await update_customer(tx, customer_id, _draft(input))
+        return UpdateCustomerPayload(customer=Customer.from_row(row))
 
-        return await payload_or_errors(UpdateCustomerPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Soft-delete a customer: hidden from lists, kept for history and restore.",
         permission_classes=[IsAgent],
     )
-    async def delete_customer(
-        self, info: strawberry.Info[RequestContext], input: CustomerIdInput
-    ) -> DeleteCustomerPayload:
-        async def run() -> DeleteCustomerPayload:
-            row = await delete_customer(info.context, decode_id(input.id, "Customer", "id"))
-            return DeleteCustomerPayload(customer=Customer.from_row(row))
+    async def delete_customer(tx: MutationTx, input: CustomerIdInput) -> DeleteCustomerPayload:
+        row = await delete_customer(tx, decode_id(input.id, "Customer", "id"))
+        return DeleteCustomerPayload(customer=Customer.from_row(row))
 
-        return await payload_or_errors(DeleteCustomerPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Bring back a deleted customer (admins only).", permission_classes=[IsAdmin]
     )
-    async def restore_customer(
-        self, info: strawberry.Info[RequestContext], input: CustomerIdInput
-    ) -> RestoreCustomerPayload:
-        async def run() -> RestoreCustomerPayload:
-            row = await restore_customer(info.context, decode_id(input.id, "Customer", "id"))
-            return RestoreCustomerPayload(customer=Customer.from_row(row))
-
-        return await payload_or_errors(RestoreCustomerPayload, run)
+    async def restore_customer(tx: MutationTx, input: CustomerIdInput) -> RestoreCustomerPayload:
+        row = await restore_customer(tx, decode_id(input.id, "Customer", "id"))
+        return RestoreCustomerPayload(customer=Customer.from_row(row))

@@ -12,11 +12,12 @@ import strawberry
 from strawberry import relay
 
 from db.models import TicketFeedback as FeedbackRow
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.feedback import EDIT_WINDOW, can_see_feedback, submit_feedback, update_feedback
 from schema.accounts import User
-from schema.errors import UserError, payload_or_errors
 from schema.ids import decode_id, uuid_or_none
+from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAuthenticated
 
 if TYPE_CHECKING:
@@ -125,11 +126,8 @@ class SubmitTicketFeedbackInput:
 
 
 @strawberry.type(description="Result of submitTicketFeedback.")
-class SubmitTicketFeedbackPayload:
+class SubmitTicketFeedbackPayload(MutationPayload):
     feedback: TicketFeedback | None = strawberry.field(default=None, description="The rating.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing was saved (empty on success)."
-    )
 
 
 @strawberry.input(description="Change a rating; only the given fields change.")
@@ -142,47 +140,38 @@ class UpdateTicketFeedbackInput:
 
 
 @strawberry.type(description="Result of updateTicketFeedback.")
-class UpdateTicketFeedbackPayload:
+class UpdateTicketFeedbackPayload(MutationPayload):
     feedback: TicketFeedback | None = strawberry.field(default=None, description="The rating.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
-    )
 
 
 @strawberry.type
 class FeedbackMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Rate your solved (or closed) ticket from 1 to 5, once; customers only.",
         permission_classes=[IsAuthenticated],
     )
     async def submit_ticket_feedback(
-        self, info: strawberry.Info[RequestContext], input: SubmitTicketFeedbackInput
+        tx: MutationTx, input: SubmitTicketFeedbackInput
     ) -> SubmitTicketFeedbackPayload:
-        async def run() -> SubmitTicketFeedbackPayload:
-            row = await submit_feedback(
-                info.context,
-                ticket_id=decode_id(input.ticket_id, "Ticket", "ticketId"),
-                rating=input.rating,
-                comment=input.comment,
-            )
-            return SubmitTicketFeedbackPayload(feedback=TicketFeedback.from_row(row))
+        row = await submit_feedback(
+            tx,
+            ticket_id=decode_id(input.ticket_id, "Ticket", "ticketId"),
+            rating=input.rating,
+            comment=input.comment,
+        )
+        return SubmitTicketFeedbackPayload(feedback=TicketFeedback.from_row(row))
 
-        return await payload_or_errors(SubmitTicketFeedbackPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Change your rating within 7 days of giving it (later: invalid_state).",
         permission_classes=[IsAuthenticated],
     )
     async def update_ticket_feedback(
-        self, info: strawberry.Info[RequestContext], input: UpdateTicketFeedbackInput
+        tx: MutationTx, input: UpdateTicketFeedbackInput
     ) -> UpdateTicketFeedbackPayload:
-        async def run() -> UpdateTicketFeedbackPayload:
-            row = await update_feedback(
-                info.context,
-                feedback_id=decode_id(input.feedback_id, "TicketFeedback", "feedbackId"),
-                rating=input.rating,
-                comment=input.comment,
-            )
-            return UpdateTicketFeedbackPayload(feedback=TicketFeedback.from_row(row))
-
-        return await payload_or_errors(UpdateTicketFeedbackPayload, run)
+        row = await update_feedback(
+            tx,
+            feedback_id=decode_id(input.feedback_id, "TicketFeedback", "feedbackId"),
+            rating=input.rating,
+            comment=input.comment,
+        )
+        return UpdateTicketFeedbackPayload(feedback=TicketFeedback.from_row(row))

@@ -15,6 +15,7 @@ from strawberry import relay
 from db.models import TicketMessage as MessageRow
 from db.models import TicketMessageRevision as RevisionRow
 from db.pagination import PageRequest
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.messages import MessageFilter, add_message, edit_message, messages_page
 from resolvers.messages.access import customer_only_public
@@ -22,8 +23,8 @@ from resolvers.messages.queries import visible_messages
 from schema.accounts import User
 from schema.attachments import MESSAGE_ATTACHMENTS_FIELD
 from schema.connections import connection_from_page
-from schema.errors import UserError, payload_or_errors
 from schema.ids import decode_id, uuid_or_none
+from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
 from schema.permissions import IsAuthenticated, IsStaff
 
@@ -289,11 +290,8 @@ class AddMessageInput:
 
 
 @strawberry.type(description="Result of addMessage.")
-class AddMessagePayload:
+class AddMessagePayload(MutationPayload):
     message: Message | None = strawberry.field(default=None, description="The new message.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing was posted (empty on success)."
-    )
 
 
 @strawberry.input(description="A new body for a message.")
@@ -303,58 +301,45 @@ class EditMessageInput:
 
 
 @strawberry.type(description="Result of editMessage.")
-class EditMessagePayload:
+class EditMessagePayload(MutationPayload):
     message: Message | None = strawberry.field(default=None, description="The edited message.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
-    )
 
 
 @strawberry.type
 class MessagesMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Post a public reply or an internal note. Customers post public replies on "
         "their own tickets only; a staff reply answers a new ticket, a customer reply reopens a "
         "pending or solved one; closed tickets refuse messages (invalid_state).",
         permission_classes=[IsAuthenticated],
     )
-    async def add_message(
-        self, info: strawberry.Info[RequestContext], input: AddMessageInput
-    ) -> AddMessagePayload:
-        async def run() -> AddMessagePayload:
-            row = await add_message(
-                info.context,
-                ticket_id=decode_id(input.ticket_id, "Ticket", "ticketId"),
-                body_html=input.body_html,
-                visibility=input.visibility.value,
-                in_reply_to_id=(
-                    decode_id(input.in_reply_to_id, "Message", "inReplyToId")
-                    if input.in_reply_to_id is not None
-                    else None
-                ),
-                attachment_ids=[
-                    decode_id(value, "Attachment", f"attachmentIds.{index}")
-                    for index, value in enumerate(input.attachment_ids or ())
-                ],
-            )
-            return AddMessagePayload(message=Message.from_row(row))
+    async def add_message(tx: MutationTx, input: AddMessageInput) -> AddMessagePayload:
+        row = await add_message(
+            tx,
+            ticket_id=decode_id(input.ticket_id, "Ticket", "ticketId"),
+            body_html=input.body_html,
+            visibility=input.visibility.value,
+            in_reply_to_id=(
+                decode_id(input.in_reply_to_id, "Message", "inReplyToId")
+                if input.in_reply_to_id is not None
+                else None
+            ),
+            attachment_ids=[
+                decode_id(value, "Attachment", f"attachmentIds.{index}")
+                for index, value in enumerate(input.attachment_ids or ())
+            ],
+        )
+        return AddMessagePayload(message=Message.from_row(row))
 
-        return await payload_or_errors(AddMessagePayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Change a message's body (its author or an admin). The previous body is "
         "kept as a revision that only staff can read.",
         permission_classes=[IsAuthenticated],
     )
-    async def edit_message(
-        self, info: strawberry.Info[RequestContext], input: EditMessageInput
-    ) -> EditMessagePayload:
-        async def run() -> EditMessagePayload:
-            row = await edit_message(
-                info.context,
-                message_id=decode_id(input.message_id, "Message", "messageId"),
-                body_html=input.body_html,
-            )
-            return EditMessagePayload(message=Message.from_row(row))
-
-        return await payload_or_errors(EditMessagePayload, run)
+    async def edit_message(tx: MutationTx, input: EditMessageInput) -> EditMessagePayload:
+        row = await edit_message(
+            tx,
+            message_id=decode_id(input.message_id, "Message", "messageId"),
+            body_html=input.body_html,
+        )
+        return EditMessagePayload(message=Message.from_row(row))

@@ -8,13 +8,14 @@ from typing import Any
 
 import strawberry
 
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.notifications import (
     NotificationKind,
     notification_preferences,
     update_notification_preferences,
 )
-from schema.errors import UserError, payload_or_errors
+from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAuthenticated
 
 __all__ = [
@@ -82,24 +83,21 @@ class UpdateNotificationPreferencesInput:
 
 
 @strawberry.type(description="The result of updateNotificationPreferences.")
-class UpdateNotificationPreferencesPayload:
+class UpdateNotificationPreferencesPayload(MutationPayload):
     notification_preferences: NotificationPreferences | None = strawberry.field(
         default=None, description="Your preferences as they are now."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
     )
 
 
 @strawberry.type
 class NotificationsMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Turn kinds of e-mail notification on or off for yourself; kinds left "
         "out keep their setting.",
         permission_classes=[IsAuthenticated],
     )
     async def update_notification_preferences(
-        self, info: strawberry.Info[RequestContext], input: UpdateNotificationPreferencesInput
+        tx: MutationTx, input: UpdateNotificationPreferencesInput
     ) -> UpdateNotificationPreferencesPayload:
         changes = {
             kind: value
@@ -107,10 +105,7 @@ class NotificationsMutation:
             if (value := getattr(input, kind.value)) is not None
         }
 
-        async def run() -> UpdateNotificationPreferencesPayload:
-            values = await update_notification_preferences(info.context, changes)
-            return UpdateNotificationPreferencesPayload(
-                notification_preferences=NotificationPreferences.from_values(values)
-            )
-
-        return await payload_or_errors(UpdateNotificationPreferencesPayload, run)
+        values = await update_notification_preferences(tx, changes)
+        return UpdateNotificationPreferencesPayload(
+            notification_preferences=NotificationPreferences.from_values(values)
+        )

@@ -8,9 +8,9 @@ import strawberry
 
 from resolvers.accounts import passwords, sessions, signup
 from resolvers.accounts.sessions import IssuedSession
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx
 from schema.accounts import User
-from schema.errors import UserError, payload_or_errors
+from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAuthenticated
 
 __all__ = ["SessionsMutation"]
@@ -24,11 +24,10 @@ class SignUpInput:
 
 
 @strawberry.type(description="The result of signUp.")
-class SignUpPayload:
+class SignUpPayload(MutationPayload):
     user: User | None = strawberry.field(
         default=None, description="The new account; it can log in once the e-mail is verified."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.input(description="The token from an e-mail link.")
@@ -37,9 +36,8 @@ class VerifyEmailInput:
 
 
 @strawberry.type(description="The result of verifyEmail.")
-class VerifyEmailPayload:
+class VerifyEmailPayload(MutationPayload):
     user: User | None = strawberry.field(default=None, description="The verified account.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.input(description="An e-mail address to send a link to.")
@@ -50,8 +48,8 @@ class AccountEmailInput:
 @strawberry.type(
     description="Accepted: a mail goes out if the address has an account that needs it."
 )
-class AccountEmailPayload:
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
+class AccountEmailPayload(MutationPayload):
+    pass
 
 
 @strawberry.input(description="Credentials.")
@@ -61,7 +59,7 @@ class LoginInput:
 
 
 @strawberry.type(description="A session's tokens: send the access token as a Bearer token.")
-class LoginPayload:
+class LoginPayload(MutationPayload):
     access_token: str | None = strawberry.field(
         default=None, description="Short-lived token for `Authorization: Bearer …`."
     )
@@ -75,7 +73,6 @@ class LoginPayload:
         default=None, description="When the session ends unless refreshed before."
     )
     user: User | None = strawberry.field(default=None, description="Who is logged in.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
     @classmethod
     def issued(cls, issued: IssuedSession) -> LoginPayload:
@@ -101,9 +98,8 @@ class LogoutInput:
 
 
 @strawberry.type(description="The result of logout.")
-class LogoutPayload:
+class LogoutPayload(MutationPayload):
     user: User | None = strawberry.field(default=None, description="Who was logged out.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.input(description="The current password and the new one.")
@@ -113,9 +109,8 @@ class ChangePasswordInput:
 
 
 @strawberry.type(description="The result of changePassword.")
-class ChangePasswordPayload:
+class ChangePasswordPayload(MutationPayload):
     user: User | None = strawberry.field(default=None, description="The viewer.")
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.input(description="The reset link's token and the new password.")
@@ -125,137 +120,91 @@ class ResetPasswordInput:
 
 
 @strawberry.type(description="The result of resetPassword.")
-class ResetPasswordPayload:
+class ResetPasswordPayload(MutationPayload):
     user: User | None = strawberry.field(
         default=None, description="The account; log in with the new password."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list, description="Bad input.")
 
 
 @strawberry.type
 class SessionsMutation:
-    @strawberry.mutation(
+    @mutation(
         description=(
             "Register a customer account. A confirmation link is mailed; login works once "
             "the address is verified."
         )
     )
-    async def sign_up(
-        self, info: strawberry.Info[RequestContext], input: SignUpInput
-    ) -> SignUpPayload:
-        async def run() -> SignUpPayload:
-            row = await signup.sign_up(
-                info.context, email=input.email, name=input.name, password=input.password
-            )
-            return SignUpPayload(user=User.from_row(row))
+    async def sign_up(tx: MutationTx, input: SignUpInput) -> SignUpPayload:
+        row = await signup.sign_up(tx, email=input.email, name=input.name, password=input.password)
+        return SignUpPayload(user=User.from_row(row))
 
-        return await payload_or_errors(SignUpPayload, run)
+    @mutation(description="Confirm an e-mail address with the token from the mail.")
+    async def verify_email(tx: MutationTx, input: VerifyEmailInput) -> VerifyEmailPayload:
+        row = await signup.verify_email(tx, token=input.token)
+        return VerifyEmailPayload(user=User.from_row(row))
 
-    @strawberry.mutation(description="Confirm an e-mail address with the token from the mail.")
-    async def verify_email(
-        self, info: strawberry.Info[RequestContext], input: VerifyEmailInput
-    ) -> VerifyEmailPayload:
-        async def run() -> VerifyEmailPayload:
-            row = await signup.verify_email(info.context, token=input.token)
-            return VerifyEmailPayload(user=User.from_row(row))
-
-        return await payload_or_errors(VerifyEmailPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description=(
             "Mail a new confirmation link. The answer is the same whether or not the "
             "address has an account."
         )
     )
     async def resend_email_verification(
-        self, info: strawberry.Info[RequestContext], input: AccountEmailInput
+        tx: MutationTx, input: AccountEmailInput
     ) -> AccountEmailPayload:
-        async def run() -> AccountEmailPayload:
-            await signup.resend_email_verification(info.context, email=input.email)
-            return AccountEmailPayload()
+        await signup.resend_email_verification(tx, email=input.email)
+        return AccountEmailPayload()
 
-        return await payload_or_errors(AccountEmailPayload, run)
+    @mutation(description="Log in with e-mail and password; starts a session.")
+    async def login(tx: MutationTx, input: LoginInput) -> LoginPayload:
+        issued = await sessions.login(tx, email=input.email, password=input.password)
+        return LoginPayload.issued(issued)
 
-    @strawberry.mutation(description="Log in with e-mail and password; starts a session.")
-    async def login(self, info: strawberry.Info[RequestContext], input: LoginInput) -> LoginPayload:
-        async def run() -> LoginPayload:
-            issued = await sessions.login(info.context, email=input.email, password=input.password)
-            return LoginPayload.issued(issued)
-
-        return await payload_or_errors(LoginPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description=(
             "Trade a refresh token for a new access token and a new refresh token. Using a "
             "refresh token twice ends the session."
         )
     )
-    async def refresh_session(
-        self, info: strawberry.Info[RequestContext], input: RefreshSessionInput
-    ) -> LoginPayload:
-        async def run() -> LoginPayload:
-            issued = await sessions.refresh_session(info.context, refresh_token=input.refresh_token)
-            return LoginPayload.issued(issued)
+    async def refresh_session(tx: MutationTx, input: RefreshSessionInput) -> LoginPayload:
+        issued = await sessions.refresh_session(tx, refresh_token=input.refresh_token)
+        return LoginPayload.issued(issued)
 
-        return await payload_or_errors(LoginPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="End this session (or all of them): its tokens stop working at once.",
         permission_classes=[IsAuthenticated],
     )
-    async def logout(
-        self, info: strawberry.Info[RequestContext], input: LogoutInput | None = None
-    ) -> LogoutPayload:
-        async def run() -> LogoutPayload:
-            row = await sessions.logout(
-                info.context, everywhere=input.everywhere if input else False
-            )
-            return LogoutPayload(user=User.from_row(row) if row is not None else None)
+    async def logout(tx: MutationTx, input: LogoutInput | None = None) -> LogoutPayload:
+        row = await sessions.logout(tx, everywhere=input.everywhere if input else False)
+        return LogoutPayload(user=User.from_row(row) if row is not None else None)
 
-        return await payload_or_errors(LogoutPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Change your password; your other sessions end.",
         permission_classes=[IsAuthenticated],
     )
-    async def change_password(
-        self, info: strawberry.Info[RequestContext], input: ChangePasswordInput
-    ) -> ChangePasswordPayload:
-        async def run() -> ChangePasswordPayload:
-            row = await passwords.change_password(
-                info.context,
-                current_password=input.current_password,
-                new_password=input.new_password,
-            )
-            return ChangePasswordPayload(user=User.from_row(row))
+    async def change_password(tx: MutationTx, input: ChangePasswordInput) -> ChangePasswordPayload:
+        row = await passwords.change_password(
+            tx,
+            current_password=input.current_password,
+            new_password=input.new_password,
+        )
+        return ChangePasswordPayload(user=User.from_row(row))
 
-        return await payload_or_errors(ChangePasswordPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description=(
             "Mail a password-reset link. The answer is the same whether or not the address "
             "has an account."
         )
     )
     async def request_password_reset(
-        self, info: strawberry.Info[RequestContext], input: AccountEmailInput
+        tx: MutationTx, input: AccountEmailInput
     ) -> AccountEmailPayload:
-        async def run() -> AccountEmailPayload:
-            await passwords.request_password_reset(info.context, email=input.email)
-            return AccountEmailPayload()
+        await passwords.request_password_reset(tx, email=input.email)
+        return AccountEmailPayload()
 
-        return await payload_or_errors(AccountEmailPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Set a new password with the token from a reset mail; every session ends."
     )
-    async def reset_password(
-        self, info: strawberry.Info[RequestContext], input: ResetPasswordInput
-    ) -> ResetPasswordPayload:
-        async def run() -> ResetPasswordPayload:
-            row = await passwords.reset_password(
-                info.context, token=input.token, new_password=input.new_password
-            )
-            return ResetPasswordPayload(user=User.from_row(row))
-
-        return await payload_or_errors(ResetPasswordPayload, run)
+    async def reset_password(tx: MutationTx, input: ResetPasswordInput) -> ResetPasswordPayload:
+        row = await passwords.reset_password(tx, token=input.token, new_password=input.new_password)
+        return ResetPasswordPayload(user=User.from_row(row))

@@ -6,9 +6,10 @@ from datetime import datetime
 
 import strawberry
 
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.tickets.sla import SlaTargets, list_sla_policies, update_sla_policy
-from schema.errors import UserError, payload_or_errors
+from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAdmin, IsStaff
 from schema.tickets import TicketPriority
 
@@ -56,30 +57,24 @@ class UpdateSlaPolicyInput:
 
 
 @strawberry.type(description="Result of updateSlaPolicy.")
-class UpdateSlaPolicyPayload:
+class UpdateSlaPolicyPayload(MutationPayload):
     sla_policy: SlaPolicy | None = strawberry.field(default=None, description="The new targets.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
-    )
 
 
 @strawberry.type
 class SlaMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Change the SLA targets of a priority (admins). Tickets created or "
         "re-prioritised afterwards use them; existing due times stay.",
         permission_classes=[IsAdmin],
     )
     async def update_sla_policy(
-        self, info: strawberry.Info[RequestContext], input: UpdateSlaPolicyInput
+        tx: MutationTx, input: UpdateSlaPolicyInput
     ) -> UpdateSlaPolicyPayload:
-        async def run() -> UpdateSlaPolicyPayload:
-            targets = await update_sla_policy(
-                info.context,
-                input.priority.value,
-                input.first_response_minutes,
-                input.resolution_minutes,
-            )
-            return UpdateSlaPolicyPayload(sla_policy=SlaPolicy.from_targets(targets))
-
-        return await payload_or_errors(UpdateSlaPolicyPayload, run)
+        targets = await update_sla_policy(
+            tx,
+            input.priority.value,
+            input.first_response_minutes,
+            input.resolution_minutes,
+        )
+        return UpdateSlaPolicyPayload(sla_policy=SlaPolicy.from_targets(targets))

@@ -13,6 +13,7 @@ from strawberry import relay
 from db.models import Team as TeamRow
 from db.models import TeamMember as TeamMemberRow
 from db.pagination import PageRequest
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.teams import (
     add_team_member,
@@ -25,8 +26,8 @@ from resolvers.teams import (
 )
 from schema.accounts import User
 from schema.connections import connection_from_page
-from schema.errors import UserError, payload_or_errors
 from schema.ids import decode_id, uuid_or_none
+from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAdmin, IsStaff
 
 __all__ = ["Team", "TeamConnection", "TeamsMutation", "TeamsQuery"]
@@ -151,20 +152,14 @@ class RemoveTeamMemberInput:
 
 
 @strawberry.type(description="Result of a team mutation.")
-class TeamPayload:
+class TeamPayload(MutationPayload):
     team: Team | None = strawberry.field(default=None, description="The team as it is now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
-    )
 
 
 @strawberry.type(description="Result of deleteTeam.")
-class DeleteTeamPayload:
+class DeleteTeamPayload(MutationPayload):
     deleted_id: strawberry.ID | None = strawberry.field(
         default=None, description="Global ID of the deleted team."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
     )
 
 
@@ -174,75 +169,46 @@ def _team_id(value: str, field: str) -> uuid.UUID:
 
 @strawberry.type
 class TeamsMutation:
-    @strawberry.mutation(description="Create a team (admins).", permission_classes=[IsAdmin])
-    async def create_team(
-        self, info: strawberry.Info[RequestContext], input: CreateTeamInput
-    ) -> TeamPayload:
-        async def run() -> TeamPayload:
-            row = await create_team(info.context, input.name, input.description)
-            return TeamPayload(team=Team.from_row(row))
+    @mutation(description="Create a team (admins).", permission_classes=[IsAdmin])
+    async def create_team(tx: MutationTx, input: CreateTeamInput) -> TeamPayload:
+        row = await create_team(tx, input.name, input.description)
+        return TeamPayload(team=Team.from_row(row))
 
-        return await payload_or_errors(TeamPayload, run)
+    @mutation(description="Rename or describe a team (admins).", permission_classes=[IsAdmin])
+    async def update_team(tx: MutationTx, input: UpdateTeamInput) -> TeamPayload:
+        row = await update_team(tx, _team_id(input.id, "id"), input.name, input.description)
+        return TeamPayload(team=Team.from_row(row))
 
-    @strawberry.mutation(
-        description="Rename or describe a team (admins).", permission_classes=[IsAdmin]
-    )
-    async def update_team(
-        self, info: strawberry.Info[RequestContext], input: UpdateTeamInput
-    ) -> TeamPayload:
-        async def run() -> TeamPayload:
-            row = await update_team(
-                info.context, _team_id(input.id, "id"), input.name, input.description
-            )
-            return TeamPayload(team=Team.from_row(row))
-
-        return await payload_or_errors(TeamPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Delete a team (admins); its tickets keep their assignee and lose the team.",
         permission_classes=[IsAdmin],
     )
-    async def delete_team(
-        self, info: strawberry.Info[RequestContext], input: DeleteTeamInput
-    ) -> DeleteTeamPayload:
-        async def run() -> DeleteTeamPayload:
-            await delete_team(info.context, _team_id(input.id, "id"))
-            return DeleteTeamPayload(deleted_id=strawberry.ID(input.id))
+    async def delete_team(tx: MutationTx, input: DeleteTeamInput) -> DeleteTeamPayload:
+        await delete_team(tx, _team_id(input.id, "id"))
+        return DeleteTeamPayload(deleted_id=strawberry.ID(input.id))
 
-        return await payload_or_errors(DeleteTeamPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Add an agent or admin to a team with an open-ticket capacity, or change "
         "an existing member's capacity (admins).",
         permission_classes=[IsAdmin],
     )
-    async def add_team_member(
-        self, info: strawberry.Info[RequestContext], input: AddTeamMemberInput
-    ) -> TeamPayload:
-        async def run() -> TeamPayload:
-            row = await add_team_member(
-                info.context,
-                _team_id(input.team_id, "teamId"),
-                decode_id(input.user_id, "User", "userId"),
-                input.ticket_capacity,
-            )
-            return TeamPayload(team=Team.from_row(row))
+    async def add_team_member(tx: MutationTx, input: AddTeamMemberInput) -> TeamPayload:
+        row = await add_team_member(
+            tx,
+            _team_id(input.team_id, "teamId"),
+            decode_id(input.user_id, "User", "userId"),
+            input.ticket_capacity,
+        )
+        return TeamPayload(team=Team.from_row(row))
 
-        return await payload_or_errors(TeamPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Remove a member from a team (admins); their tickets stay theirs.",
         permission_classes=[IsAdmin],
     )
-    async def remove_team_member(
-        self, info: strawberry.Info[RequestContext], input: RemoveTeamMemberInput
-    ) -> TeamPayload:
-        async def run() -> TeamPayload:
-            row = await remove_team_member(
-                info.context,
-                _team_id(input.team_id, "teamId"),
-                decode_id(input.user_id, "User", "userId"),
-            )
-            return TeamPayload(team=Team.from_row(row))
-
-        return await payload_or_errors(TeamPayload, run)
+    async def remove_team_member(tx: MutationTx, input: RemoveTeamMemberInput) -> TeamPayload:
+        row = await remove_team_member(
+            tx,
+            _team_id(input.team_id, "teamId"),
+            decode_id(input.user_id, "User", "userId"),
+        )
+        return TeamPayload(team=Team.from_row(row))

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx
 from resolvers.errors import FieldProblem, ValidationFailed
 from resolvers.tickets.assignment import assign_ticket, auto_assign_ticket
 from resolvers.tickets.bulk import BulkChanges, bulk_update_tickets
@@ -17,8 +17,8 @@ from resolvers.tickets.create import NewTicket, create_ticket
 from resolvers.tickets.merge import merge_tickets
 from resolvers.tickets.transitions import change_ticket_status
 from resolvers.tickets.update import TicketChanges, update_ticket
-from schema.errors import UserError, payload_or_errors
 from schema.ids import decode_id
+from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAgent, IsAuthenticated
 from schema.tickets import Ticket, TicketChannel, TicketPriority, TicketStatus
 
@@ -172,29 +172,22 @@ class BulkUpdateTicketsInput:
 
 
 @strawberry.type(description="Result of a ticket mutation.")
-class TicketPayload:
+class TicketPayload(MutationPayload):
     ticket: Ticket | None = strawberry.field(default=None, description="The ticket as it is now.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
-    )
 
 
 @strawberry.type(description="Result of mergeTickets.")
-class MergeTicketsPayload:
+class MergeTicketsPayload(MutationPayload):
     source: Ticket | None = strawberry.field(default=None, description="The closed duplicate.")
     target: Ticket | None = strawberry.field(default=None, description="The remaining ticket.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
-    )
 
 
-@strawberry.type(description="Result of bulkUpdateTickets.")
-class BulkUpdateTicketsPayload:
+@strawberry.type(
+    description="Result of bulkUpdateTickets; an error's field `ids.N` names a ticket."
+)
+class BulkUpdateTicketsPayload(MutationPayload):
     tickets: list[Ticket] = strawberry.field(
         default_factory=list, description="The tickets as they are now, in the order given."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed; `ids.N` names a ticket."
     )
 
 
@@ -204,136 +197,101 @@ def _ticket_id(value: str, field: str) -> uuid.UUID:
 
 @strawberry.type
 class TicketsMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Open a ticket. Customers open their own (channel WEB); staff and API "
         "keys open one for a customer (customerId). Reviewers may not.",
         permission_classes=[IsAuthenticated],
     )
-    async def create_ticket(
-        self, info: strawberry.Info[RequestContext], input: CreateTicketInput
-    ) -> TicketPayload:
-        async def run() -> TicketPayload:
-            row = await create_ticket(info.context, _new_ticket(input))
-            return TicketPayload(ticket=Ticket.from_row(row))
+    async def create_ticket(tx: MutationTx, input: CreateTicketInput) -> TicketPayload:
+        row = await create_ticket(tx, _new_ticket(input))
+        return TicketPayload(ticket=Ticket.from_row(row))
 
-        return await payload_or_errors(TicketPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Edit a ticket's subject, priority, tags, custom fields, team or followers "
         "(agents and admins).",
         permission_classes=[IsAgent],
     )
-    async def update_ticket(
-        self, info: strawberry.Info[RequestContext], input: UpdateTicketInput
-    ) -> TicketPayload:
-        async def run() -> TicketPayload:
-            changes = TicketChanges(
-                subject=input.subject,
-                priority=input.priority.value if input.priority else None,
-                tags=input.tags,
-                custom_fields=input.custom_fields,
-                team_id=_optional_id(input.team_id, "Team", "teamId"),
-                add_follower_ids=_ids(input.add_follower_ids, "User", "addFollowerIds"),
-                remove_follower_ids=_ids(input.remove_follower_ids, "User", "removeFollowerIds"),
-            )
-            row = await update_ticket(info.context, _ticket_id(input.id, "id"), changes)
-            return TicketPayload(ticket=Ticket.from_row(row))
+    async def update_ticket(tx: MutationTx, input: UpdateTicketInput) -> TicketPayload:
+        changes = TicketChanges(
+            subject=input.subject,
+            priority=input.priority.value if input.priority else None,
+            tags=input.tags,
+            custom_fields=input.custom_fields,
+            team_id=_optional_id(input.team_id, "Team", "teamId"),
+            add_follower_ids=_ids(input.add_follower_ids, "User", "addFollowerIds"),
+            remove_follower_ids=_ids(input.remove_follower_ids, "User", "removeFollowerIds"),
+        )
+        row = await update_ticket(tx, _ticket_id(input.id, "id"), changes)
+        return TicketPayload(ticket=Ticket.from_row(row))
 
-        return await payload_or_errors(TicketPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Move a ticket to another status. Agents and admins follow the state "
         "machine (closed is final); customers may mark their own ticket solved, and close it "
         "once solved. An illegal move is `invalid_state`, naming the allowed targets.",
         permission_classes=[IsAuthenticated],
     )
-    async def change_ticket_status(
-        self, info: strawberry.Info[RequestContext], input: ChangeTicketStatusInput
-    ) -> TicketPayload:
-        async def run() -> TicketPayload:
-            row = await change_ticket_status(
-                info.context, _ticket_id(input.ticket_id, "ticketId"), input.status.value
-            )
-            return TicketPayload(ticket=Ticket.from_row(row))
+    async def change_ticket_status(tx: MutationTx, input: ChangeTicketStatusInput) -> TicketPayload:
+        row = await change_ticket_status(
+            tx, _ticket_id(input.ticket_id, "ticketId"), input.status.value
+        )
+        return TicketPayload(ticket=Ticket.from_row(row))
 
-        return await payload_or_errors(TicketPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Assign a ticket to an agent and/or a team (agents and admins).",
         permission_classes=[IsAgent],
     )
-    async def assign_ticket(
-        self, info: strawberry.Info[RequestContext], input: AssignTicketInput
-    ) -> TicketPayload:
-        async def run() -> TicketPayload:
-            row = await assign_ticket(
-                info.context,
-                _ticket_id(input.ticket_id, "ticketId"),
-                assignee_id=_optional_id(input.assignee_id, "User", "assigneeId"),
-                team_id=_optional_id(input.team_id, "Team", "teamId"),
-            )
-            return TicketPayload(ticket=Ticket.from_row(row))
+    async def assign_ticket(tx: MutationTx, input: AssignTicketInput) -> TicketPayload:
+        row = await assign_ticket(
+            tx,
+            _ticket_id(input.ticket_id, "ticketId"),
+            assignee_id=_optional_id(input.assignee_id, "User", "assigneeId"),
+            team_id=_optional_id(input.team_id, "Team", "teamId"),
+        )
+        return TicketPayload(ticket=Ticket.from_row(row))
 
-        return await payload_or_errors(TicketPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Assign a ticket round-robin within a team, skipping agents at capacity "
         "(agents and admins); `invalid_state` when nobody has room.",
         permission_classes=[IsAgent],
     )
-    async def auto_assign_ticket(
-        self, info: strawberry.Info[RequestContext], input: AutoAssignTicketInput
-    ) -> TicketPayload:
-        async def run() -> TicketPayload:
-            row = await auto_assign_ticket(
-                info.context,
-                _ticket_id(input.ticket_id, "ticketId"),
-                decode_id(input.team_id, "Team", "teamId") if input.team_id else None,
-            )
-            return TicketPayload(ticket=Ticket.from_row(row))
+    async def auto_assign_ticket(tx: MutationTx, input: AutoAssignTicketInput) -> TicketPayload:
+        row = await auto_assign_ticket(
+            tx,
+            _ticket_id(input.ticket_id, "ticketId"),
+            decode_id(input.team_id, "Team", "teamId") if input.team_id else None,
+        )
+        return TicketPayload(ticket=Ticket.from_row(row))
 
-        return await payload_or_errors(TicketPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Merge a duplicate into another ticket of the same customer: messages, "
         "attachments and followers move over, the duplicate is closed (agents and admins).",
         permission_classes=[IsAgent],
     )
-    async def merge_tickets(
-        self, info: strawberry.Info[RequestContext], input: MergeTicketsInput
-    ) -> MergeTicketsPayload:
-        async def run() -> MergeTicketsPayload:
-            source, target = await merge_tickets(
-                info.context,
-                _ticket_id(input.source_id, "sourceId"),
-                _ticket_id(input.target_id, "targetId"),
-            )
-            return MergeTicketsPayload(
-                source=Ticket.from_row(source), target=Ticket.from_row(target)
-            )
+    async def merge_tickets(tx: MutationTx, input: MergeTicketsInput) -> MergeTicketsPayload:
+        source, target = await merge_tickets(
+            tx,
+            _ticket_id(input.source_id, "sourceId"),
+            _ticket_id(input.target_id, "targetId"),
+        )
+        return MergeTicketsPayload(source=Ticket.from_row(source), target=Ticket.from_row(target))
 
-        return await payload_or_errors(MergeTicketsPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Change status, priority, assignee or tags of up to 100 tickets at once "
         "(agents and admins). All or nothing: one bad ticket and none change.",
         permission_classes=[IsAgent],
     )
     async def bulk_update_tickets(
-        self, info: strawberry.Info[RequestContext], input: BulkUpdateTicketsInput
+        tx: MutationTx, input: BulkUpdateTicketsInput
     ) -> BulkUpdateTicketsPayload:
-        async def run() -> BulkUpdateTicketsPayload:
-            rows = await bulk_update_tickets(
-                info.context,
-                _ids(input.ids, "Ticket", "ids"),
-                BulkChanges(
-                    status=input.status.value if input.status else None,
-                    priority=input.priority.value if input.priority else None,
-                    assignee_id=_optional_id(input.assignee_id, "User", "assigneeId"),
-                    add_tags=input.add_tags or [],
-                    remove_tags=input.remove_tags or [],
-                ),
-            )
-            return BulkUpdateTicketsPayload(tickets=[Ticket.from_row(row) for row in rows])
-
-        return await payload_or_errors(BulkUpdateTicketsPayload, run)
+        rows = await bulk_update_tickets(
+            tx,
+            _ids(input.ids, "Ticket", "ids"),
+            BulkChanges(
+                status=input.status.value if input.status else None,
+                priority=input.priority.value if input.priority else None,
+                assignee_id=_optional_id(input.assignee_id, "User", "assigneeId"),
+                add_tags=input.add_tags or [],
+                remove_tags=input.remove_tags or [],
+            ),
+        )
+        return BulkUpdateTicketsPayload(tickets=[Ticket.from_row(row) for row in rows])

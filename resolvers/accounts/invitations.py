@@ -16,8 +16,7 @@ from resolvers.accounts.mails import invitation_mail
 from resolvers.accounts.records import email_taken, is_unique_email_violation, snapshot
 from resolvers.accounts.tokens import issue_user_token, use_user_token
 from resolvers.accounts.validation import InputCheck
-from resolvers.audit import diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.mail import kick_mail, queue_mail
 
 __all__ = ["STAFF_ROLES", "accept_invitation", "invite_user"]
@@ -25,9 +24,10 @@ __all__ = ["STAFF_ROLES", "accept_invitation", "invite_user"]
 STAFF_ROLES = frozenset({Role.ADMIN, Role.AGENT, Role.REVIEWER})
 
 
-async def invite_user(ctx: RequestContext, *, email: str, name: str, role: Role) -> User:
+async def invite_user(tx: MutationTx, *, email: str, name: str, role: Role) -> User:
     """Invite a new staff member; inviting someone who has not accepted yet sends a fresh
     link (the old one stops working) with the new name and role."""
+    ctx = tx.ctx
     principal = ctx.require_admin()
     check = InputCheck()
     email = check.email(email)
@@ -42,42 +42,39 @@ async def invite_user(ctx: RequestContext, *, email: str, name: str, role: Role)
         inviter_row = await ctx.loaders.user_by_id.load(principal.user_id)
         inviter = inviter_row.name if inviter_row is not None else inviter
     try:
-        async with mutation_tx(ctx, "inviteUser") as tx:
-            user = await tx.session.scalar(
-                select(User).where(User.email == email).with_for_update()
-            )
-            if user is None:
-                before: dict[str, object] = {}
-                user = User(email=email, name=name, role=role.value, password_hash=None)
-                tx.session.add(user)
-                await tx.session.flush()
-            elif _pending_invitee(user):
-                before = snapshot(user)
-                user.name, user.role = name, role.value
-            else:
-                raise email_taken()
-            token = await issue_user_token(
-                tx.session,
-                user.id,
-                TokenPurpose.INVITATION,
-                timedelta(days=ctx.settings.invite_token_days),
-            )
-            subject, body = invitation_mail(ctx.settings, name, inviter, role.value, token)
-            queue_mail(
-                tx.session,
-                to=email,
-                subject=subject,
-                body=body,
-                kind=TokenPurpose.INVITATION.value,
-                user_id=user.id,
-            )
-            tx.audit("User", user.id, diff(before, snapshot(user)))
+        user = await tx.session.scalar(select(User).where(User.email == email).with_for_update())
+        if user is None:
+            before: dict[str, object] = {}
+            user = User(email=email, name=name, role=role.value, password_hash=None)
+            tx.session.add(user)
+            await tx.session.flush()
+        elif _pending_invitee(user):
+            before = snapshot(user)
+            user.name, user.role = name, role.value
+        else:
+            raise email_taken()
+        token = await issue_user_token(
+            tx.session,
+            user.id,
+            TokenPurpose.INVITATION,
+            timedelta(days=ctx.settings.invite_token_days),
+        )
+        subject, body = invitation_mail(ctx.settings, name, inviter, role.value, token)
+        queue_mail(
+            tx.session,
+            to=email,
+            subject=subject,
+            body=body,
+            kind=TokenPurpose.INVITATION.value,
+            user_id=user.id,
+        )
+        tx.audit("User", user.id, diff(before, snapshot(user)))
     except IntegrityError as exc:
         if is_unique_email_violation(exc):
             raise email_taken() from exc
         raise
-    ctx.loaders.user_by_id.prime(user.id, user, force=True)
-    kick_mail(ctx)
+    tx.after_commit(ctx.loaders.user_by_id.prime, user.id, user, force=True)
+    tx.after_commit(kick_mail, ctx)
     return user
 
 
@@ -90,26 +87,25 @@ def _pending_invitee(user: User) -> bool:
 
 
 async def accept_invitation(
-    ctx: RequestContext, *, token: str, password: str, name: str | None = None
+    tx: MutationTx, *, token: str, password: str, name: str | None = None
 ) -> User:
     check = InputCheck()
     check.new_password(password)
     if name is not None:
         name = check.name(name)
     password_hash = await asyncio.to_thread(hash_password, password)
-    async with mutation_tx(ctx, "acceptInvitation") as tx:
-        user = await use_user_token(tx.session, token, TokenPurpose.INVITATION)
-        check.done()  # a weak password rolls back: the invitation stays usable
-        before = {**snapshot(user), "password_hash": user.password_hash}
-        user.password_hash = password_hash
-        user.email_verified_at = user.email_verified_at or utcnow()
-        if name:
-            user.name = name
-        tx.audit(
-            "User",
-            user.id,
-            diff(before, {**snapshot(user), "password_hash": password_hash}),
-            actor_user_id=user.id,
-            actor_label=user.email,
-        )
+    user = await use_user_token(tx.session, token, TokenPurpose.INVITATION)
+    check.done()  # a weak password rolls back: the invitation stays usable
+    before = {**snapshot(user), "password_hash": user.password_hash}
+    user.password_hash = password_hash
+    user.email_verified_at = user.email_verified_at or utcnow()
+    if name:
+        user.name = name
+    tx.audit(
+        "User",
+        user.id,
+        diff(before, {**snapshot(user), "password_hash": password_hash}),
+        actor_user_id=user.id,
+        actor_label=user.email,
+    )
     return user

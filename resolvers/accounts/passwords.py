@@ -16,15 +16,15 @@ from resolvers.accounts.records import snapshot
 from resolvers.accounts.sessions import check_rate_limit, revoke_sessions, signed_in_user_id
 from resolvers.accounts.tokens import issue_user_token, use_user_token
 from resolvers.accounts.validation import InputCheck
-from resolvers.audit import diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.mail import kick_mail, queue_mail
 
 __all__ = ["change_password", "request_password_reset", "reset_password"]
 
 
-async def change_password(ctx: RequestContext, *, current_password: str, new_password: str) -> User:
+async def change_password(tx: MutationTx, *, current_password: str, new_password: str) -> User:
     """Other sessions end (a thief's copy among them); the session making the change stays."""
+    ctx = tx.ctx
     principal = ctx.require_principal()
     user_id = signed_in_user_id(principal)
     await check_rate_limit(ctx, "change_password", str(user_id))
@@ -40,88 +40,83 @@ async def change_password(ctx: RequestContext, *, current_password: str, new_pas
         check.fail("currentPassword", "The current password is wrong.", "invalid_credentials")
     check.done()
     new_hash = await asyncio.to_thread(hash_password, new_password)
-    async with mutation_tx(ctx, "changePassword") as tx:
-        user = await tx.session.get(User, user_id, with_for_update=True)
-        assert user is not None  # authenticate() found it moments ago; deletes cascade
-        old_hash = user.password_hash
-        user.password_hash = new_hash
-        ended = await revoke_sessions(
-            tx.session, user_id, "password_changed", keep=principal.session_id
-        )
-        tx.audit(
-            "User",
-            user_id,
-            diff(
-                {"password_hash": old_hash, "other_sessions": ended},
-                {"password_hash": new_hash, "other_sessions": 0},
-            ),
-        )
+    user = await tx.session.get(User, user_id, with_for_update=True)
+    assert user is not None  # authenticate() found it moments ago; deletes cascade
+    old_hash = user.password_hash
+    user.password_hash = new_hash
+    ended = await revoke_sessions(
+        tx.session, user_id, "password_changed", keep=principal.session_id
+    )
+    tx.audit(
+        "User",
+        user_id,
+        diff(
+            {"password_hash": old_hash, "other_sessions": ended},
+            {"password_hash": new_hash, "other_sessions": 0},
+        ),
+    )
     return user
 
 
-async def request_password_reset(ctx: RequestContext, *, email: str) -> None:
+async def request_password_reset(tx: MutationTx, *, email: str) -> None:
     """The same answer for every well-formed address: nobody learns who has an account."""
+    ctx = tx.ctx
     check = InputCheck()
     email = check.email(email)
     check.done()
     await check_rate_limit(ctx, "password_reset", email)
-    queued = False
-    async with mutation_tx(ctx, "requestPasswordReset") as tx:
-        user = await tx.session.scalar(select(User).where(User.email == email, User.is_active))
-        if user is not None:
-            token = await issue_user_token(
-                tx.session,
-                user.id,
-                TokenPurpose.PASSWORD_RESET,
-                timedelta(minutes=ctx.settings.reset_token_minutes),
-            )
-            subject, body = password_reset_mail(ctx.settings, user.name, token)
-            queue_mail(
-                tx.session,
-                to=user.email,
-                subject=subject,
-                body=body,
-                kind=TokenPurpose.PASSWORD_RESET.value,
-                user_id=user.id,
-            )
-            tx.audit("User", user.id, {})
-            queued = True
-    if queued:
-        kick_mail(ctx)
+    user = await tx.session.scalar(select(User).where(User.email == email, User.is_active))
+    if user is not None:
+        token = await issue_user_token(
+            tx.session,
+            user.id,
+            TokenPurpose.PASSWORD_RESET,
+            timedelta(minutes=ctx.settings.reset_token_minutes),
+        )
+        subject, body = password_reset_mail(ctx.settings, user.name, token)
+        queue_mail(
+            tx.session,
+            to=user.email,
+            subject=subject,
+            body=body,
+            kind=TokenPurpose.PASSWORD_RESET.value,
+            user_id=user.id,
+        )
+        tx.audit("User", user.id, {})
+        tx.after_commit(kick_mail, ctx)
 
 
-async def reset_password(ctx: RequestContext, *, token: str, new_password: str) -> User:
+async def reset_password(tx: MutationTx, *, token: str, new_password: str) -> User:
     """Every session ends and access tokens issued before now stop working."""
     check = InputCheck()
     check.new_password(new_password, "newPassword")
     new_hash = await asyncio.to_thread(hash_password, new_password)
-    async with mutation_tx(ctx, "resetPassword") as tx:
-        user = await use_user_token(tx.session, token, TokenPurpose.PASSWORD_RESET)
-        check.done()  # a weak password rolls back: the link stays usable
-        now = utcnow()
-        before = {
-            **snapshot(user),
-            "password_hash": user.password_hash,
-            "sessions_valid_after": user.sessions_valid_after,
-        }
-        user.password_hash = new_hash
-        user.sessions_valid_after = now
-        # Following the link proved the address is theirs.
-        user.email_verified_at = user.email_verified_at or now
-        ended = await revoke_sessions(tx.session, user.id, "password_reset")
-        tx.audit(
-            "User",
-            user.id,
-            diff(
-                {**before, "active_sessions": ended},
-                {
-                    **snapshot(user),
-                    "password_hash": new_hash,
-                    "sessions_valid_after": now,
-                    "active_sessions": 0,
-                },
-            ),
-            actor_user_id=user.id,
-            actor_label=user.email,
-        )
+    user = await use_user_token(tx.session, token, TokenPurpose.PASSWORD_RESET)
+    check.done()  # a weak password rolls back: the link stays usable
+    now = utcnow()
+    before = {
+        **snapshot(user),
+        "password_hash": user.password_hash,
+        "sessions_valid_after": user.sessions_valid_after,
+    }
+    user.password_hash = new_hash
+    user.sessions_valid_after = now
+    # Following the link proved the address is theirs.
+    user.email_verified_at = user.email_verified_at or now
+    ended = await revoke_sessions(tx.session, user.id, "password_reset")
+    tx.audit(
+        "User",
+        user.id,
+        diff(
+            {**before, "active_sessions": ended},
+            {
+                **snapshot(user),
+                "password_hash": new_hash,
+                "sessions_valid_after": now,
+                "active_sessions": 0,
+            },
+        ),
+        actor_user_id=user.id,
+        actor_label=user.email,
+    )
     return user

@@ -21,9 +21,9 @@ from auth.tokens import hash_token, issue_access_token, new_opaque_token
 from db.base import utcnow
 from db.models import AuthSession, RefreshToken, User
 from resolvers.accounts.validation import normalise_email
-from resolvers.audit import diff, mutation_tx
+from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
-from resolvers.errors import Forbidden, ValidationFailed
+from resolvers.errors import Forbidden, RefusedAfterCommit, ValidationFailed
 
 __all__ = [
     "IssuedSession",
@@ -68,7 +68,8 @@ async def check_rate_limit(ctx: RequestContext, scope: str, *keys: str) -> None:
         )
 
 
-async def login(ctx: RequestContext, *, email: str, password: str) -> IssuedSession:
+async def login(tx: MutationTx, *, email: str, password: str) -> IssuedSession:
+    ctx = tx.ctx
     address = normalise_email(email) or email.strip().lower()
     await check_rate_limit(ctx, "login", address)
     async with ctx.db.sessions() as session:
@@ -86,99 +87,96 @@ async def login(ctx: RequestContext, *, email: str, password: str) -> IssuedSess
             "email_not_verified",
         )
     now = utcnow()
-    async with mutation_tx(ctx, "login") as tx:
-        auth_session = AuthSession(
-            user_id=user.id,
-            ip=ctx.meta.ip,
-            user_agent=(ctx.meta.user_agent or "")[:_USER_AGENT_MAX] or None,
-            last_used_at=now,
-        )
-        tx.session.add(auth_session)
-        await tx.session.flush()
-        refresh, refresh_expires = _new_refresh_token(ctx, tx.session, auth_session.id)
-        await tx.session.execute(update(User).where(User.id == user.id).values(last_login_at=now))
-        tx.audit(
-            "AuthSession",
-            auth_session.id,
-            diff({}, {"user_id": user.id, "ip": auth_session.ip}),
-            actor_user_id=user.id,
-            actor_label=user.email,
-        )
+    auth_session = AuthSession(
+        user_id=user.id,
+        ip=ctx.meta.ip,
+        user_agent=(ctx.meta.user_agent or "")[:_USER_AGENT_MAX] or None,
+        last_used_at=now,
+    )
+    tx.session.add(auth_session)
+    await tx.session.flush()
+    refresh, refresh_expires = _new_refresh_token(ctx, tx.session, auth_session.id)
+    await tx.session.execute(update(User).where(User.id == user.id).values(last_login_at=now))
+    tx.audit(
+        "AuthSession",
+        auth_session.id,
+        diff({}, {"user_id": user.id, "ip": auth_session.ip}),
+        actor_user_id=user.id,
+        actor_label=user.email,
+    )
     user.last_login_at = now
     access, access_expires = _access_token(ctx, user, auth_session.id)
     return IssuedSession(user, access, access_expires, refresh, refresh_expires)
 
 
-async def refresh_session(ctx: RequestContext, *, refresh_token: str) -> IssuedSession:
+async def refresh_session(tx: MutationTx, *, refresh_token: str) -> IssuedSession:
+    ctx = tx.ctx
     invalid = ValidationFailed.one(
         "refreshToken", "This refresh token is not valid any more: log in again.", "invalid_token"
     )
-    reused = False
     now = utcnow()
-    async with mutation_tx(ctx, "refreshSession") as tx:
-        row = (
-            await tx.session.execute(
-                select(RefreshToken, AuthSession, User)
-                .join(AuthSession, AuthSession.id == RefreshToken.session_id)
-                .join(User, User.id == AuthSession.user_id)
-                .where(RefreshToken.token_hash == hash_token(refresh_token))
-                .with_for_update(of=[RefreshToken, AuthSession])
-            )
-        ).one_or_none()
-        if row is None:
-            raise invalid
-        token, auth_session, user = row
-        if auth_session.revoked_at is not None or not user.is_active:
-            raise invalid
-        if token.used_at is not None:
-            # A rotated token came back: someone holds a copy. End the whole family.
-            auth_session.revoked_at = now
-            auth_session.revoked_reason = "refresh_token_reuse"
-            tx.audit(
-                "AuthSession",
-                auth_session.id,
-                diff({"revoked_reason": None}, {"revoked_reason": "refresh_token_reuse"}),
-                actor_user_id=user.id,
-                actor_label=user.email,
-            )
-            reused = True
-        elif token.expires_at <= now:
-            raise invalid
-        else:
-            token.used_at = now
-            auth_session.last_used_at = now
-            refresh, refresh_expires = _new_refresh_token(ctx, tx.session, auth_session.id)
-            tx.audit(
-                "AuthSession",
-                auth_session.id,
-                diff({"refresh_token": "previous"}, {"refresh_token": "next"}),
-                actor_user_id=user.id,
-                actor_label=user.email,
-            )
-    if reused:
-        raise invalid  # after the commit: the revocation must stick
+    row = (
+        await tx.session.execute(
+            select(RefreshToken, AuthSession, User)
+            .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+            .join(User, User.id == AuthSession.user_id)
+            .where(RefreshToken.token_hash == hash_token(refresh_token))
+            .with_for_update(of=[RefreshToken, AuthSession])
+        )
+    ).one_or_none()
+    if row is None:
+        raise invalid
+    token, auth_session, user = row
+    if auth_session.revoked_at is not None or not user.is_active:
+        raise invalid
+    if token.used_at is not None:
+        # A rotated token came back: someone holds a copy. End the whole family.
+        auth_session.revoked_at = now
+        auth_session.revoked_reason = "refresh_token_reuse"
+        tx.audit(
+            "AuthSession",
+            auth_session.id,
+            diff({"revoked_reason": None}, {"revoked_reason": "refresh_token_reuse"}),
+            actor_user_id=user.id,
+            actor_label=user.email,
+        )
+        # Committed, then refused: the revocation must stick.
+        raise RefusedAfterCommit(*invalid.problems)
+    elif token.expires_at <= now:
+        raise invalid
+    else:
+        token.used_at = now
+        auth_session.last_used_at = now
+        refresh, refresh_expires = _new_refresh_token(ctx, tx.session, auth_session.id)
+        tx.audit(
+            "AuthSession",
+            auth_session.id,
+            diff({"refresh_token": "previous"}, {"refresh_token": "next"}),
+            actor_user_id=user.id,
+            actor_label=user.email,
+        )
     access, access_expires = _access_token(ctx, user, auth_session.id)
     return IssuedSession(user, access, access_expires, refresh, refresh_expires)
 
 
-async def logout(ctx: RequestContext, *, everywhere: bool = False) -> User | None:
+async def logout(tx: MutationTx, *, everywhere: bool = False) -> User | None:
+    ctx = tx.ctx
     principal = ctx.require_principal()
     user_id = signed_in_user_id(principal)
-    async with mutation_tx(ctx, "logout") as tx:
-        if everywhere:
-            ended = await revoke_sessions(tx.session, user_id, "logout")
-            tx.audit("User", user_id, diff({"active_sessions": ended}, {"active_sessions": 0}))
-        else:
-            await tx.session.execute(
-                update(AuthSession)
-                .where(AuthSession.id == principal.session_id, AuthSession.revoked_at.is_(None))
-                .values(revoked_at=utcnow(), revoked_reason="logout")
-            )
-            tx.audit(
-                "AuthSession",
-                principal.session_id,
-                diff({"revoked_reason": None}, {"revoked_reason": "logout"}),
-            )
+    if everywhere:
+        ended = await revoke_sessions(tx.session, user_id, "logout")
+        tx.audit("User", user_id, diff({"active_sessions": ended}, {"active_sessions": 0}))
+    else:
+        await tx.session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == principal.session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_reason="logout")
+        )
+        tx.audit(
+            "AuthSession",
+            principal.session_id,
+            diff({"revoked_reason": None}, {"revoked_reason": "logout"}),
+        )
     return await ctx.loaders.user_by_id.load(user_id)
 
 

@@ -23,17 +23,16 @@ from resolvers.accounts.records import (
 )
 from resolvers.accounts.sessions import revoke_sessions, signed_in_user_id
 from resolvers.accounts.validation import InputCheck
-from resolvers.audit import diff, mutation_tx
+from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
 from resolvers.errors import NotFound
 
 __all__ = ["UserFilter", "create_user", "update_profile", "update_user", "users_page"]
 
 
-async def create_user(
-    ctx: RequestContext, *, email: str, name: str, role: Role, password: str
-) -> User:
+async def create_user(tx: MutationTx, *, email: str, name: str, role: Role, password: str) -> User:
     """A ready-to-use account (verified, with a password): for scripts and bootstrapping."""
+    ctx = tx.ctx
     ctx.require_admin()
     check = InputCheck()
     email = check.email(email)
@@ -42,23 +41,20 @@ async def create_user(
     check.done()
     password_hash = await asyncio.to_thread(hash_password, password)
     try:
-        async with mutation_tx(ctx, "createUser") as tx:
-            await unique_email(tx.session, email)
-            user = User(
-                email=email,
-                name=name,
-                role=role.value,
-                password_hash=password_hash,
-                email_verified_at=utcnow(),
-                customer_id=(
-                    await customer_for_email(tx.session, email, name)
-                    if role is Role.CUSTOMER
-                    else None
-                ),
-            )
-            tx.session.add(user)
-            await tx.session.flush()
-            tx.audit("User", user.id, diff({}, {**snapshot(user), "password_hash": password_hash}))
+        await unique_email(tx.session, email)
+        user = User(
+            email=email,
+            name=name,
+            role=role.value,
+            password_hash=password_hash,
+            email_verified_at=utcnow(),
+            customer_id=(
+                await customer_for_email(tx.session, email, name) if role is Role.CUSTOMER else None
+            ),
+        )
+        tx.session.add(user)
+        await tx.session.flush()
+        tx.audit("User", user.id, diff({}, {**snapshot(user), "password_hash": password_hash}))
     except IntegrityError as exc:
         if is_unique_email_violation(exc):
             raise email_taken() from exc
@@ -67,7 +63,7 @@ async def create_user(
 
 
 async def update_user(
-    ctx: RequestContext,
+    tx: MutationTx,
     user_id: uuid.UUID,
     *,
     name: str | None = None,
@@ -76,61 +72,59 @@ async def update_user(
 ) -> User:
     """Deactivating ends every session at once. Admins cannot demote or deactivate
     themselves, so there is always an admin left to undo a mistake."""
+    ctx = tx.ctx
     principal = ctx.require_admin()
     check = InputCheck()
     if name is not None:
         name = check.name(name)
-    async with mutation_tx(ctx, "updateUser") as tx:
-        user = await tx.session.get(User, user_id, with_for_update=True)
-        if user is None:
-            raise NotFound("id", "user")
-        current = Role(user.role)
-        if principal.user_id == user.id:
-            if role is not None and role is not Role.ADMIN:
-                check.fail(
-                    "role", "You cannot change your own role: ask another admin.", "forbidden"
-                )
-            if is_active is False:
-                check.fail(
-                    "isActive", "You cannot deactivate yourself: ask another admin.", "forbidden"
-                )
-        if role is not None and (role is Role.CUSTOMER) != (current is Role.CUSTOMER):
+    user = await tx.session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("id", "user")
+    current = Role(user.role)
+    if principal.user_id == user.id:
+        if role is not None and role is not Role.ADMIN:
+            check.fail("role", "You cannot change your own role: ask another admin.", "forbidden")
+        if is_active is False:
             check.fail(
-                "role", "Staff and customer accounts cannot switch to the other kind.", "invalid"
+                "isActive", "You cannot deactivate yourself: ask another admin.", "forbidden"
             )
-        check.done()
-        before = snapshot(user)
-        if name is not None:
-            user.name = name
-        if role is not None:
-            user.role = role.value
-        ended = 0
-        if is_active is not None and is_active != user.is_active:
-            user.is_active = is_active
-            if not is_active:
-                user.sessions_valid_after = utcnow()
-                ended = await revoke_sessions(tx.session, user.id, "deactivated")
-        tx.audit(
-            "User",
-            user.id,
-            diff({**before, "active_sessions": ended}, {**snapshot(user), "active_sessions": 0}),
+    if role is not None and (role is Role.CUSTOMER) != (current is Role.CUSTOMER):
+        check.fail(
+            "role", "Staff and customer accounts cannot switch to the other kind.", "invalid"
         )
-    ctx.loaders.user_by_id.prime(user.id, user, force=True)
+    check.done()
+    before = snapshot(user)
+    if name is not None:
+        user.name = name
+    if role is not None:
+        user.role = role.value
+    ended = 0
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        if not is_active:
+            user.sessions_valid_after = utcnow()
+            ended = await revoke_sessions(tx.session, user.id, "deactivated")
+    tx.audit(
+        "User",
+        user.id,
+        diff({**before, "active_sessions": ended}, {**snapshot(user), "active_sessions": 0}),
+    )
+    tx.after_commit(ctx.loaders.user_by_id.prime, user.id, user, force=True)
     return user
 
 
-async def update_profile(ctx: RequestContext, *, name: str) -> User:
+async def update_profile(tx: MutationTx, *, name: str) -> User:
+    ctx = tx.ctx
     user_id = signed_in_user_id(ctx.require_principal())
     check = InputCheck()
     name = check.name(name)
     check.done()
-    async with mutation_tx(ctx, "updateProfile") as tx:
-        user = await tx.session.get(User, user_id, with_for_update=True)
-        assert user is not None  # authenticate() found it; deletes cascade to sessions
-        before = snapshot(user)
-        user.name = name
-        tx.audit("User", user.id, diff(before, snapshot(user)))
-    ctx.loaders.user_by_id.prime(user.id, user, force=True)
+    user = await tx.session.get(User, user_id, with_for_update=True)
+    assert user is not None  # authenticate() found it; deletes cascade to sessions
+    before = snapshot(user)
+    user.name = name
+    tx.audit("User", user.id, diff(before, snapshot(user)))
+    tx.after_commit(ctx.loaders.user_by_id.prime, user.id, user, force=True)
     return user
 
 

@@ -11,7 +11,6 @@ import logging
 import uuid
 from typing import Any
 
-import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +21,7 @@ from db.models.accounts import Role
 from db.models.tickets import Visibility
 from resolvers.attachments.access import can_see_attachment
 from resolvers.attachments.storage import UploadedFile, require_blobs, store_upload
-from resolvers.audit import diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.tickets.common import can_see_ticket, load_ticket_for_update
 from resolvers.tickets.transitions import ensure_accepts_messages
@@ -81,12 +79,13 @@ async def _target(
 
 
 async def upload_attachment(
-    ctx: RequestContext,
+    tx: MutationTx,
     *,
     ticket_id: uuid.UUID,
     message_id: uuid.UUID | None,
     upload: UploadedFile,
 ) -> Attachment:
+    ctx = tx.ctx
     principal = ctx.require_principal()
     blobs = require_blobs(ctx)
     # Refuse a ticket the caller cannot use before spending time on the file; the check is
@@ -99,67 +98,60 @@ async def upload_attachment(
         max_bytes=ctx.settings.max_upload_bytes,
         allowed=ctx.settings.upload_allowed_types,
     )
-    try:
-        async with mutation_tx(ctx, "uploadAttachment") as tx:
-            ticket, message = await _target(tx.session, principal, ticket_id, message_id, lock=True)
-            row = Attachment(
-                id=uuid.uuid4(),
-                ticket_id=ticket.id,
-                message_id=message.id if message is not None else None,
-                filename=stored.filename,
-                content_type=stored.content_type,
-                size_bytes=stored.size,
-                sha256=stored.sha256,
-                storage_key=stored.key,
-                uploaded_by_id=principal.user_id,
-                created_at=utcnow(),
-            )
-            tx.session.add(row)
-            await tx.session.flush()
-            tx.audit("Attachment", row.id, diff({}, attachment_snapshot(row)))
-    except BaseException:
-        # No row, no blob: the file must not outlive a failed transaction.
-        with anyio.CancelScope(shield=True):
-            await blobs.delete(stored.key)
-        raise
+    # No row, no blob: the file must not outlive a failed transaction.
+    tx.on_rollback(blobs.delete, stored.key)
+    ticket, message = await _target(tx.session, principal, ticket_id, message_id, lock=True)
+    row = Attachment(
+        id=uuid.uuid4(),
+        ticket_id=ticket.id,
+        message_id=message.id if message is not None else None,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size_bytes=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        uploaded_by_id=principal.user_id,
+        created_at=utcnow(),
+    )
+    tx.session.add(row)
+    await tx.session.flush()
+    tx.audit("Attachment", row.id, diff({}, attachment_snapshot(row)))
     return row
 
 
-async def delete_attachment(ctx: RequestContext, attachment_id: uuid.UUID) -> Attachment:
+async def delete_attachment(tx: MutationTx, attachment_id: uuid.UUID) -> Attachment:
     """Agents and admins remove any file (e.g. one holding data that must not be kept);
     anyone else only their own upload that is not on a message yet."""
+    ctx = tx.ctx
     principal = ctx.require_principal()
     blobs = require_blobs(ctx)
-    async with mutation_tx(ctx, "deleteAttachment") as tx:
-        session = tx.session
-        row = (
-            await session.execute(
-                select(Attachment).where(Attachment.id == attachment_id).with_for_update()
-            )
-        ).scalar_one_or_none()
-        ticket = await session.get(Ticket, row.ticket_id) if row is not None else None
-        message = (
-            await session.get(TicketMessage, row.message_id)
-            if row is not None and row.message_id is not None
-            else None
+    session = tx.session
+    row = (
+        await session.execute(
+            select(Attachment).where(Attachment.id == attachment_id).with_for_update()
         )
-        if row is None or not can_see_attachment(principal, ticket, message, row):
-            raise NotFound("attachmentId", "attachment")
-        may_delete = principal.role in (Role.ADMIN, Role.AGENT) or (
-            row.message_id is None
-            and principal.user_id is not None
-            and row.uploaded_by_id == principal.user_id
+    ).scalar_one_or_none()
+    ticket = await session.get(Ticket, row.ticket_id) if row is not None else None
+    message = (
+        await session.get(TicketMessage, row.message_id)
+        if row is not None and row.message_id is not None
+        else None
+    )
+    if row is None or not can_see_attachment(principal, ticket, message, row):
+        raise NotFound("attachmentId", "attachment")
+    may_delete = principal.role in (Role.ADMIN, Role.AGENT) or (
+        row.message_id is None
+        and principal.user_id is not None
+        and row.uploaded_by_id == principal.user_id
+    )
+    if not may_delete:
+        raise ValidationFailed.one(
+            "attachmentId",
+            "Only agents and admins can remove a file that is already on a message.",
+            "forbidden",
         )
-        if not may_delete:
-            raise ValidationFailed.one(
-                "attachmentId",
-                "Only agents and admins can remove a file that is already on a message.",
-                "forbidden",
-            )
-        await session.delete(row)
-        tx.audit("Attachment", row.id, diff(attachment_snapshot(row), {}))
-    try:
-        await blobs.delete(row.storage_key)
-    except OSError:  # the row is gone; a stray blob is harmless and logged for cleanup
-        _log.exception("could not delete blob %s", row.storage_key)
+    await session.delete(row)
+    tx.audit("Attachment", row.id, diff(attachment_snapshot(row), {}))
+    # Once the row is gone; a blob that cannot be removed is harmless and logged for cleanup.
+    tx.after_commit(blobs.delete, row.storage_key)
     return row

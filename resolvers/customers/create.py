@@ -6,8 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.base import utcnow
 from db.models import Customer
-from resolvers.audit import diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.customers.records import (
     OBJECT_TYPE,
     email_conflict,
@@ -22,31 +21,32 @@ from resolvers.customers.validation import CustomerDraft, validate_draft
 __all__ = ["create_customer"]
 
 
-async def create_customer(ctx: RequestContext, draft: CustomerDraft) -> Customer:
+async def create_customer(tx: MutationTx, draft: CustomerDraft) -> Customer:
+    ctx = tx.ctx
     require_editor(ctx)
     clean = validate_draft(draft, phone_region=ctx.settings.default_phone_region)
     emails = clean.emails or []
     try:
-        async with mutation_tx(ctx, "createCustomer") as tx:
-            await ensure_emails_free(tx.session, emails, None)
-            now = utcnow()
-            row = Customer(
-                **{"company": None, "tags": [], "custom_fields": {}, "notes": "", **clean.columns},
-                created_at=now,
-                updated_at=now,
-            )
-            tx.session.add(row)
-            await tx.session.flush()
-            new_emails, new_phones = await replace_contacts(
-                tx.session, row.id, emails=emails, phones=clean.phones or [], existing=False
-            )
-            assert new_emails is not None
-            assert new_phones is not None
-            tx.audit(OBJECT_TYPE, row.id, diff({}, snapshot(row, new_emails, new_phones)))
+        await ensure_emails_free(tx.session, emails, None)
+        now = utcnow()
+        row = Customer(
+            **{"company": None, "tags": [], "custom_fields": {}, "notes": "", **clean.columns},
+            created_at=now,
+            updated_at=now,
+        )
+        tx.session.add(row)
+        await tx.session.flush()
+        new_emails, new_phones = await replace_contacts(
+            tx.session, row.id, emails=emails, phones=clean.phones or [], existing=False
+        )
+        assert new_emails is not None
+        assert new_phones is not None
+        tx.audit(OBJECT_TYPE, row.id, diff({}, snapshot(row, new_emails, new_phones)))
+        await tx.session.flush()  # a clash on an address surfaces here, not at commit
     except IntegrityError as exc:
         conflict = email_conflict(exc, emails)
         if conflict is None:
             raise
         raise conflict from exc
-    refresh_loaders(ctx, row, new_emails, new_phones)
+    tx.after_commit(refresh_loaders, ctx, row, new_emails, new_phones)
     return row

@@ -6,8 +6,7 @@ import uuid
 
 from db.base import utcnow
 from db.models import Customer
-from resolvers.audit import MutationTx, diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.customers.records import (
     OBJECT_TYPE,
     load_for_change,
@@ -18,23 +17,23 @@ from resolvers.customers.records import (
 __all__ = ["delete_customer", "restore_customer"]
 
 
-async def delete_customer(ctx: RequestContext, customer_id: uuid.UUID) -> Customer:
+async def delete_customer(tx: MutationTx, customer_id: uuid.UUID) -> Customer:
     """Agents and admins; an already deleted record is invisible to agents (not_found)
     and `invalid_state` for admins."""
+    ctx = tx.ctx
     principal = require_editor(ctx)
-    async with mutation_tx(ctx, "deleteCustomer") as tx:
-        row = await load_for_change(tx.session, principal, customer_id, deleted=False)
-        _set_deleted(tx, row, deleted=True)
-    refresh_loaders(ctx, row)
+    row = await load_for_change(tx.session, principal, customer_id, deleted=False)
+    _set_deleted(tx, row, deleted=True)
+    tx.after_commit(refresh_loaders, ctx, row)
     return row
 
 
-async def restore_customer(ctx: RequestContext, customer_id: uuid.UUID) -> Customer:
+async def restore_customer(tx: MutationTx, customer_id: uuid.UUID) -> Customer:
+    ctx = tx.ctx
     principal = ctx.require_admin()
-    async with mutation_tx(ctx, "restoreCustomer") as tx:
-        row = await load_for_change(tx.session, principal, customer_id, deleted=True)
-        _set_deleted(tx, row, deleted=False)
-    refresh_loaders(ctx, row)
+    row = await load_for_change(tx.session, principal, customer_id, deleted=True)
+    _set_deleted(tx, row, deleted=False)
+    tx.after_commit(refresh_loaders, ctx, row)
     return row
 
 

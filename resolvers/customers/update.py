@@ -13,8 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from db.base import utcnow
 from db.models import Customer
 from db.models.accounts import Role
-from resolvers.audit import diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.customers.records import (
     OBJECT_TYPE,
     current_contacts,
@@ -33,9 +32,8 @@ __all__ = ["CUSTOMER_EDITABLE", "update_customer"]
 CUSTOMER_EDITABLE = frozenset({"name", "phones"})
 
 
-async def update_customer(
-    ctx: RequestContext, customer_id: uuid.UUID, draft: CustomerDraft
-) -> Customer:
+async def update_customer(tx: MutationTx, customer_id: uuid.UUID, draft: CustomerDraft) -> Customer:
+    ctx = tx.ctx
     principal = ctx.require_principal()
     if principal.role is Role.REVIEWER:
         raise Forbidden("Reviewers may read customers but not change them.")
@@ -48,33 +46,33 @@ async def update_customer(
     clean = validate_draft(draft, phone_region=ctx.settings.default_phone_region)
     emails = clean.emails or []
     try:
-        async with mutation_tx(ctx, "updateCustomer") as tx:
-            row = await load_for_change(tx.session, principal, customer_id)
-            old_emails, old_phones = await current_contacts(tx.session, row.id)
-            before = snapshot(row, old_emails, old_phones)
-            if clean.emails is not None and clean.emails == [e.email for e in old_emails]:
-                clean.emails = None
-            if clean.phones is not None and [p.e164 for p in clean.phones] == [
-                p.phone for p in old_phones
-            ]:
-                clean.phones = None
-            await ensure_emails_free(tx.session, clean.emails or [], row.id)
-            for column, value in clean.columns.items():
-                setattr(row, column, value)
-            new_emails, new_phones = await replace_contacts(
-                tx.session, row.id, emails=clean.emails, phones=clean.phones
-            )
-            emails_now = old_emails if new_emails is None else new_emails
-            phones_now = old_phones if new_phones is None else new_phones
-            after = snapshot(row, emails_now, phones_now)
-            changes = diff(before, after)
-            if changes:
-                row.updated_at = utcnow()
-            tx.audit(OBJECT_TYPE, row.id, changes)
+        row = await load_for_change(tx.session, principal, customer_id)
+        old_emails, old_phones = await current_contacts(tx.session, row.id)
+        before = snapshot(row, old_emails, old_phones)
+        if clean.emails is not None and clean.emails == [e.email for e in old_emails]:
+            clean.emails = None
+        if clean.phones is not None and [p.e164 for p in clean.phones] == [
+            p.phone for p in old_phones
+        ]:
+            clean.phones = None
+        await ensure_emails_free(tx.session, clean.emails or [], row.id)
+        for column, value in clean.columns.items():
+            setattr(row, column, value)
+        new_emails, new_phones = await replace_contacts(
+            tx.session, row.id, emails=clean.emails, phones=clean.phones
+        )
+        emails_now = old_emails if new_emails is None else new_emails
+        phones_now = old_phones if new_phones is None else new_phones
+        after = snapshot(row, emails_now, phones_now)
+        changes = diff(before, after)
+        if changes:
+            row.updated_at = utcnow()
+        tx.audit(OBJECT_TYPE, row.id, changes)
+        await tx.session.flush()  # a clash on an address surfaces here, not at commit
     except IntegrityError as exc:
         conflict = email_conflict(exc, emails)
         if conflict is None:
             raise
         raise conflict from exc
-    refresh_loaders(ctx, row, emails_now, phones_now)
+    tx.after_commit(refresh_loaders, ctx, row, emails_now, phones_now)
     return row

@@ -12,8 +12,7 @@ from db.models import Ticket, TicketMessage
 from db.models.accounts import Role
 from db.models.tickets import AuthorKind, Visibility
 from resolvers.attachments.link import link_attachments
-from resolvers.audit import MutationTx, diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.events import (
     MessageEventKind,
@@ -21,7 +20,7 @@ from resolvers.events import (
     publish_message_event,
     publish_ticket_event,
 )
-from resolvers.notifications import kick_queued_mail, notify_message
+from resolvers.notifications import notify_message
 from resolvers.sanitize import MAX_BODY_BYTES, SanitizedBody, sanitize_body
 from resolvers.tickets.common import load_ticket_for_update
 from resolvers.tickets.transitions import (
@@ -147,7 +146,7 @@ def _apply_effects(ticket: Ticket, message: TicketMessage) -> None:
 
 
 async def add_message(
-    ctx: RequestContext,
+    tx: MutationTx,
     *,
     ticket_id: uuid.UUID,
     body_html: str | None,
@@ -155,31 +154,30 @@ async def add_message(
     in_reply_to_id: uuid.UUID | None = None,
     attachment_ids: Sequence[uuid.UUID] = (),
 ) -> TicketMessage:
+    ctx = tx.ctx
     principal = ctx.require_principal()
     check_visibility(principal, visibility)
     body = clean_body(body_html)
-    async with mutation_tx(ctx, "addMessage") as tx:
-        ticket = await load_ticket_for_update(tx.session, principal, ticket_id, "ticketId")
-        status_before = ticket.status
-        if in_reply_to_id is not None:
-            parent = await tx.session.get(TicketMessage, in_reply_to_id)
-            hidden = parent is not None and (
-                not principal.is_staff and parent.visibility != Visibility.PUBLIC.value
-            )
-            if parent is None or parent.ticket_id != ticket.id or hidden:
-                raise NotFound("inReplyToId", "message on this ticket")
-        message = await post_message(
-            tx,
-            ticket,
-            body=body,
-            visibility=visibility,
-            author_user_id=principal.user_id,
-            author_kind=author_kind_of(principal),
-            in_reply_to_id=in_reply_to_id,
+    ticket = await load_ticket_for_update(tx.session, principal, ticket_id, "ticketId")
+    status_before = ticket.status
+    if in_reply_to_id is not None:
+        parent = await tx.session.get(TicketMessage, in_reply_to_id)
+        hidden = parent is not None and (
+            not principal.is_staff and parent.visibility != Visibility.PUBLIC.value
         )
-        await link_attachments(tx, principal, ticket, message, attachment_ids)
-    kick_queued_mail(ctx, tx)
-    await publish_message_event(ctx, MessageEventKind.CREATED, message, ticket)
+        if parent is None or parent.ticket_id != ticket.id or hidden:
+            raise NotFound("inReplyToId", "message on this ticket")
+    message = await post_message(
+        tx,
+        ticket,
+        body=body,
+        visibility=visibility,
+        author_user_id=principal.user_id,
+        author_kind=author_kind_of(principal),
+        in_reply_to_id=in_reply_to_id,
+    )
+    await link_attachments(tx, principal, ticket, message, attachment_ids)
+    tx.after_commit(publish_message_event, ctx, MessageEventKind.CREATED, message, ticket)
     if ticket.status != status_before:
-        await publish_ticket_event(ctx, TicketEventKind.STATUS_CHANGED, ticket)
+        tx.after_commit(publish_ticket_event, ctx, TicketEventKind.STATUS_CHANGED, ticket)
     return message

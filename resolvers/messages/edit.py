@@ -7,8 +7,7 @@ import uuid
 from db.base import utcnow
 from db.models import Ticket, TicketMessage, TicketMessageRevision
 from db.models.tickets import TicketStatus
-from resolvers.audit import diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.errors import Forbidden, NotFound, ValidationFailed
 from resolvers.events import MessageEventKind, publish_message_event
 from resolvers.messages.access import can_see_message
@@ -18,40 +17,40 @@ __all__ = ["edit_message"]
 
 
 async def edit_message(
-    ctx: RequestContext, *, message_id: uuid.UUID, body_html: str | None
+    tx: MutationTx, *, message_id: uuid.UUID, body_html: str | None
 ) -> TicketMessage:
+    ctx = tx.ctx
     principal = ctx.require_principal()
     body = clean_body(body_html)
-    async with mutation_tx(ctx, "editMessage") as tx:
-        message = await tx.session.get(TicketMessage, message_id, with_for_update=True)
-        ticket = await tx.session.get(Ticket, message.ticket_id) if message is not None else None
-        if message is None or ticket is None or not can_see_message(principal, ticket, message):
-            raise NotFound("messageId", "message")
-        is_author = principal.user_id is not None and message.author_user_id == principal.user_id
-        if not (is_author or principal.is_admin):
-            raise Forbidden("Only the message's author or an admin may edit it.")
-        if ticket.status == TicketStatus.CLOSED.value:
-            raise ValidationFailed.one(
-                "messageId",
-                "This ticket is closed: its messages can no longer change.",
-                "invalid_state",
-            )
-        if body.html == message.body_html:
-            return message  # nothing changed: no revision, no event
-        now = utcnow()
-        tx.session.add(
-            TicketMessageRevision(
-                message_id=message.id,
-                body_html=message.body_html,
-                body_text=message.body_text,
-                edited_by_id=principal.user_id,
-                created_at=now,
-            )
+    message = await tx.session.get(TicketMessage, message_id, with_for_update=True)
+    ticket = await tx.session.get(Ticket, message.ticket_id) if message is not None else None
+    if message is None or ticket is None or not can_see_message(principal, ticket, message):
+        raise NotFound("messageId", "message")
+    is_author = principal.user_id is not None and message.author_user_id == principal.user_id
+    if not (is_author or principal.is_admin):
+        raise Forbidden("Only the message's author or an admin may edit it.")
+    if ticket.status == TicketStatus.CLOSED.value:
+        raise ValidationFailed.one(
+            "messageId",
+            "This ticket is closed: its messages can no longer change.",
+            "invalid_state",
         )
-        before = {"body_text": message.body_text, "edited_at": message.edited_at}
-        message.body_html = body.html
-        message.body_text = body.text
-        message.edited_at = now
-        tx.audit("Message", message.id, diff(before, {"body_text": body.text, "edited_at": now}))
-    await publish_message_event(ctx, MessageEventKind.EDITED, message, ticket)
+    if body.html == message.body_html:
+        return message  # nothing changed: no revision, no event
+    now = utcnow()
+    tx.session.add(
+        TicketMessageRevision(
+            message_id=message.id,
+            body_html=message.body_html,
+            body_text=message.body_text,
+            edited_by_id=principal.user_id,
+            created_at=now,
+        )
+    )
+    before = {"body_text": message.body_text, "edited_at": message.edited_at}
+    message.body_html = body.html
+    message.body_text = body.text
+    message.edited_at = now
+    tx.audit("Message", message.id, diff(before, {"body_text": body.text, "edited_at": now}))
+    tx.after_commit(publish_message_event, ctx, MessageEventKind.EDITED, message, ticket)
     return message

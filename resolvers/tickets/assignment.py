@@ -18,11 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Team, TeamMember, Ticket, User
 from db.models.tickets import OPEN_STATUSES, TicketStatus
-from resolvers.audit import MutationTx, diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
-from resolvers.notifications import kick_queued_mail, notify_assigned
+from resolvers.notifications import notify_assigned
 from resolvers.tickets.common import (
     AGENT_ROLES,
     UNCHANGED,
@@ -147,67 +146,65 @@ def _refuse_closed(ticket: Ticket) -> None:
 
 
 async def assign_ticket(
-    ctx: RequestContext,
+    tx: MutationTx,
     ticket_id: uuid.UUID,
     *,
     assignee_id: uuid.UUID | Unchanged | None = UNCHANGED,
     team_id: uuid.UUID | Unchanged | None = UNCHANGED,
 ) -> Ticket:
     """Manual assignment. A new team keeps the assignee only if they are a member of it."""
+    ctx = tx.ctx
     principal = require_agent(ctx)
-    async with mutation_tx(ctx, "assignTicket") as tx:
-        session = tx.session
-        ticket = await load_ticket_for_update(session, principal, ticket_id, "ticketId")
-        _refuse_closed(ticket)
-        before = snapshot(ticket)
-        new_team_id = ticket.team_id if isinstance(team_id, Unchanged) else team_id
-        team = await load_team(session, new_team_id, "teamId") if new_team_id else None
-        if isinstance(assignee_id, Unchanged):
-            new_assignee = ticket.assignee_id
-            if (
-                new_assignee is not None
-                and team is not None
-                and not await _is_member(session, team.id, new_assignee)
-            ):
-                new_assignee = None  # moved to a team they are not in: back to its queue
-        else:
-            new_assignee = assignee_id
-            if new_assignee is not None:
-                await check_assignee(session, new_assignee, team, "assigneeId")
-        changed = await set_assignment(tx, ticket, new_assignee, new_team_id, utcnow())
-        tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
-    kick_queued_mail(ctx, tx)
+    session = tx.session
+    ticket = await load_ticket_for_update(session, principal, ticket_id, "ticketId")
+    _refuse_closed(ticket)
+    before = snapshot(ticket)
+    new_team_id = ticket.team_id if isinstance(team_id, Unchanged) else team_id
+    team = await load_team(session, new_team_id, "teamId") if new_team_id else None
+    if isinstance(assignee_id, Unchanged):
+        new_assignee = ticket.assignee_id
+        if (
+            new_assignee is not None
+            and team is not None
+            and not await _is_member(session, team.id, new_assignee)
+        ):
+            new_assignee = None  # moved to a team they are not in: back to its queue
+    else:
+        new_assignee = assignee_id
+        if new_assignee is not None:
+            await check_assignee(session, new_assignee, team, "assigneeId")
+    changed = await set_assignment(tx, ticket, new_assignee, new_team_id, utcnow())
+    tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
     if changed:
-        await publish_ticket_event(ctx, TicketEventKind.ASSIGNED, ticket)
+        tx.after_commit(publish_ticket_event, ctx, TicketEventKind.ASSIGNED, ticket)
     return ticket
 
 
 async def auto_assign_ticket(
-    ctx: RequestContext, ticket_id: uuid.UUID, team_id: uuid.UUID | None = None
+    tx: MutationTx, ticket_id: uuid.UUID, team_id: uuid.UUID | None = None
 ) -> Ticket:
     """Round-robin within `team_id` (or the ticket's team); refused when nobody has room."""
+    ctx = tx.ctx
     principal = require_agent(ctx)
-    async with mutation_tx(ctx, "autoAssignTicket") as tx:
-        session = tx.session
-        ticket = await load_ticket_for_update(session, principal, ticket_id, "ticketId")
-        _refuse_closed(ticket)
-        chosen_team_id = team_id or ticket.team_id
-        if chosen_team_id is None:
-            raise ValidationFailed.one(
-                "teamId", "This ticket has no team: say which team should take it.", "required"
-            )
-        team = await load_team(session, chosen_team_id, "teamId", lock=True)
-        before = snapshot(ticket)
-        assignee = await pick_round_robin(session, team)
-        if assignee is None:
-            raise ValidationFailed.one(
-                "teamId",
-                f"Every member of the team {team.name} is at capacity (or it has no members).",
-                "invalid_state",
-            )
-        changed = await set_assignment(tx, ticket, assignee, team.id, utcnow())
-        tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
-    kick_queued_mail(ctx, tx)
+    session = tx.session
+    ticket = await load_ticket_for_update(session, principal, ticket_id, "ticketId")
+    _refuse_closed(ticket)
+    chosen_team_id = team_id or ticket.team_id
+    if chosen_team_id is None:
+        raise ValidationFailed.one(
+            "teamId", "This ticket has no team: say which team should take it.", "required"
+        )
+    team = await load_team(session, chosen_team_id, "teamId", lock=True)
+    before = snapshot(ticket)
+    assignee = await pick_round_robin(session, team)
+    if assignee is None:
+        raise ValidationFailed.one(
+            "teamId",
+            f"Every member of the team {team.name} is at capacity (or it has no members).",
+            "invalid_state",
+        )
+    changed = await set_assignment(tx, ticket, assignee, team.id, utcnow())
+    tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
     if changed:
-        await publish_ticket_event(ctx, TicketEventKind.ASSIGNED, ticket)
+        tx.after_commit(publish_ticket_event, ctx, TicketEventKind.ASSIGNED, ticket)
     return ticket

@@ -14,12 +14,10 @@ from db.base import utcnow
 from db.models import Customer, Ticket, TicketMessage, User
 from db.models.accounts import Role
 from db.models.tickets import AuthorKind, TicketChannel, TicketPriority, TicketStatus, Visibility
-from resolvers.audit import MutationTx, diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.messages.add import clean_body, message_snapshot
-from resolvers.notifications import kick_queued_mail
 from resolvers.sanitize import SanitizedBody
 from resolvers.tickets.assignment import check_assignee, load_team, pick_round_robin, set_assignment
 from resolvers.tickets.common import (
@@ -116,7 +114,8 @@ async def store_first_message(
     return message
 
 
-async def create_ticket(ctx: RequestContext, new: NewTicket) -> Ticket:
+async def create_ticket(tx: MutationTx, new: NewTicket) -> Ticket:
+    ctx = tx.ctx
     principal = ctx.require_principal()
     if principal.role is Role.REVIEWER:
         raise Forbidden("Reviewers may read tickets but not open them.")
@@ -128,51 +127,49 @@ async def create_ticket(ctx: RequestContext, new: NewTicket) -> Ticket:
     tags = normalize_tags(new.tags or [])
     custom_fields = normalize_custom_fields(new.custom_fields or {})
     now = utcnow()
-    async with mutation_tx(ctx, "createTicket") as tx:
-        session = tx.session
-        if is_customer:
-            if principal.customer_id is None:
-                raise Forbidden("This account is not linked to a customer record.")
-            if new.customer_id is not None and new.customer_id != principal.customer_id:
-                raise NotFound("customerId", "customer")
-            customer_id = principal.customer_id
-            requester_id = principal.user_id
-            channel = TicketChannel.WEB.value
-        else:
-            customer_id = (await _customer_for_staff(new, session)).id
-            requester_id = new.requester_id
-            if requester_id is not None:
-                await _check_requester(session, requester_id, customer_id)
-            default = TicketChannel.WEB if principal.user_id else TicketChannel.API
-            channel = new.channel or default.value
-        ticket = Ticket(
-            id=uuid.uuid4(),
-            customer_id=customer_id,
-            requester_id=requester_id,
-            subject=subject,
-            status=TicketStatus.NEW.value,
-            priority=new.priority or TicketPriority.NORMAL.value,
-            channel=channel,
-            tags=tags,
-            custom_fields=custom_fields,
-            created_at=now,
-            updated_at=now,
-        )
-        await apply_sla(session, ticket, now)
-        team = await load_team(session, new.team_id, "teamId", lock=True) if new.team_id else None
-        assignee_id = new.assignee_id
-        if assignee_id is not None:
-            await check_assignee(session, assignee_id, team, "assigneeId")
-        elif team is not None:
-            assignee_id = await pick_round_robin(session, team)  # None: stays in the queue
-        session.add(ticket)
-        await session.flush()  # the number exists before anyone hears of the assignment
-        if assignee_id is not None or team is not None:
-            await set_assignment(tx, ticket, assignee_id, team.id if team else None, now)
-        tx.audit("Ticket", ticket.id, diff({}, snapshot(ticket)))
-        if body is not None:
-            kind, author = _first_message_author(principal, requester_id)
-            await store_first_message(tx, ticket, body, kind, author)
-    kick_queued_mail(ctx, tx)
-    await publish_ticket_event(ctx, TicketEventKind.CREATED, ticket)
+    session = tx.session
+    if is_customer:
+        if principal.customer_id is None:
+            raise Forbidden("This account is not linked to a customer record.")
+        if new.customer_id is not None and new.customer_id != principal.customer_id:
+            raise NotFound("customerId", "customer")
+        customer_id = principal.customer_id
+        requester_id = principal.user_id
+        channel = TicketChannel.WEB.value
+    else:
+        customer_id = (await _customer_for_staff(new, session)).id
+        requester_id = new.requester_id
+        if requester_id is not None:
+            await _check_requester(session, requester_id, customer_id)
+        default = TicketChannel.WEB if principal.user_id else TicketChannel.API
+        channel = new.channel or default.value
+    ticket = Ticket(
+        id=uuid.uuid4(),
+        customer_id=customer_id,
+        requester_id=requester_id,
+        subject=subject,
+        status=TicketStatus.NEW.value,
+        priority=new.priority or TicketPriority.NORMAL.value,
+        channel=channel,
+        tags=tags,
+        custom_fields=custom_fields,
+        created_at=now,
+        updated_at=now,
+    )
+    await apply_sla(session, ticket, now)
+    team = await load_team(session, new.team_id, "teamId", lock=True) if new.team_id else None
+    assignee_id = new.assignee_id
+    if assignee_id is not None:
+        await check_assignee(session, assignee_id, team, "assigneeId")
+    elif team is not None:
+        assignee_id = await pick_round_robin(session, team)  # None: stays in the queue
+    session.add(ticket)
+    await session.flush()  # the number exists before anyone hears of the assignment
+    if assignee_id is not None or team is not None:
+        await set_assignment(tx, ticket, assignee_id, team.id if team else None, now)
+    tx.audit("Ticket", ticket.id, diff({}, snapshot(ticket)))
+    if body is not None:
+        kind, author = _first_message_author(principal, requester_id)
+        await store_first_message(tx, ticket, body, kind, author)
+    tx.after_commit(publish_ticket_event, ctx, TicketEventKind.CREATED, ticket)
     return ticket

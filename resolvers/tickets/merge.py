@@ -16,8 +16,7 @@ from auth.principal import Principal
 from db.base import utcnow
 from db.models import Attachment, Ticket, TicketFollower, TicketMessage
 from db.models.tickets import AuthorKind, TicketStatus, Visibility
-from resolvers.audit import diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.tickets.common import load_tickets_for_update, require_agent, snapshot
@@ -85,43 +84,43 @@ def _note(ticket: Ticket, principal: Principal, text: str, now: datetime) -> Tic
 
 
 async def merge_tickets(
-    ctx: RequestContext, source_id: uuid.UUID, target_id: uuid.UUID
+    tx: MutationTx, source_id: uuid.UUID, target_id: uuid.UUID
 ) -> tuple[Ticket, Ticket]:
     """Returns (source, target) as they are after the merge."""
+    ctx = tx.ctx
     principal = require_agent(ctx)
     if source_id == target_id:
         raise ValidationFailed.one("targetId", "A ticket cannot be merged into itself.", "invalid")
-    async with mutation_tx(ctx, "mergeTickets") as tx:
-        session = tx.session
-        rows = await load_tickets_for_update(session, [source_id, target_id])
-        source, target = rows.get(source_id), rows.get(target_id)
-        if source is None:
-            raise NotFound("sourceId", "ticket")
-        if target is None:
-            raise NotFound("targetId", "ticket")
-        _check(source, target)
-        before_source, before_target = snapshot(source), snapshot(target)
-        now = utcnow()
-        await _move_children(session, source, target)
-        session.add_all(
-            [
-                _note(
-                    target,
-                    principal,
-                    f"Ticket #{source.number} ({source.subject}) was merged into this ticket.",
-                    now,
-                ),
-                _note(source, principal, f"This ticket was merged into #{target.number}.", now),
-            ]
-        )
-        close_as_merged(source, target, now)
-        target.last_message_at = max(
-            (t for t in (source.last_message_at, target.last_message_at) if t is not None),
-            default=None,
-        )
-        target.updated_at = now
-        tx.audit("Ticket", source.id, diff(before_source, snapshot(source)))
-        tx.audit("Ticket", target.id, diff(before_target, snapshot(target)))
-    await publish_ticket_event(ctx, TicketEventKind.MERGED, source)
-    await publish_ticket_event(ctx, TicketEventKind.UPDATED, target)
+    session = tx.session
+    rows = await load_tickets_for_update(session, [source_id, target_id])
+    source, target = rows.get(source_id), rows.get(target_id)
+    if source is None:
+        raise NotFound("sourceId", "ticket")
+    if target is None:
+        raise NotFound("targetId", "ticket")
+    _check(source, target)
+    before_source, before_target = snapshot(source), snapshot(target)
+    now = utcnow()
+    await _move_children(session, source, target)
+    session.add_all(
+        [
+            _note(
+                target,
+                principal,
+                f"Ticket #{source.number} ({source.subject}) was merged into this ticket.",
+                now,
+            ),
+            _note(source, principal, f"This ticket was merged into #{target.number}.", now),
+        ]
+    )
+    close_as_merged(source, target, now)
+    target.last_message_at = max(
+        (t for t in (source.last_message_at, target.last_message_at) if t is not None),
+        default=None,
+    )
+    target.updated_at = now
+    tx.audit("Ticket", source.id, diff(before_source, snapshot(source)))
+    tx.audit("Ticket", target.id, diff(before_target, snapshot(target)))
+    tx.after_commit(publish_ticket_event, ctx, TicketEventKind.MERGED, source)
+    tx.after_commit(publish_ticket_event, ctx, TicketEventKind.UPDATED, target)
     return source, target

@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from db.base import utcnow
 from db.models import SlaPolicy, Ticket
-from resolvers.audit import diff, mutation_tx
+from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
 from resolvers.errors import FieldProblem, ValidationFailed
 
@@ -111,9 +111,10 @@ async def list_sla_policies(ctx: RequestContext) -> list[SlaTargets]:
 
 
 async def update_sla_policy(
-    ctx: RequestContext, priority: str, first_response_minutes: int, resolution_minutes: int
+    tx: MutationTx, priority: str, first_response_minutes: int, resolution_minutes: int
 ) -> SlaTargets:
     """New targets apply to tickets created (or re-prioritised) from now on."""
+    ctx = tx.ctx
     ctx.require_admin()
     problems = [
         FieldProblem(name, f"Give a number of minutes between 1 and {MAX_MINUTES}.", "invalid")
@@ -133,36 +134,35 @@ async def update_sla_policy(
         )
     if problems:
         raise ValidationFailed(*problems)
-    async with mutation_tx(ctx, "updateSlaPolicy") as tx:
-        session = tx.session
-        before_first, before_resolution = await policy_minutes(session, priority)
-        now = utcnow()
-        await session.execute(
-            insert(SlaPolicy)
-            .values(
-                priority=priority,
-                first_response_minutes=first_response_minutes,
-                resolution_minutes=resolution_minutes,
-                updated_at=now,
-            )
-            .on_conflict_do_update(
-                index_elements=[SlaPolicy.priority],
-                set_={
-                    "first_response_minutes": first_response_minutes,
-                    "resolution_minutes": resolution_minutes,
-                    "updated_at": now,
-                },
-            )
+    session = tx.session
+    before_first, before_resolution = await policy_minutes(session, priority)
+    now = utcnow()
+    await session.execute(
+        insert(SlaPolicy)
+        .values(
+            priority=priority,
+            first_response_minutes=first_response_minutes,
+            resolution_minutes=resolution_minutes,
+            updated_at=now,
         )
-        tx.audit(
-            "SlaPolicy",
-            priority,
-            diff(
-                {"first_response_minutes": before_first, "resolution_minutes": before_resolution},
-                {
-                    "first_response_minutes": first_response_minutes,
-                    "resolution_minutes": resolution_minutes,
-                },
-            ),
+        .on_conflict_do_update(
+            index_elements=[SlaPolicy.priority],
+            set_={
+                "first_response_minutes": first_response_minutes,
+                "resolution_minutes": resolution_minutes,
+                "updated_at": now,
+            },
         )
+    )
+    tx.audit(
+        "SlaPolicy",
+        priority,
+        diff(
+            {"first_response_minutes": before_first, "resolution_minutes": before_resolution},
+            {
+                "first_response_minutes": first_response_minutes,
+                "resolution_minutes": resolution_minutes,
+            },
+        ),
+    )
     return SlaTargets(priority, first_response_minutes, resolution_minutes, now)

@@ -28,11 +28,10 @@ from db.base import utcnow
 from db.models import Ticket
 from db.models.accounts import Role
 from db.models.tickets import TicketStatus
-from resolvers.audit import diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.errors import Forbidden, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
-from resolvers.notifications import kick_queued_mail, notify_solved
+from resolvers.notifications import notify_solved
 from resolvers.tickets.common import load_ticket_for_update, snapshot
 
 __all__ = [
@@ -161,20 +160,19 @@ def close_as_merged(source: Ticket, target: Ticket, now: datetime) -> None:
     source.updated_at = now
 
 
-async def change_ticket_status(ctx: RequestContext, ticket_id: uuid.UUID, status: str) -> Ticket:
+async def change_ticket_status(tx: MutationTx, ticket_id: uuid.UUID, status: str) -> Ticket:
     """The changeTicketStatus use case."""
+    ctx = tx.ctx
     principal = ctx.require_principal()
     if principal.role is Role.REVIEWER:
         raise Forbidden("Reviewers may read tickets but not change them.")
-    async with mutation_tx(ctx, "changeTicketStatus") as tx:
-        ticket = await load_ticket_for_update(tx.session, principal, ticket_id, "ticketId")
-        before = snapshot(ticket)
-        check_transition(ticket, status, principal, "status")
-        changed = apply_status(ticket, status, utcnow())
-        tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
-        if changed:
-            await notify_solved(tx, ticket)
-    kick_queued_mail(ctx, tx)
+    ticket = await load_ticket_for_update(tx.session, principal, ticket_id, "ticketId")
+    before = snapshot(ticket)
+    check_transition(ticket, status, principal, "status")
+    changed = apply_status(ticket, status, utcnow())
+    tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))
     if changed:
-        await publish_ticket_event(ctx, TicketEventKind.STATUS_CHANGED, ticket)
+        await notify_solved(tx, ticket)
+    if changed:
+        tx.after_commit(publish_ticket_event, ctx, TicketEventKind.STATUS_CHANGED, ticket)
     return ticket

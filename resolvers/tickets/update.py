@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import TeamMember, Ticket, TicketFollower
 from db.models.tickets import TicketStatus
-from resolvers.audit import diff, mutation_tx
-from resolvers.context import RequestContext
+from resolvers.audit import MutationTx, diff
 from resolvers.errors import FieldProblem, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.tickets.assignment import load_team, set_assignment
@@ -69,9 +68,8 @@ async def _check_followers(session: AsyncSession, user_ids: list[uuid.UUID]) -> 
         raise ValidationFailed(*problems)
 
 
-async def update_ticket(
-    ctx: RequestContext, ticket_id: uuid.UUID, changes: TicketChanges
-) -> Ticket:
+async def update_ticket(tx: MutationTx, ticket_id: uuid.UUID, changes: TicketChanges) -> Ticket:
+    ctx = tx.ctx
     principal = require_agent(ctx)
     subject = normalize_subject(changes.subject) if changes.subject is not None else None
     tags = normalize_tags(changes.tags) if changes.tags is not None else None
@@ -81,54 +79,53 @@ async def update_ticket(
         else None
     )
     now = utcnow()
-    async with mutation_tx(ctx, "updateTicket") as tx:
-        session = tx.session
-        ticket = await load_ticket_for_update(session, principal, ticket_id, "id")
-        if ticket.status == TicketStatus.CLOSED:
-            raise ValidationFailed.one(
-                "id", f"Ticket #{ticket.number} is closed, which is final.", "invalid_state"
+    session = tx.session
+    ticket = await load_ticket_for_update(session, principal, ticket_id, "id")
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationFailed.one(
+            "id", f"Ticket #{ticket.number} is closed, which is final.", "invalid_state"
+        )
+    before = snapshot(ticket)
+    before["followers"] = await _followers(session, ticket.id)
+    if subject is not None:
+        ticket.subject = subject
+    if tags is not None:
+        ticket.tags = tags
+    if custom_fields is not None:
+        ticket.custom_fields = custom_fields
+    if changes.priority is not None and changes.priority != ticket.priority:
+        ticket.priority = changes.priority
+        await apply_sla(session, ticket, ticket.created_at)  # targets follow the priority
+    if not isinstance(changes.team_id, Unchanged) and changes.team_id != ticket.team_id:
+        assignee_id = ticket.assignee_id
+        if changes.team_id is not None:
+            await load_team(session, changes.team_id, "teamId")
+            if (
+                assignee_id is not None
+                and await session.get(TeamMember, (changes.team_id, assignee_id)) is None
+            ):
+                assignee_id = None  # not in the new team: the ticket joins its queue
+        await set_assignment(tx, ticket, assignee_id, changes.team_id, now)
+    if changes.add_follower_ids:
+        await _check_followers(session, changes.add_follower_ids)
+        await session.execute(
+            insert(TicketFollower)
+            .values([{"ticket_id": ticket.id, "user_id": u} for u in changes.add_follower_ids])
+            .on_conflict_do_nothing()
+        )
+    if changes.remove_follower_ids:
+        await session.execute(
+            delete(TicketFollower).where(
+                TicketFollower.ticket_id == ticket.id,
+                TicketFollower.user_id.in_(changes.remove_follower_ids),
             )
-        before = snapshot(ticket)
-        before["followers"] = await _followers(session, ticket.id)
-        if subject is not None:
-            ticket.subject = subject
-        if tags is not None:
-            ticket.tags = tags
-        if custom_fields is not None:
-            ticket.custom_fields = custom_fields
-        if changes.priority is not None and changes.priority != ticket.priority:
-            ticket.priority = changes.priority
-            await apply_sla(session, ticket, ticket.created_at)  # targets follow the priority
-        if not isinstance(changes.team_id, Unchanged) and changes.team_id != ticket.team_id:
-            assignee_id = ticket.assignee_id
-            if changes.team_id is not None:
-                await load_team(session, changes.team_id, "teamId")
-                if (
-                    assignee_id is not None
-                    and await session.get(TeamMember, (changes.team_id, assignee_id)) is None
-                ):
-                    assignee_id = None  # not in the new team: the ticket joins its queue
-            await set_assignment(tx, ticket, assignee_id, changes.team_id, now)
-        if changes.add_follower_ids:
-            await _check_followers(session, changes.add_follower_ids)
-            await session.execute(
-                insert(TicketFollower)
-                .values([{"ticket_id": ticket.id, "user_id": u} for u in changes.add_follower_ids])
-                .on_conflict_do_nothing()
-            )
-        if changes.remove_follower_ids:
-            await session.execute(
-                delete(TicketFollower).where(
-                    TicketFollower.ticket_id == ticket.id,
-                    TicketFollower.user_id.in_(changes.remove_follower_ids),
-                )
-            )
-        after = snapshot(ticket)
-        after["followers"] = await _followers(session, ticket.id)
-        changed = diff(before, after)
-        if changed:
-            ticket.updated_at = now
-        tx.audit("Ticket", ticket.id, changed)
+        )
+    after = snapshot(ticket)
+    after["followers"] = await _followers(session, ticket.id)
+    changed = diff(before, after)
     if changed:
-        await publish_ticket_event(ctx, TicketEventKind.UPDATED, ticket)
+        ticket.updated_at = now
+    tx.audit("Ticket", ticket.id, changed)
+    if changed:
+        tx.after_commit(publish_ticket_event, ctx, TicketEventKind.UPDATED, ticket)
     return ticket

@@ -1,27 +1,44 @@
-"""Every mutation in the schema runs inside `mutation_tx`, which always writes an audit entry.
+"""Every root mutation is built by the one pipeline (`schema.mutations.mutation`), which runs
+it in the audited transaction named after the field.
 
 Behaviour is tested per domain (the audit rows each mutation writes); this guard makes a new
-mutation that bypasses the audited transaction fail CI instead of silently going unaudited.
+mutation that bypasses the pipeline, and so the audited transaction, fail CI.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from schema import build_schema
+from schema.mutations import MUTATION_ACTION
 from settings import Settings
 
-RESOLVERS = Path(__file__).resolve().parents[2] / "resolvers"
-AUDITED_ACTION = re.compile(r'mutation_tx\(\s*[\w.]+,\s*"(\w+)"')
+# Mutations allowed to bypass the pipeline, by field name. Keep it empty.
+EXCEPTIONS: frozenset[str] = frozenset()
 
 
-def test_every_mutation_runs_in_an_audited_transaction_named_after_it() -> None:
+def _audited_actions() -> dict[str, str | None]:
     schema = build_schema(Settings(_env_file=None))  # type: ignore[call-arg]
     mutation_type = schema._schema.mutation_type
     assert mutation_type is not None
-    source = "\n".join(path.read_text() for path in RESOLVERS.rglob("*.py"))
+    actions: dict[str, str | None] = {}
+    for name, field in mutation_type.fields.items():
+        definition = field.extensions["strawberry-definition"]
+        resolver = definition.base_resolver
+        wrapped = resolver.wrapped_func if resolver is not None else None
+        actions[name] = getattr(wrapped, MUTATION_ACTION, None)
+    return actions
 
-    audited = set(AUDITED_ACTION.findall(source))
 
-    assert sorted(set(mutation_type.fields) - audited) == []
+def test_every_mutation_is_built_by_the_mutation_pipeline() -> None:
+    bypassing = sorted(name for name, action in _audited_actions().items() if action is None)
+
+    assert bypassing == sorted(EXCEPTIONS)
+
+
+def test_every_mutation_runs_in_an_audited_transaction_named_after_it() -> None:
+    misnamed = {
+        name: action
+        for name, action in _audited_actions().items()
+        if action is not None and action != name
+    }
+
+    assert misnamed == {}
