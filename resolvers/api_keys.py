@@ -14,6 +14,7 @@ from db.models.accounts import Role
 from db.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
+from resolvers.error_codes import ApiKeyErrorCode
 from resolvers.errors import FieldProblem, NotFound, ValidationFailed
 
 __all__ = ["MAX_KEY_NAME", "api_keys_page", "create_api_key", "revoke_api_key"]
@@ -31,19 +32,23 @@ async def create_api_key(tx: MutationTx, *, name: str, role: Role) -> tuple[ApiK
     """The key itself is returned here and never again: only its SHA-256 is stored."""
     ctx = tx.ctx
     principal = ctx.require_admin()
-    problems: list[tuple[str, str, str]] = []
+    problems: list[tuple[str, str, ApiKeyErrorCode]] = []
     cleaned = " ".join(name.split())
     if not cleaned:
-        problems.append(("name", "Name the key after what uses it, e.g. 'Zapier'.", "required"))
+        problems.append(
+            ("name", "Name the key after what uses it, e.g. 'Zapier'.", ApiKeyErrorCode.REQUIRED)
+        )
     elif len(cleaned) > MAX_KEY_NAME:
-        problems.append(("name", f"Use at most {MAX_KEY_NAME} characters.", "too_long"))
+        problems.append(
+            ("name", f"Use at most {MAX_KEY_NAME} characters.", ApiKeyErrorCode.TOO_LONG)
+        )
     if role is Role.CUSTOMER:
         problems.append(
             (
                 "role",
                 "A key acts for an integration, not for one customer: "
                 "choose admin, agent or reviewer.",
-                "invalid",
+                ApiKeyErrorCode.INVALID,
             )
         )
     if problems:

@@ -26,6 +26,7 @@ from db.engine import Database
 from db.models import Ticket, TicketFeedback, User
 from db.models.tickets import OPEN_STATUSES, TicketPriority
 from resolvers.context import RequestContext
+from resolvers.error_codes import CommonErrorCode
 from resolvers.errors import ValidationFailed
 from resolvers.tickets.common import AGENT_ROLES
 
@@ -77,7 +78,9 @@ class DashboardNumbers:
 def check_window(window_days: int, field: str = "windowDays") -> None:
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
         raise ValidationFailed.one(
-            field, f"The window is 1 to {MAX_WINDOW_DAYS} days, not {window_days}.", "invalid"
+            field,
+            f"The window is 1 to {MAX_WINDOW_DAYS} days, not {window_days}.",
+            CommonErrorCode.INVALID,
         )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from resolvers.error_codes import CommonErrorCode, ErrorCode
+
 __all__ = [
     "FieldProblem",
     "Forbidden",
@@ -18,7 +20,7 @@ __all__ = [
 class FieldProblem:
     field: str | None
     message: str
-    code: str
+    code: ErrorCode
 
 
 class ValidationFailed(Exception):
@@ -29,7 +31,7 @@ class ValidationFailed(Exception):
         self.problems = list(problems)
 
     @classmethod
-    def one(cls, field: str | None, message: str, code: str) -> ValidationFailed:
+    def one(cls, field: str | None, message: str, code: ErrorCode) -> ValidationFailed:
         return cls(FieldProblem(field, message, code))
 
 
@@ -50,4 +52,4 @@ class NotFound(ValidationFailed):
     """An ID that does not exist, or that the caller may not see (the two look the same)."""
 
     def __init__(self, field: str, what: str) -> None:
-        super().__init__(FieldProblem(field, f"No {what} with this ID.", "not_found"))
+        super().__init__(FieldProblem(field, f"No {what} with this ID.", CommonErrorCode.NOT_FOUND))

@@ -17,6 +17,7 @@ from db.models.accounts import Role
 from db.models.tickets import TicketStatus
 from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
+from resolvers.error_codes import FeedbackErrorCode
 from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from resolvers.tickets.common import can_see_ticket, load_ticket_for_update
 
@@ -43,10 +44,16 @@ def _require_customer(ctx: RequestContext) -> Principal:
 def _problems(rating: int | None, comment: str | None) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     if rating is not None and not 1 <= rating <= 5:
-        problems.append(FieldProblem("rating", "Rate from 1 (bad) to 5 (great).", "invalid"))
+        problems.append(
+            FieldProblem("rating", "Rate from 1 (bad) to 5 (great).", FeedbackErrorCode.INVALID)
+        )
     if comment is not None and len(comment) > MAX_COMMENT:
         problems.append(
-            FieldProblem("comment", f"A comment has at most {MAX_COMMENT} characters.", "too_long")
+            FieldProblem(
+                "comment",
+                f"A comment has at most {MAX_COMMENT} characters.",
+                FeedbackErrorCode.TOO_LONG,
+            )
         )
     return problems
 
@@ -74,7 +81,7 @@ async def submit_feedback(
     ticket = await load_ticket_for_update(tx.session, principal, ticket_id, "ticketId")
     if ticket.status not in _RATEABLE:
         raise ValidationFailed.one(
-            "ticketId", "You can rate a ticket once it is solved.", "invalid_state"
+            "ticketId", "You can rate a ticket once it is solved.", FeedbackErrorCode.INVALID_STATE
         )
     existing = (
         await tx.session.execute(
@@ -85,7 +92,7 @@ async def submit_feedback(
         raise ValidationFailed.one(
             "ticketId",
             "This ticket is already rated: change the rating with updateTicketFeedback.",
-            "unique",
+            FeedbackErrorCode.UNIQUE,
         )
     now = utcnow()
     row = TicketFeedback(
@@ -100,7 +107,9 @@ async def submit_feedback(
     try:
         await tx.session.flush()
     except IntegrityError as exc:  # a concurrent submit that did not lock (defence only)
-        raise ValidationFailed.one("ticketId", "This ticket is already rated.", "unique") from exc
+        raise ValidationFailed.one(
+            "ticketId", "This ticket is already rated.", FeedbackErrorCode.UNIQUE
+        ) from exc
     tx.audit("TicketFeedback", row.id, diff({}, feedback_snapshot(row)))
     return row
 
@@ -125,7 +134,7 @@ async def update_feedback(
         raise ValidationFailed.one(
             "feedbackId",
             f"A rating can be changed for {EDIT_WINDOW.days} days after it was given.",
-            "invalid_state",
+            FeedbackErrorCode.INVALID_STATE,
         )
     before = feedback_snapshot(row)
     if rating is not None:

@@ -38,6 +38,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL
 from db.models import Team, Ticket
 from db.models.tickets import TicketChannel, TicketPriority
 from resolvers.context import RequestContext
+from resolvers.error_codes import CommonErrorCode
 from resolvers.errors import FieldProblem, ValidationFailed
 
 __all__ = [
@@ -125,7 +126,9 @@ def _check(
     problems: list[FieldProblem] = []
     if range_to <= range_from:
         problems.append(
-            FieldProblem("range.to", "The end of the range must be after its start.", "invalid")
+            FieldProblem(
+                "range.to", "The end of the range must be after its start.", CommonErrorCode.INVALID
+            )
         )
     elif range_to - range_from > MAX_RANGE[interval]:
         problems.append(
@@ -133,7 +136,7 @@ def _check(
                 "range",
                 f"{interval.value.upper()} buckets cover at most "
                 f"{MAX_RANGE[interval].days} days: shorten the range or use a longer interval.",
-                "invalid",
+                CommonErrorCode.INVALID,
             )
         )
     try:
@@ -143,7 +146,7 @@ def _check(
             FieldProblem(
                 "timeZone",
                 f"Unknown time zone {time_zone!r}: use an IANA name such as Europe/Berlin or UTC.",
-                "invalid",
+                CommonErrorCode.INVALID,
             )
         )
     if problems:

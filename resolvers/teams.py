@@ -14,6 +14,7 @@ from db.models import Team, TeamMember
 from db.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
+from resolvers.error_codes import TeamErrorCode
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.tickets.assignment import check_assignee, load_team
 
@@ -41,9 +42,11 @@ def _team_state(team: Team) -> dict[str, Any]:
 def _clean_name(value: str) -> str:
     name = " ".join(value.split())
     if not name:
-        raise ValidationFailed.one("name", "Give the team a name.", "required")
+        raise ValidationFailed.one("name", "Give the team a name.", TeamErrorCode.REQUIRED)
     if len(name) > MAX_NAME:
-        raise ValidationFailed.one("name", f"A name has at most {MAX_NAME} characters.", "too_long")
+        raise ValidationFailed.one(
+            "name", f"A name has at most {MAX_NAME} characters.", TeamErrorCode.TOO_LONG
+        )
     return name
 
 
@@ -51,7 +54,9 @@ def _clean_description(value: str) -> str:
     description = value.strip()
     if len(description) > MAX_DESCRIPTION:
         raise ValidationFailed.one(
-            "description", f"A description has at most {MAX_DESCRIPTION} characters.", "too_long"
+            "description",
+            f"A description has at most {MAX_DESCRIPTION} characters.",
+            TeamErrorCode.TOO_LONG,
         )
     return description
 
@@ -65,7 +70,9 @@ async def _ensure_unique(session: AsyncSession, name: str, own_id: uuid.UUID | N
         )
     ).first()
     if clash is not None:
-        raise ValidationFailed.one("name", f"A team called {name} already exists.", "unique")
+        raise ValidationFailed.one(
+            "name", f"A team called {name} already exists.", TeamErrorCode.UNIQUE
+        )
 
 
 async def create_team(tx: MutationTx, name: str, description: str = "") -> Team:
@@ -116,7 +123,9 @@ async def add_team_member(
     ctx.require_admin()
     if capacity is not None and not 0 <= capacity <= MAX_CAPACITY:
         raise ValidationFailed.one(
-            "ticketCapacity", f"Capacity is between 0 and {MAX_CAPACITY} open tickets.", "invalid"
+            "ticketCapacity",
+            f"Capacity is between 0 and {MAX_CAPACITY} open tickets.",
+            TeamErrorCode.INVALID,
         )
     session = tx.session
     team = await load_team(session, team_id, "teamId", lock=True)

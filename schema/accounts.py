@@ -21,6 +21,7 @@ from resolvers.accounts import invitations, users
 from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from schema.connections import connection_from_page
+from schema.errors import AccountError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
 from schema.notifications import NOTIFICATION_PREFERENCES_FIELD
@@ -181,7 +182,7 @@ class InviteUserInput:
 
 
 @strawberry.type(description="The result of inviteUser.")
-class InviteUserPayload(MutationPayload):
+class InviteUserPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(
         default=None, description="The invited user (no password until they accept)."
     )
@@ -197,7 +198,7 @@ class AcceptInvitationInput:
 
 
 @strawberry.type(description="The result of acceptInvitation.")
-class AcceptInvitationPayload(MutationPayload):
+class AcceptInvitationPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(default=None, description="The account, ready to log in.")
 
 
@@ -210,7 +211,7 @@ class CreateUserInput:
 
 
 @strawberry.type(description="The result of createUser.")
-class CreateUserPayload(MutationPayload):
+class CreateUserPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(default=None, description="The new user.")
 
 
@@ -227,7 +228,7 @@ class UpdateUserInput:
 
 
 @strawberry.type(description="The result of updateUser.")
-class UpdateUserPayload(MutationPayload):
+class UpdateUserPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(default=None, description="The user as changed.")
 
 
@@ -237,7 +238,7 @@ class UpdateProfileInput:
 
 
 @strawberry.type(description="The result of updateProfile.")
-class UpdateProfilePayload(MutationPayload):
+class UpdateProfilePayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(default=None, description="The viewer as changed.")
 
 

@@ -17,6 +17,7 @@ from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from schema.accounts import Role, User
 from schema.connections import connection_from_page
+from schema.errors import ApiKeyError
 from schema.ids import decode_id
 from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAdmin
@@ -136,7 +137,7 @@ class CreateApiKeyInput:
 
 
 @strawberry.type(description="The result of createApiKey.")
-class CreateApiKeyPayload(MutationPayload):
+class CreateApiKeyPayload(MutationPayload[ApiKeyError]):
     api_key: ApiKey | None = strawberry.field(default=None, description="The new key's record.")
     key: str | None = strawberry.field(
         default=None,
@@ -150,7 +151,7 @@ class RevokeApiKeyInput:
 
 
 @strawberry.type(description="The result of revokeApiKey.")
-class RevokeApiKeyPayload(MutationPayload):
+class RevokeApiKeyPayload(MutationPayload[ApiKeyError]):
     api_key: ApiKey | None = strawberry.field(
         default=None, description="The key, with revokedAt set."
     )

@@ -30,6 +30,7 @@ from resolvers.context import RequestContext
 from resolvers.messages.queries import visible_messages
 from schema.accounts import User
 from schema.connections import connection_from_page
+from schema.errors import AttachmentError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
@@ -242,7 +243,7 @@ class UploadAttachmentInput:
     description="Result of uploadAttachment; a refused file's error code says why "
     "(too_large, empty_file, unsupported_type, …)."
 )
-class UploadAttachmentPayload(MutationPayload):
+class UploadAttachmentPayload(MutationPayload[AttachmentError]):
     attachment: Attachment | None = strawberry.field(default=None, description="The stored file.")
 
 
@@ -252,7 +253,7 @@ class DeleteAttachmentInput:
 
 
 @strawberry.type(description="Result of deleteAttachment.")
-class DeleteAttachmentPayload(MutationPayload):
+class DeleteAttachmentPayload(MutationPayload[AttachmentError]):
     deleted_attachment_id: strawberry.ID | None = strawberry.field(
         default=None, description="The ID of the removed attachment."
     )

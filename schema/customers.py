@@ -30,6 +30,7 @@ from resolvers.customers import (
     visible_customers,
 )
 from schema.connections import connection_from_page
+from schema.errors import CustomerError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
@@ -265,24 +266,24 @@ def _draft(data: CreateCustomerInput | UpdateCustomerInput) -> CustomerDraft:
 
 
 @strawberry.type(description="The result of createCustomer.")
-class CreateCustomerPayload(MutationPayload):
+class CreateCustomerPayload(MutationPayload[CustomerError]):
     customer: Customer | None = strawberry.field(default=None, description="The new customer.")
 
 
 @strawberry.type(description="The result of updateCustomer.")
-class UpdateCustomerPayload(MutationPayload):
+class UpdateCustomerPayload(MutationPayload[CustomerError]):
     customer: Customer | None = strawberry.field(default=None, description="As changed.")
 
 
 @strawberry.type(description="The result of deleteCustomer.")
-class DeleteCustomerPayload(MutationPayload):
+class DeleteCustomerPayload(MutationPayload[CustomerError]):
     customer: Customer | None = strawberry.field(
         default=None, description="The deleted customer, with deletedAt set."
     )
 
 
 @strawberry.type(description="The result of restoreCustomer.")
-class RestoreCustomerPayload(MutationPayload):
+class RestoreCustomerPayload(MutationPayload[CustomerError]):
     customer: Customer | None = strawberry.field(default=None, description="As restored.")
 
 

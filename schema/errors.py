@@ -1,61 +1,141 @@
-"""UserError, the error codes, and the one place exceptions become GraphQL answers."""
+"""UserError and its per-domain types, each with its domain's error-code enum.
+
+A mutation's payload lists `errors` of its domain's type (`TeamError` with a `TeamErrorCode`
+code, …): integrators get one typed enum per domain, and every type implements the
+`UserError` interface, so a client can handle any mutation's errors with one fragment.
+"""
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+import logging
+import typing
+from collections.abc import Iterable
+from typing import TypeVar
 
 import strawberry
 
-from resolvers.errors import FieldProblem, ValidationFailed
+from resolvers.error_codes import (
+    AccountErrorCode,
+    ApiKeyErrorCode,
+    AttachmentErrorCode,
+    CustomerErrorCode,
+    ErrorCode,
+    FeedbackErrorCode,
+    MessageErrorCode,
+    NotificationErrorCode,
+    TeamErrorCode,
+    TicketErrorCode,
+)
+from resolvers.errors import FieldProblem
 
-__all__ = ["ErrorCode", "UserError", "payload_or_errors"]
+__all__ = [
+    "AccountError",
+    "ApiKeyError",
+    "AttachmentError",
+    "CustomerError",
+    "FeedbackError",
+    "MessageError",
+    "NotificationError",
+    "TeamError",
+    "TicketError",
+    "UserError",
+    "user_errors",
+]
+
+_log = logging.getLogger("autocrm.mutations")
+
+_CODES = "Why a piece of input was refused, for {what}."
+strawberry.enum(AccountErrorCode, description=_CODES.format(what="accounts and sessions"))
+strawberry.enum(ApiKeyErrorCode, description=_CODES.format(what="API keys"))
+strawberry.enum(AttachmentErrorCode, description=_CODES.format(what="attachments"))
+strawberry.enum(CustomerErrorCode, description=_CODES.format(what="customers"))
+strawberry.enum(FeedbackErrorCode, description=_CODES.format(what="feedback"))
+strawberry.enum(MessageErrorCode, description=_CODES.format(what="messages"))
+strawberry.enum(NotificationErrorCode, description=_CODES.format(what="notification settings"))
+strawberry.enum(TeamErrorCode, description=_CODES.format(what="teams"))
+strawberry.enum(TicketErrorCode, description=_CODES.format(what="tickets and SLA policies"))
+
+_CODE = "A stable code for programs to branch on."
 
 
-@strawberry.enum(description="Why a piece of input was refused.")
-class ErrorCode(enum.Enum):
-    INVALID = "invalid"
-    REQUIRED = "required"
-    TOO_LONG = "too_long"
-    TOO_SHORT = "too_short"
-    NOT_FOUND = "not_found"
-    INVALID_ID = "invalid_id"
-    UNIQUE = "unique"
-    INVALID_EMAIL = "invalid_email"
-    INVALID_PHONE = "invalid_phone"
-    INVALID_CREDENTIALS = "invalid_credentials"
-    EMAIL_NOT_VERIFIED = "email_not_verified"
-    INVALID_TOKEN = "invalid_token"
-    WEAK_PASSWORD = "weak_password"
-    INVALID_STATE = "invalid_state"
-    RATE_LIMITED = "rate_limited"
-    FORBIDDEN = "forbidden"
-    TOO_LARGE = "too_large"
-    EMPTY_FILE = "empty_file"
-    UNSUPPORTED_TYPE = "unsupported_type"
-
-
-@strawberry.type(description="A problem with the input of a mutation; nothing was written.")
+@strawberry.interface(description="A problem with the input of a mutation; nothing was written.")
 class UserError:
     field: str | None = strawberry.field(
         description="The input field at fault (camelCase path), or null for the whole input."
     )
     message: str = strawberry.field(description="What is wrong and what to do about it.")
-    code: ErrorCode = strawberry.field(description="A stable code for programs to branch on.")
-
-    @classmethod
-    def from_problem(cls, problem: FieldProblem) -> UserError:
-        return cls(field=problem.field, message=problem.message, code=ErrorCode(problem.code))
 
 
-P = TypeVar("P")
+@strawberry.type(description="A problem with the input of an account or session mutation.")
+class AccountError(UserError):
+    code: AccountErrorCode = strawberry.field(description=_CODE)
 
 
-async def payload_or_errors(make: Callable[..., P], run: Callable[[], Awaitable[P]]) -> P:
-    """Run a mutation; bad input becomes `make(errors=[…])`, anything else propagates."""
-    try:
-        return await run()
-    except ValidationFailed as exc:
-        errors: Any = [UserError.from_problem(p) for p in exc.problems]
-        return make(errors=errors)
+@strawberry.type(description="A problem with the input of an API-key mutation.")
+class ApiKeyError(UserError):
+    code: ApiKeyErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with an upload or an attachment mutation.")
+class AttachmentError(UserError):
+    code: AttachmentErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a customer mutation.")
+class CustomerError(UserError):
+    code: CustomerErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a feedback mutation.")
+class FeedbackError(UserError):
+    code: FeedbackErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a message mutation.")
+class MessageError(UserError):
+    code: MessageErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a notification-settings mutation.")
+class NotificationError(UserError):
+    code: NotificationErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a team mutation.")
+class TeamError(UserError):
+    code: TeamErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a ticket or SLA-policy mutation.")
+class TicketError(UserError):
+    code: TicketErrorCode = strawberry.field(description=_CODE)
+
+
+E = TypeVar("E", bound=UserError)
+
+
+_CODE_ENUMS: dict[type[UserError], type[ErrorCode]] = {}
+
+
+def _code_enum(error_type: type[UserError]) -> type[ErrorCode]:
+    if error_type not in _CODE_ENUMS:
+        _CODE_ENUMS[error_type] = typing.get_type_hints(error_type)["code"]
+    return _CODE_ENUMS[error_type]
+
+
+def user_errors(error_type: type[E], problems: Iterable[FieldProblem]) -> list[E]:
+    """The problems as `error_type`s, their codes in its domain's enum (by value).
+
+    A code missing from that enum is a bug in the enum (every enum holds the shared codes);
+    it is logged and shown as `invalid` rather than failing the whole request.
+    """
+    codes = _code_enum(error_type)
+    errors: list[E] = []
+    for problem in problems:
+        try:
+            code = codes(problem.code.value)
+        except ValueError:
+            _log.error("error code %r is missing from %s", problem.code, codes.__name__)
+            code = codes("invalid")
+        errors.append(error_type(field=problem.field, message=problem.message, code=code))  # type: ignore[call-arg]
+    return errors

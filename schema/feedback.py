@@ -16,6 +16,7 @@ from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.feedback import EDIT_WINDOW, can_see_feedback, submit_feedback, update_feedback
 from schema.accounts import User
+from schema.errors import FeedbackError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAuthenticated
@@ -126,7 +127,7 @@ class SubmitTicketFeedbackInput:
 
 
 @strawberry.type(description="Result of submitTicketFeedback.")
-class SubmitTicketFeedbackPayload(MutationPayload):
+class SubmitTicketFeedbackPayload(MutationPayload[FeedbackError]):
     feedback: TicketFeedback | None = strawberry.field(default=None, description="The rating.")
 
 
@@ -140,7 +141,7 @@ class UpdateTicketFeedbackInput:
 
 
 @strawberry.type(description="Result of updateTicketFeedback.")
-class UpdateTicketFeedbackPayload(MutationPayload):
+class UpdateTicketFeedbackPayload(MutationPayload[FeedbackError]):
     feedback: TicketFeedback | None = strawberry.field(default=None, description="The rating.")
 
 

@@ -6,6 +6,7 @@ import uuid
 
 from strawberry import relay
 
+from resolvers.error_codes import CommonErrorCode
 from resolvers.errors import FieldProblem, ValidationFailed
 
 __all__ = ["decode_id", "encode_id", "uuid_or_none"]
@@ -24,7 +25,7 @@ def decode_id(global_id: str, type_name: str, field: str) -> uuid.UUID:
         return uuid.UUID(gid.node_id)
     except (ValueError, TypeError, relay.GlobalIDValueError) as exc:
         raise ValidationFailed(
-            FieldProblem(field, f"Not a valid {type_name} ID.", "invalid_id")
+            FieldProblem(field, f"Not a valid {type_name} ID.", CommonErrorCode.INVALID_ID)
         ) from exc
 
 

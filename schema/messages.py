@@ -23,6 +23,7 @@ from resolvers.messages.queries import visible_messages
 from schema.accounts import User
 from schema.attachments import MESSAGE_ATTACHMENTS_FIELD
 from schema.connections import connection_from_page
+from schema.errors import MessageError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
@@ -290,7 +291,7 @@ class AddMessageInput:
 
 
 @strawberry.type(description="Result of addMessage.")
-class AddMessagePayload(MutationPayload):
+class AddMessagePayload(MutationPayload[MessageError]):
     message: Message | None = strawberry.field(default=None, description="The new message.")
 
 
@@ -301,7 +302,7 @@ class EditMessageInput:
 
 
 @strawberry.type(description="Result of editMessage.")
-class EditMessagePayload(MutationPayload):
+class EditMessagePayload(MutationPayload[MessageError]):
     message: Message | None = strawberry.field(default=None, description="The edited message.")
 
 

@@ -14,7 +14,7 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.permission import BasePermission
@@ -23,7 +23,7 @@ from strawberry.utils.str_converters import to_camel_case
 from resolvers.audit import mutation_tx
 from resolvers.context import RequestContext
 from resolvers.errors import ValidationFailed
-from schema.errors import UserError
+from schema.errors import UserError, user_errors
 
 __all__ = ["MUTATION_ACTION", "MutationPayload", "mutation"]
 
@@ -31,14 +31,19 @@ __all__ = ["MUTATION_ACTION", "MutationPayload", "mutation"]
 MUTATION_ACTION = "__autocrm_mutation_action__"
 
 
+E = TypeVar("E", bound=UserError)
+
+
 @strawberry.type(description="What every mutation answers with, besides its own fields.")
-class MutationPayload:
-    errors: list[UserError] = strawberry.field(
+class MutationPayload(Generic[E]):
+    """Subclass it with the domain's error type: `class TeamPayload(MutationPayload[TeamError])`."""
+
+    errors: list[E] = strawberry.field(
         default_factory=list, description="Why nothing changed (empty on success)."
     )
 
 
-PayloadT = TypeVar("PayloadT", bound=MutationPayload)
+PayloadT = TypeVar("PayloadT", bound=MutationPayload[Any])
 Body = Callable[..., Awaitable[PayloadT]]
 
 
@@ -60,13 +65,16 @@ def mutation(
             hint: type[PayloadT] = typing.get_type_hints(body)["return"]
             return hint
 
+        @cache
+        def error_type() -> type[UserError]:
+            return _error_type(payload_type())
+
         async def resolve(info: strawberry.Info[RequestContext], **arguments: Any) -> PayloadT:
             try:
                 async with mutation_tx(info.context, action) as tx:
                     return await body(tx, **arguments)
             except ValidationFailed as exc:
-                errors = [UserError.from_problem(problem) for problem in exc.problems]
-                return payload_type()(errors=errors)
+                return payload_type()(errors=user_errors(error_type(), exc.problems))
 
         # Strawberry reads the arguments from this signature; the body's string annotations
         # resolve in the body's module, which is why the resolver claims to live there.
@@ -88,3 +96,14 @@ def mutation(
         )
 
     return build
+
+
+def _error_type(payload: type[MutationPayload[Any]]) -> type[UserError]:
+    """E of the `MutationPayload[E]` the payload type derives from."""
+    for klass in payload.__mro__:
+        for base in getattr(klass, "__orig_bases__", ()):
+            if typing.get_origin(base) is MutationPayload:
+                (error,) = typing.get_args(base)
+                if isinstance(error, type) and issubclass(error, UserError):
+                    return error
+    raise TypeError(f"{payload.__name__} must derive from MutationPayload[<Domain>Error]")

@@ -15,6 +15,7 @@ from resolvers.notifications import (
     notification_preferences,
     update_notification_preferences,
 )
+from schema.errors import NotificationError
 from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAuthenticated
 
@@ -83,7 +84,7 @@ class UpdateNotificationPreferencesInput:
 
 
 @strawberry.type(description="The result of updateNotificationPreferences.")
-class UpdateNotificationPreferencesPayload(MutationPayload):
+class UpdateNotificationPreferencesPayload(MutationPayload[NotificationError]):
     notification_preferences: NotificationPreferences | None = strawberry.field(
         default=None, description="Your preferences as they are now."
     )

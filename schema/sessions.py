@@ -10,6 +10,7 @@ from resolvers.accounts import passwords, sessions, signup
 from resolvers.accounts.sessions import IssuedSession
 from resolvers.audit import MutationTx
 from schema.accounts import User
+from schema.errors import AccountError
 from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAuthenticated
 
@@ -24,7 +25,7 @@ class SignUpInput:
 
 
 @strawberry.type(description="The result of signUp.")
-class SignUpPayload(MutationPayload):
+class SignUpPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(
         default=None, description="The new account; it can log in once the e-mail is verified."
     )
@@ -36,7 +37,7 @@ class VerifyEmailInput:
 
 
 @strawberry.type(description="The result of verifyEmail.")
-class VerifyEmailPayload(MutationPayload):
+class VerifyEmailPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(default=None, description="The verified account.")
 
 
@@ -48,7 +49,7 @@ class AccountEmailInput:
 @strawberry.type(
     description="Accepted: a mail goes out if the address has an account that needs it."
 )
-class AccountEmailPayload(MutationPayload):
+class AccountEmailPayload(MutationPayload[AccountError]):
     pass
 
 
@@ -59,7 +60,7 @@ class LoginInput:
 
 
 @strawberry.type(description="A session's tokens: send the access token as a Bearer token.")
-class LoginPayload(MutationPayload):
+class LoginPayload(MutationPayload[AccountError]):
     access_token: str | None = strawberry.field(
         default=None, description="Short-lived token for `Authorization: Bearer …`."
     )
@@ -98,7 +99,7 @@ class LogoutInput:
 
 
 @strawberry.type(description="The result of logout.")
-class LogoutPayload(MutationPayload):
+class LogoutPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(default=None, description="Who was logged out.")
 
 
@@ -109,7 +110,7 @@ class ChangePasswordInput:
 
 
 @strawberry.type(description="The result of changePassword.")
-class ChangePasswordPayload(MutationPayload):
+class ChangePasswordPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(default=None, description="The viewer.")
 
 
@@ -120,7 +121,7 @@ class ResetPasswordInput:
 
 
 @strawberry.type(description="The result of resetPassword.")
-class ResetPasswordPayload(MutationPayload):
+class ResetPasswordPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(
         default=None, description="The account; log in with the new password."
     )

@@ -9,6 +9,7 @@ import strawberry
 from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.tickets.sla import SlaTargets, list_sla_policies, update_sla_policy
+from schema.errors import TicketError
 from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAdmin, IsStaff
 from schema.tickets import TicketPriority
@@ -57,7 +58,7 @@ class UpdateSlaPolicyInput:
 
 
 @strawberry.type(description="Result of updateSlaPolicy.")
-class UpdateSlaPolicyPayload(MutationPayload):
+class UpdateSlaPolicyPayload(MutationPayload[TicketError]):
     sla_policy: SlaPolicy | None = strawberry.field(default=None, description="The new targets.")
 
 

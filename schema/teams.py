@@ -26,6 +26,7 @@ from resolvers.teams import (
 )
 from schema.accounts import User
 from schema.connections import connection_from_page
+from schema.errors import TeamError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAdmin, IsStaff
@@ -152,12 +153,12 @@ class RemoveTeamMemberInput:
 
 
 @strawberry.type(description="Result of a team mutation.")
-class TeamPayload(MutationPayload):
+class TeamPayload(MutationPayload[TeamError]):
     team: Team | None = strawberry.field(default=None, description="The team as it is now.")
 
 
 @strawberry.type(description="Result of deleteTeam.")
-class DeleteTeamPayload(MutationPayload):
+class DeleteTeamPayload(MutationPayload[TeamError]):
     deleted_id: strawberry.ID | None = strawberry.field(
         default=None, description="Global ID of the deleted team."
     )

@@ -17,6 +17,7 @@ from resolvers.tickets.create import NewTicket, create_ticket
 from resolvers.tickets.merge import merge_tickets
 from resolvers.tickets.transitions import change_ticket_status
 from resolvers.tickets.update import TicketChanges, update_ticket
+from schema.errors import TicketError
 from schema.ids import decode_id
 from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAgent, IsAuthenticated
@@ -172,12 +173,12 @@ class BulkUpdateTicketsInput:
 
 
 @strawberry.type(description="Result of a ticket mutation.")
-class TicketPayload(MutationPayload):
+class TicketPayload(MutationPayload[TicketError]):
     ticket: Ticket | None = strawberry.field(default=None, description="The ticket as it is now.")
 
 
 @strawberry.type(description="Result of mergeTickets.")
-class MergeTicketsPayload(MutationPayload):
+class MergeTicketsPayload(MutationPayload[TicketError]):
     source: Ticket | None = strawberry.field(default=None, description="The closed duplicate.")
     target: Ticket | None = strawberry.field(default=None, description="The remaining ticket.")
 
@@ -185,7 +186,7 @@ class MergeTicketsPayload(MutationPayload):
 @strawberry.type(
     description="Result of bulkUpdateTickets; an error's field `ids.N` names a ticket."
 )
-class BulkUpdateTicketsPayload(MutationPayload):
+class BulkUpdateTicketsPayload(MutationPayload[TicketError]):
     tickets: list[Ticket] = strawberry.field(
         default_factory=list, description="The tickets as they are now, in the order given."
     )

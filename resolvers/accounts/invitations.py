@@ -17,6 +17,7 @@ from resolvers.accounts.records import email_taken, is_unique_email_violation, s
 from resolvers.accounts.tokens import issue_user_token, use_user_token
 from resolvers.accounts.validation import InputCheck
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import AccountErrorCode
 from resolvers.mail import kick_mail, queue_mail
 
 __all__ = ["STAFF_ROLES", "accept_invitation", "invite_user"]
@@ -34,7 +35,9 @@ async def invite_user(tx: MutationTx, *, email: str, name: str, role: Role) -> U
     name = check.name(name)
     if role not in STAFF_ROLES:
         check.fail(
-            "role", "Invite staff only (admin, agent or reviewer): customers sign up.", "invalid"
+            "role",
+            "Invite staff only (admin, agent or reviewer): customers sign up.",
+            AccountErrorCode.INVALID,
         )
     check.done()
     inviter = principal.label

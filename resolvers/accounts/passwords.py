@@ -17,6 +17,7 @@ from resolvers.accounts.sessions import check_rate_limit, revoke_sessions, signe
 from resolvers.accounts.tokens import issue_user_token, use_user_token
 from resolvers.accounts.validation import InputCheck
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import AccountErrorCode
 from resolvers.mail import kick_mail, queue_mail
 
 __all__ = ["change_password", "request_password_reset", "reset_password"]
@@ -32,12 +33,18 @@ async def change_password(tx: MutationTx, *, current_password: str, new_password
     check.new_password(new_password, "newPassword")
     if new_password == current_password:
         check.fail(
-            "newPassword", "Choose a password different from the current one.", "weak_password"
+            "newPassword",
+            "Choose a password different from the current one.",
+            AccountErrorCode.WEAK_PASSWORD,
         )
     async with ctx.db.sessions() as session:
         stored = await session.scalar(select(User.password_hash).where(User.id == user_id))
     if not await asyncio.to_thread(verify_password, current_password, stored):
-        check.fail("currentPassword", "The current password is wrong.", "invalid_credentials")
+        check.fail(
+            "currentPassword",
+            "The current password is wrong.",
+            AccountErrorCode.INVALID_CREDENTIALS,
+        )
     check.done()
     new_hash = await asyncio.to_thread(hash_password, new_password)
     user = await tx.session.get(User, user_id, with_for_update=True)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, CustomerEmail, User
+from resolvers.error_codes import AccountErrorCode
 from resolvers.errors import ValidationFailed
 
 __all__ = [
@@ -35,7 +36,9 @@ def snapshot(user: User) -> dict[str, Any]:
 
 
 def email_taken(field: str = "email") -> ValidationFailed:
-    return ValidationFailed.one(field, "An account with this e-mail already exists.", "unique")
+    return ValidationFailed.one(
+        field, "An account with this e-mail already exists.", AccountErrorCode.UNIQUE
+    )
 
 
 async def unique_email(session: AsyncSession, email: str, field: str = "email") -> None:

@@ -23,6 +23,7 @@ from db.models import AuthSession, RefreshToken, User
 from resolvers.accounts.validation import normalise_email
 from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
+from resolvers.error_codes import AccountErrorCode
 from resolvers.errors import Forbidden, RefusedAfterCommit, ValidationFailed
 
 __all__ = [
@@ -64,7 +65,7 @@ async def check_rate_limit(ctx: RequestContext, scope: str, *keys: str) -> None:
         raise ValidationFailed.one(
             None,
             f"Too many attempts (limit {ctx.settings.login_rate_limit}): wait a minute and retry.",
-            "rate_limited",
+            AccountErrorCode.RATE_LIMITED,
         )
 
 
@@ -79,12 +80,14 @@ async def login(tx: MutationTx, *, email: str, password: str) -> IssuedSession:
         verify_password, password, user.password_hash if user is not None else None
     )
     if user is None or not password_ok or not user.is_active:
-        raise ValidationFailed.one(None, "Wrong e-mail or password.", "invalid_credentials")
+        raise ValidationFailed.one(
+            None, "Wrong e-mail or password.", AccountErrorCode.INVALID_CREDENTIALS
+        )
     if user.email_verified_at is None:
         raise ValidationFailed.one(
             "email",
             "Confirm your e-mail address first: follow the link in the mail we sent.",
-            "email_not_verified",
+            AccountErrorCode.EMAIL_NOT_VERIFIED,
         )
     now = utcnow()
     auth_session = AuthSession(
@@ -112,7 +115,9 @@ async def login(tx: MutationTx, *, email: str, password: str) -> IssuedSession:
 async def refresh_session(tx: MutationTx, *, refresh_token: str) -> IssuedSession:
     ctx = tx.ctx
     invalid = ValidationFailed.one(
-        "refreshToken", "This refresh token is not valid any more: log in again.", "invalid_token"
+        "refreshToken",
+        "This refresh token is not valid any more: log in again.",
+        AccountErrorCode.INVALID_TOKEN,
     )
     now = utcnow()
     row = (

@@ -14,6 +14,7 @@ from auth.tokens import hash_token, new_opaque_token
 from db.base import utcnow
 from db.models import User, UserToken
 from db.models.accounts import TokenPurpose
+from resolvers.error_codes import AccountErrorCode
 from resolvers.errors import ValidationFailed
 
 __all__ = ["issue_user_token", "use_user_token"]
@@ -63,7 +64,9 @@ async def use_user_token(
     )
     if not usable or row is None:
         raise ValidationFailed.one(
-            field, "This link is invalid, used or expired: ask for a new one.", "invalid_token"
+            field,
+            "This link is invalid, used or expired: ask for a new one.",
+            AccountErrorCode.INVALID_TOKEN,
         )
     token, user = row
     token.used_at = now

@@ -25,6 +25,7 @@ from resolvers.accounts.sessions import revoke_sessions, signed_in_user_id
 from resolvers.accounts.validation import InputCheck
 from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
+from resolvers.error_codes import AccountErrorCode
 from resolvers.errors import NotFound
 
 __all__ = ["UserFilter", "create_user", "update_profile", "update_user", "users_page"]
@@ -83,14 +84,22 @@ async def update_user(
     current = Role(user.role)
     if principal.user_id == user.id:
         if role is not None and role is not Role.ADMIN:
-            check.fail("role", "You cannot change your own role: ask another admin.", "forbidden")
+            check.fail(
+                "role",
+                "You cannot change your own role: ask another admin.",
+                AccountErrorCode.FORBIDDEN,
+            )
         if is_active is False:
             check.fail(
-                "isActive", "You cannot deactivate yourself: ask another admin.", "forbidden"
+                "isActive",
+                "You cannot deactivate yourself: ask another admin.",
+                AccountErrorCode.FORBIDDEN,
             )
     if role is not None and (role is Role.CUSTOMER) != (current is Role.CUSTOMER):
         check.fail(
-            "role", "Staff and customer accounts cannot switch to the other kind.", "invalid"
+            "role",
+            "Staff and customer accounts cannot switch to the other kind.",
+            AccountErrorCode.INVALID,
         )
     check.done()
     before = snapshot(user)

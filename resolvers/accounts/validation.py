@@ -5,6 +5,7 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 
 from auth.passwords import password_problem
+from resolvers.error_codes import AccountErrorCode
 from resolvers.errors import FieldProblem, ValidationFailed
 
 __all__ = ["MAX_NAME", "InputCheck", "normalise_email"]
@@ -26,14 +27,16 @@ class InputCheck:
     def __init__(self) -> None:
         self.problems: list[FieldProblem] = []
 
-    def fail(self, field: str | None, message: str, code: str) -> None:
+    def fail(self, field: str | None, message: str, code: AccountErrorCode) -> None:
         self.problems.append(FieldProblem(field, message, code))
 
     def email(self, value: str, field: str = "email") -> str:
         normalised = normalise_email(value)
         if normalised is None:
             self.fail(
-                field, "Enter a valid e-mail address, like name@example.com.", "invalid_email"
+                field,
+                "Enter a valid e-mail address, like name@example.com.",
+                AccountErrorCode.INVALID_EMAIL,
             )
             return value
         return normalised
@@ -41,15 +44,15 @@ class InputCheck:
     def name(self, value: str, field: str = "name") -> str:
         cleaned = " ".join(value.split())
         if not cleaned:
-            self.fail(field, "Enter a name.", "required")
+            self.fail(field, "Enter a name.", AccountErrorCode.REQUIRED)
         elif len(cleaned) > MAX_NAME:
-            self.fail(field, f"Use at most {MAX_NAME} characters.", "too_long")
+            self.fail(field, f"Use at most {MAX_NAME} characters.", AccountErrorCode.TOO_LONG)
         return cleaned
 
     def new_password(self, value: str, field: str = "password") -> str:
         problem = password_problem(value)
         if problem is not None:
-            self.fail(field, problem, "weak_password")
+            self.fail(field, problem, AccountErrorCode.WEAK_PASSWORD)
         return value
 
     def done(self) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from auth.principal import Principal
 from db.models import Attachment, Ticket, TicketMessage
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import AttachmentErrorCode
 from resolvers.errors import FieldProblem, ValidationFailed
 
 __all__ = ["MAX_ATTACHMENTS_PER_MESSAGE", "link_attachments"]
@@ -33,7 +34,9 @@ async def link_attachments(
         return []
     if len(ids) > MAX_ATTACHMENTS_PER_MESSAGE:
         raise ValidationFailed.one(
-            field, f"A message has at most {MAX_ATTACHMENTS_PER_MESSAGE} files.", "invalid"
+            field,
+            f"A message has at most {MAX_ATTACHMENTS_PER_MESSAGE} files.",
+            AttachmentErrorCode.INVALID,
         )
     rows = (
         await tx.session.execute(
@@ -55,13 +58,17 @@ async def link_attachments(
         if row is None or row.ticket_id != ticket.id or not mine:
             problems.append(
                 FieldProblem(
-                    f"{field}.{index}", "No upload on this ticket with this ID.", "not_found"
+                    f"{field}.{index}",
+                    "No upload on this ticket with this ID.",
+                    AttachmentErrorCode.NOT_FOUND,
                 )
             )
         elif row.message_id is not None and row.message_id != message.id:
             problems.append(
                 FieldProblem(
-                    f"{field}.{index}", "This file is already on another message.", "invalid_state"
+                    f"{field}.{index}",
+                    "This file is already on another message.",
+                    AttachmentErrorCode.INVALID_STATE,
                 )
             )
     if problems:

@@ -24,6 +24,7 @@ from resolvers.attachments.detect import (
     safe_filename,
 )
 from resolvers.context import RequestContext
+from resolvers.error_codes import AttachmentErrorCode
 from resolvers.errors import ValidationFailed
 
 __all__ = ["StoredBlob", "UploadedFile", "require_blobs", "store_upload"]
@@ -84,7 +85,7 @@ def _too_large(max_bytes: int) -> ValidationFailed:
     return ValidationFailed.one(
         "file",
         f"This file is too large: attachments are at most {human_size(max_bytes)}.",
-        "too_large",
+        AttachmentErrorCode.TOO_LARGE,
     )
 
 
@@ -93,7 +94,7 @@ def _unsupported(what: str, allowed: Collection[str]) -> ValidationFailed:
     return ValidationFailed.one(
         "file",
         f"This file is {what}, which cannot be attached. Allowed: {names}.",
-        "unsupported_type",
+        AttachmentErrorCode.UNSUPPORTED_TYPE,
     )
 
 
@@ -102,7 +103,7 @@ async def _content_type(upload: UploadedFile, allowed: Collection[str]) -> tuple
     await upload.seek(0)
     head = await upload.read(HEAD_SIZE)
     if not head:
-        raise ValidationFailed.one("file", "This file is empty.", "empty_file")
+        raise ValidationFailed.one("file", "This file is empty.", AttachmentErrorCode.EMPTY_FILE)
     detected = detect_type(head, upload.filename or "")
     content_type, what = detected.content_type, detected.description
     if content_type == ZIP:

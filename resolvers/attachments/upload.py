@@ -22,6 +22,7 @@ from db.models.tickets import Visibility
 from resolvers.attachments.access import can_see_attachment
 from resolvers.attachments.storage import UploadedFile, require_blobs, store_upload
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import AttachmentErrorCode
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.tickets.common import can_see_ticket, load_ticket_for_update
 from resolvers.tickets.transitions import ensure_accepts_messages
@@ -73,7 +74,9 @@ async def _target(
     agent = principal.role in (Role.ADMIN, Role.AGENT)
     if not agent and message.author_user_id != principal.user_id:
         raise ValidationFailed.one(
-            "messageId", "You can only add files to your own messages.", "forbidden"
+            "messageId",
+            "You can only add files to your own messages.",
+            AttachmentErrorCode.FORBIDDEN,
         )
     return ticket, message
 
@@ -148,7 +151,7 @@ async def delete_attachment(tx: MutationTx, attachment_id: uuid.UUID) -> Attachm
         raise ValidationFailed.one(
             "attachmentId",
             "Only agents and admins can remove a file that is already on a message.",
-            "forbidden",
+            AttachmentErrorCode.FORBIDDEN,
         )
     await session.delete(row)
     tx.audit("Attachment", row.id, diff(attachment_snapshot(row), {}))

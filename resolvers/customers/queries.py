@@ -20,6 +20,7 @@ from db.pagination import Page, PageRequest
 from resolvers.context import RequestContext
 from resolvers.customers.records import can_see, phone_country_code
 from resolvers.customers.validation import normalize_tags
+from resolvers.error_codes import CustomerErrorCode
 from resolvers.errors import Forbidden, ValidationFailed
 
 __all__ = ["CustomerListFilter", "get_customer", "list_customers", "visible_customers"]
@@ -73,7 +74,9 @@ async def list_customers(
         raise Forbidden("Only an admin may list deleted customers.")
     if list_filter.search is not None and len(list_filter.search) > MAX_SEARCH_LENGTH:
         raise ValidationFailed.one(
-            "filter.search", f"Search with at most {MAX_SEARCH_LENGTH} characters.", "too_long"
+            "filter.search",
+            f"Search with at most {MAX_SEARCH_LENGTH} characters.",
+            CustomerErrorCode.TOO_LONG,
         )
     criteria = CustomerCriteria(
         search=list_filter.search,

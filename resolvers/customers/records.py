@@ -17,6 +17,7 @@ from db.models import Customer, CustomerEmail, CustomerPhone
 from db.models.accounts import Role
 from resolvers.context import RequestContext
 from resolvers.customers.validation import Phone
+from resolvers.error_codes import CustomerErrorCode
 from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 
 __all__ = [
@@ -82,7 +83,7 @@ async def load_for_change(
             if row.deleted_at is not None
             else "This customer is not deleted."
         )
-        raise ValidationFailed.one("id", message, "invalid_state")
+        raise ValidationFailed.one("id", message, CustomerErrorCode.INVALID_STATE)
     return row
 
 
@@ -133,7 +134,9 @@ def email_conflict(exc: IntegrityError, emails: list[str]) -> ValidationFailed |
     email = match.group("email") if match else None
     if email is None or email not in emails:
         return ValidationFailed.one(
-            "emails", "One of these e-mail addresses belongs to another customer.", "unique"
+            "emails",
+            "One of these e-mail addresses belongs to another customer.",
+            CustomerErrorCode.UNIQUE,
         )
     return ValidationFailed(_taken(emails, email))
 
@@ -142,7 +145,7 @@ def _taken(emails: list[str], email: str) -> FieldProblem:
     return FieldProblem(
         f"emails.{emails.index(email)}",
         f"{email} already belongs to another customer.",
-        "unique",
+        CustomerErrorCode.UNIQUE,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from resolvers.error_codes import CustomerErrorCode
 from resolvers.errors import FieldProblem, ValidationFailed
 
 __all__ = [
@@ -127,7 +128,9 @@ _NUL = "\x00"
 
 def _nul(field: str) -> FieldProblem:
     """PostgreSQL text cannot store NUL; refusing it beats a failed write."""
-    return FieldProblem(field, "Remove the NUL character (\\0) from this text.", "invalid")
+    return FieldProblem(
+        field, "Remove the NUL character (\\0) from this text.", CustomerErrorCode.INVALID
+    )
 
 
 def _name(value: str | None, problems: list[FieldProblem]) -> str:
@@ -135,9 +138,13 @@ def _name(value: str | None, problems: list[FieldProblem]) -> str:
     if _NUL in name:
         problems.append(_nul("name"))
     elif not name:
-        problems.append(FieldProblem("name", "Enter the customer's name.", "required"))
+        problems.append(
+            FieldProblem("name", "Enter the customer's name.", CustomerErrorCode.REQUIRED)
+        )
     elif len(name) > MAX_NAME:
-        problems.append(FieldProblem("name", f"Use at most {MAX_NAME} characters.", "too_long"))
+        problems.append(
+            FieldProblem("name", f"Use at most {MAX_NAME} characters.", CustomerErrorCode.TOO_LONG)
+        )
     return name
 
 
@@ -148,7 +155,9 @@ def _optional_text(
     if _NUL in text:
         problems.append(_nul(field))
     elif len(text) > limit:
-        problems.append(FieldProblem(field, f"Use at most {limit:,} characters.", "too_long"))
+        problems.append(
+            FieldProblem(field, f"Use at most {limit:,} characters.", CustomerErrorCode.TOO_LONG)
+        )
     return text or None
 
 
@@ -158,16 +167,22 @@ def _tags(values: list[str], problems: list[FieldProblem]) -> list[str]:
         if _NUL in tag:
             problems.append(_nul(f"tags.{index}"))
         elif not tag:
-            problems.append(FieldProblem(f"tags.{index}", "A tag cannot be empty.", "too_short"))
+            problems.append(
+                FieldProblem(f"tags.{index}", "A tag cannot be empty.", CustomerErrorCode.TOO_SHORT)
+            )
         elif len(tag) > MAX_TAG_LENGTH:
             problems.append(
                 FieldProblem(
-                    f"tags.{index}", f"Use at most {MAX_TAG_LENGTH} characters.", "too_long"
+                    f"tags.{index}",
+                    f"Use at most {MAX_TAG_LENGTH} characters.",
+                    CustomerErrorCode.TOO_LONG,
                 )
             )
     tags = normalize_tags(values)
     if len(tags) > MAX_TAGS:
-        problems.append(FieldProblem("tags", f"Use at most {MAX_TAGS} tags.", "too_long"))
+        problems.append(
+            FieldProblem("tags", f"Use at most {MAX_TAGS} tags.", CustomerErrorCode.TOO_LONG)
+        )
     return tags
 
 
@@ -176,7 +191,9 @@ def _custom_fields(value: Any, problems: list[FieldProblem]) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         problems.append(
-            FieldProblem("customFields", "Custom fields must be a JSON object.", "invalid")
+            FieldProblem(
+                "customFields", "Custom fields must be a JSON object.", CustomerErrorCode.INVALID
+            )
         )
         return {}
     if _too_deep(value, MAX_CUSTOM_FIELDS_DEPTH):
@@ -184,7 +201,7 @@ def _custom_fields(value: Any, problems: list[FieldProblem]) -> dict[str, Any]:
             FieldProblem(
                 "customFields",
                 f"Custom fields nest more than {MAX_CUSTOM_FIELDS_DEPTH} levels deep.",
-                "invalid",
+                CustomerErrorCode.INVALID,
             )
         )
         return {}
@@ -195,7 +212,7 @@ def _custom_fields(value: Any, problems: list[FieldProblem]) -> dict[str, Any]:
                     "customFields",
                     f"Key {key[:20]!r}… is too long: use at most {MAX_CUSTOM_FIELD_KEY} "
                     "characters.",
-                    "too_long",
+                    CustomerErrorCode.TOO_LONG,
                 )
             )
     serialised = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -208,7 +225,7 @@ def _custom_fields(value: Any, problems: list[FieldProblem]) -> dict[str, Any]:
                 "customFields",
                 f"Custom fields take {size:,} bytes as JSON; the limit is "
                 f"{MAX_CUSTOM_FIELDS_BYTES:,}.",
-                "too_long",
+                CustomerErrorCode.TOO_LONG,
             )
         )
     return value
@@ -245,13 +262,17 @@ def _emails(values: list[str], problems: list[FieldProblem]) -> list[str]:
         try:
             address = validate_email(raw.strip(), check_deliverability=False).normalized
         except EmailNotValidError as exc:
-            problems.append(FieldProblem(f"emails.{index}", str(exc), "invalid_email"))
+            problems.append(
+                FieldProblem(f"emails.{index}", str(exc), CustomerErrorCode.INVALID_EMAIL)
+            )
             continue
         clean.append(address.lower())
     clean = list(dict.fromkeys(clean))
     if len(clean) > MAX_EMAILS:
         problems.append(
-            FieldProblem("emails", f"Use at most {MAX_EMAILS} e-mail addresses.", "too_long")
+            FieldProblem(
+                "emails", f"Use at most {MAX_EMAILS} e-mail addresses.", CustomerErrorCode.TOO_LONG
+            )
         )
     return clean
 
@@ -265,14 +286,16 @@ def _phones(values: list[str], region: str, problems: list[FieldProblem]) -> lis
                 FieldProblem(
                     f"phones.{index}",
                     f"Not a valid phone number: use +<country code><number>, or a {region} number.",
-                    "invalid_phone",
+                    CustomerErrorCode.INVALID_PHONE,
                 )
             )
         else:
             clean.setdefault(phone.e164, phone)
     if len(clean) > MAX_PHONES:
         problems.append(
-            FieldProblem("phones", f"Use at most {MAX_PHONES} phone numbers.", "too_long")
+            FieldProblem(
+                "phones", f"Use at most {MAX_PHONES} phone numbers.", CustomerErrorCode.TOO_LONG
+            )
         )
     return list(clean.values())
 

@@ -13,6 +13,7 @@ from db.models.accounts import Role
 from db.models.tickets import AuthorKind, Visibility
 from resolvers.attachments.link import link_attachments
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import MessageErrorCode
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.events import (
     MessageEventKind,
@@ -35,17 +36,19 @@ __all__ = ["add_message", "clean_body", "message_snapshot", "post_message"]
 def clean_body(raw: str | None, field: str = "bodyHtml") -> SanitizedBody:
     """Required, at most 100 KB as sent, and not empty once sanitised."""
     if raw is None or not raw.strip():
-        raise ValidationFailed.one(field, "Write a message first.", "required")
+        raise ValidationFailed.one(field, "Write a message first.", MessageErrorCode.REQUIRED)
     if len(raw.encode()) > MAX_BODY_BYTES:
         raise ValidationFailed.one(
-            field, f"A message has at most {MAX_BODY_BYTES // 1024} KB of HTML.", "too_long"
+            field,
+            f"A message has at most {MAX_BODY_BYTES // 1024} KB of HTML.",
+            MessageErrorCode.TOO_LONG,
         )
     body = sanitize_body(raw)
     if body.is_empty:
         raise ValidationFailed.one(
             field,
             "Nothing is left of this message once unsafe markup is removed: write some text.",
-            "invalid",
+            MessageErrorCode.INVALID,
         )
     return body
 
@@ -69,11 +72,11 @@ def check_visibility(principal: Principal, visibility: str) -> None:
     internal notes only; agents and admins write both."""
     if principal.role is Role.CUSTOMER and visibility != Visibility.PUBLIC.value:
         raise ValidationFailed.one(
-            "visibility", "Customers can only post public replies.", "forbidden"
+            "visibility", "Customers can only post public replies.", MessageErrorCode.FORBIDDEN
         )
     if principal.role is Role.REVIEWER and visibility != Visibility.INTERNAL.value:
         raise ValidationFailed.one(
-            "visibility", "Reviewers can only post internal notes.", "forbidden"
+            "visibility", "Reviewers can only post internal notes.", MessageErrorCode.FORBIDDEN
         )
 
 

@@ -8,6 +8,7 @@ from db.base import utcnow
 from db.models import Ticket, TicketMessage, TicketMessageRevision
 from db.models.tickets import TicketStatus
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import MessageErrorCode
 from resolvers.errors import Forbidden, NotFound, ValidationFailed
 from resolvers.events import MessageEventKind, publish_message_event
 from resolvers.messages.access import can_see_message
@@ -33,7 +34,7 @@ async def edit_message(
         raise ValidationFailed.one(
             "messageId",
             "This ticket is closed: its messages can no longer change.",
-            "invalid_state",
+            MessageErrorCode.INVALID_STATE,
         )
     if body.html == message.body_html:
         return message  # nothing changed: no revision, no event

@@ -19,6 +19,7 @@ from db.base import utcnow
 from db.models import Team, TeamMember, Ticket, User
 from db.models.tickets import OPEN_STATUSES, TicketStatus
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import TicketErrorCode
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.notifications import notify_assigned
@@ -74,11 +75,11 @@ async def check_assignee(
         if exists is None:
             raise NotFound(field, "user")
         raise ValidationFailed.one(
-            field, "Only active agents and admins can be assigned tickets.", "invalid"
+            field, "Only active agents and admins can be assigned tickets.", TicketErrorCode.INVALID
         )
     if team is not None and not await _is_member(session, team.id, assignee_id):
         raise ValidationFailed.one(
-            field, f"{user.name} is not a member of the team {team.name}.", "invalid"
+            field, f"{user.name} is not a member of the team {team.name}.", TicketErrorCode.INVALID
         )
     return user
 
@@ -141,7 +142,7 @@ def _refuse_closed(ticket: Ticket) -> None:
         raise ValidationFailed.one(
             "ticketId",
             f"Ticket #{ticket.number} is closed and cannot be reassigned.",
-            "invalid_state",
+            TicketErrorCode.INVALID_STATE,
         )
 
 
@@ -192,7 +193,9 @@ async def auto_assign_ticket(
     chosen_team_id = team_id or ticket.team_id
     if chosen_team_id is None:
         raise ValidationFailed.one(
-            "teamId", "This ticket has no team: say which team should take it.", "required"
+            "teamId",
+            "This ticket has no team: say which team should take it.",
+            TicketErrorCode.REQUIRED,
         )
     team = await load_team(session, chosen_team_id, "teamId", lock=True)
     before = snapshot(ticket)
@@ -201,7 +204,7 @@ async def auto_assign_ticket(
         raise ValidationFailed.one(
             "teamId",
             f"Every member of the team {team.name} is at capacity (or it has no members).",
-            "invalid_state",
+            TicketErrorCode.INVALID_STATE,
         )
     changed = await set_assignment(tx, ticket, assignee, team.id, utcnow())
     tx.audit("Ticket", ticket.id, diff(before, snapshot(ticket)))

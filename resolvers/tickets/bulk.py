@@ -15,6 +15,7 @@ from db.base import utcnow
 from db.models import TeamMember, Ticket
 from db.models.tickets import TicketStatus
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import TicketErrorCode
 from resolvers.errors import FieldProblem, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.notifications import notify_solved
@@ -47,10 +48,10 @@ class BulkChanges:
 
 def _check_size(ids: list[uuid.UUID]) -> None:
     if not ids:
-        raise ValidationFailed.one("ids", "Name at least one ticket.", "required")
+        raise ValidationFailed.one("ids", "Name at least one ticket.", TicketErrorCode.REQUIRED)
     if len(ids) > MAX_BULK:
         raise ValidationFailed.one(
-            "ids", f"At most {MAX_BULK} tickets can be changed at once.", "invalid"
+            "ids", f"At most {MAX_BULK} tickets can be changed at once.", TicketErrorCode.INVALID
         )
 
 
@@ -80,11 +81,15 @@ async def bulk_update_tickets(
         where = f"ids.{index}"
         ticket = rows.get(ticket_id)
         if ticket is None:
-            problems.append(FieldProblem(where, "No ticket with this ID.", "not_found"))
+            problems.append(
+                FieldProblem(where, "No ticket with this ID.", TicketErrorCode.NOT_FOUND)
+            )
             continue
         if ticket.status == TicketStatus.CLOSED:
             problems.append(
-                FieldProblem(where, f"Ticket #{ticket.number} is closed.", "invalid_state")
+                FieldProblem(
+                    where, f"Ticket #{ticket.number} is closed.", TicketErrorCode.INVALID_STATE
+                )
             )
             continue
         if changes.status is not None:
@@ -101,13 +106,15 @@ async def bulk_update_tickets(
                 FieldProblem(
                     where,
                     f"The assignee is not a member of ticket #{ticket.number}'s team.",
-                    "invalid",
+                    TicketErrorCode.INVALID,
                 )
             )
         tags = [t for t in ticket.tags if t not in remove_tags]
         if len(tags + [t for t in add_tags if t not in tags]) > MAX_TAGS:
             problems.append(
-                FieldProblem(where, f"A ticket has at most {MAX_TAGS} tags.", "invalid")
+                FieldProblem(
+                    where, f"A ticket has at most {MAX_TAGS} tags.", TicketErrorCode.INVALID
+                )
             )
     if problems:
         raise ValidationFailed(*problems)

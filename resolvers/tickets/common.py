@@ -16,6 +16,7 @@ from auth.principal import Principal
 from db.models import Ticket, User
 from db.models.accounts import Role
 from resolvers.context import RequestContext
+from resolvers.error_codes import TicketErrorCode
 from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 
 __all__ = [
@@ -113,10 +114,10 @@ async def working_staff(
 def normalize_subject(value: str, field: str = "subject") -> str:
     subject = " ".join(value.split())
     if not subject:
-        raise ValidationFailed.one(field, "Give the ticket a subject.", "required")
+        raise ValidationFailed.one(field, "Give the ticket a subject.", TicketErrorCode.REQUIRED)
     if len(subject) > MAX_SUBJECT:
         raise ValidationFailed.one(
-            field, f"A subject has at most {MAX_SUBJECT} characters.", "too_long"
+            field, f"A subject has at most {MAX_SUBJECT} characters.", TicketErrorCode.TOO_LONG
         )
     return subject
 
@@ -128,13 +129,15 @@ def tag_problems(values: Iterable[str], field: str) -> tuple[list[str], list[Fie
     for index, raw in enumerate(values):
         tag = " ".join(raw.split()).lower()
         if not tag:
-            problems.append(FieldProblem(f"{field}.{index}", "A tag cannot be empty.", "required"))
+            problems.append(
+                FieldProblem(f"{field}.{index}", "A tag cannot be empty.", TicketErrorCode.REQUIRED)
+            )
         elif len(tag) > MAX_TAG_LENGTH:
             problems.append(
                 FieldProblem(
                     f"{field}.{index}",
                     f"A tag has at most {MAX_TAG_LENGTH} characters.",
-                    "too_long",
+                    TicketErrorCode.TOO_LONG,
                 )
             )
         elif tag not in tags:
@@ -147,23 +150,29 @@ def normalize_tags(values: Iterable[str], field: str = "tags") -> list[str]:
     if problems:
         raise ValidationFailed(*problems)
     if len(tags) > MAX_TAGS:
-        raise ValidationFailed.one(field, f"A ticket has at most {MAX_TAGS} tags.", "invalid")
+        raise ValidationFailed.one(
+            field, f"A ticket has at most {MAX_TAGS} tags.", TicketErrorCode.INVALID
+        )
     return tags
 
 
 def normalize_custom_fields(value: Any, field: str = "customFields") -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ValidationFailed.one(field, "Custom fields are a JSON object.", "invalid")
+        raise ValidationFailed.one(
+            field, "Custom fields are a JSON object.", TicketErrorCode.INVALID
+        )
     for key in value:
         if not key or len(key) > MAX_CUSTOM_FIELD_KEY:
             raise ValidationFailed.one(
                 field,
                 f"Custom field names have 1 to {MAX_CUSTOM_FIELD_KEY} characters.",
-                "invalid",
+                TicketErrorCode.INVALID,
             )
     if len(json.dumps(value, separators=(",", ":")).encode()) > MAX_CUSTOM_FIELDS_BYTES:
         raise ValidationFailed.one(
-            field, f"Custom fields take at most {MAX_CUSTOM_FIELDS_BYTES // 1024} KB.", "too_long"
+            field,
+            f"Custom fields take at most {MAX_CUSTOM_FIELDS_BYTES // 1024} KB.",
+            TicketErrorCode.TOO_LONG,
         )
     return dict(value)
 

@@ -15,6 +15,7 @@ from db.models import Customer, Ticket, TicketMessage, User
 from db.models.accounts import Role
 from db.models.tickets import AuthorKind, TicketChannel, TicketPriority, TicketStatus, Visibility
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import TicketErrorCode
 from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.messages.add import clean_body, message_snapshot
@@ -51,7 +52,11 @@ def _refuse_staff_only_fields(new: NewTicket) -> None:
     if new.staff_only_given:
         raise ValidationFailed(
             *(
-                FieldProblem(name, "Only staff may set this when opening a ticket.", "forbidden")
+                FieldProblem(
+                    name,
+                    "Only staff may set this when opening a ticket.",
+                    TicketErrorCode.FORBIDDEN,
+                )
                 for name in new.staff_only_given
             )
         )
@@ -60,7 +65,7 @@ def _refuse_staff_only_fields(new: NewTicket) -> None:
 async def _customer_for_staff(new: NewTicket, session: AsyncSession) -> Customer:
     if new.customer_id is None:
         raise ValidationFailed.one(
-            "customerId", "Say which customer this ticket is for.", "required"
+            "customerId", "Say which customer this ticket is for.", TicketErrorCode.REQUIRED
         )
     customer = await session.get(Customer, new.customer_id)
     if customer is None or customer.deleted_at is not None:

@@ -17,6 +17,7 @@ from db.base import utcnow
 from db.models import Attachment, Ticket, TicketFollower, TicketMessage
 from db.models.tickets import AuthorKind, TicketStatus, Visibility
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import TicketErrorCode
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.tickets.common import load_tickets_for_update, require_agent, snapshot
@@ -30,15 +31,15 @@ def _check(source: Ticket, target: Ticket) -> None:
         raise ValidationFailed.one(
             "targetId",
             f"Ticket #{target.number} is closed: merge into an open ticket.",
-            "invalid_state",
+            TicketErrorCode.INVALID_STATE,
         )
     if source.status == TicketStatus.CLOSED:
         raise ValidationFailed.one(
-            "sourceId", f"Ticket #{source.number} is already closed.", "invalid_state"
+            "sourceId", f"Ticket #{source.number} is already closed.", TicketErrorCode.INVALID_STATE
         )
     if source.customer_id != target.customer_id:
         raise ValidationFailed.one(
-            "targetId", "Only tickets of the same customer can be merged.", "invalid"
+            "targetId", "Only tickets of the same customer can be merged.", TicketErrorCode.INVALID
         )
 
 
@@ -90,7 +91,9 @@ async def merge_tickets(
     ctx = tx.ctx
     principal = require_agent(ctx)
     if source_id == target_id:
-        raise ValidationFailed.one("targetId", "A ticket cannot be merged into itself.", "invalid")
+        raise ValidationFailed.one(
+            "targetId", "A ticket cannot be merged into itself.", TicketErrorCode.INVALID
+        )
     session = tx.session
     rows = await load_tickets_for_update(session, [source_id, target_id])
     source, target = rows.get(source_id), rows.get(target_id)

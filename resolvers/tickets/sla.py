@@ -19,6 +19,7 @@ from db.base import utcnow
 from db.models import SlaPolicy, Ticket
 from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
+from resolvers.error_codes import TicketErrorCode
 from resolvers.errors import FieldProblem, ValidationFailed
 
 __all__ = [
@@ -117,7 +118,9 @@ async def update_sla_policy(
     ctx = tx.ctx
     ctx.require_admin()
     problems = [
-        FieldProblem(name, f"Give a number of minutes between 1 and {MAX_MINUTES}.", "invalid")
+        FieldProblem(
+            name, f"Give a number of minutes between 1 and {MAX_MINUTES}.", TicketErrorCode.INVALID
+        )
         for name, value in (
             ("firstResponseMinutes", first_response_minutes),
             ("resolutionMinutes", resolution_minutes),
@@ -129,7 +132,7 @@ async def update_sla_policy(
             FieldProblem(
                 "firstResponseMinutes",
                 "The first response cannot be due after the resolution.",
-                "invalid",
+                TicketErrorCode.INVALID,
             )
         )
     if problems:

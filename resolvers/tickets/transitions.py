@@ -29,6 +29,7 @@ from db.models import Ticket
 from db.models.accounts import Role
 from db.models.tickets import TicketStatus
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import TicketErrorCode
 from resolvers.errors import Forbidden, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.notifications import notify_solved
@@ -101,7 +102,7 @@ def check_transition(ticket: Ticket, target: str, principal: Principal, field: s
             f"Ticket #{ticket.number} is {_label(ticket.status)}: it can move to {options}, "
             f"not {_label(target)}."
         )
-    raise ValidationFailed.one(field, message, "invalid_state")
+    raise ValidationFailed.one(field, message, TicketErrorCode.INVALID_STATE)
 
 
 def apply_status(ticket: Ticket, target: str, now: datetime) -> bool:
@@ -126,7 +127,7 @@ def ensure_accepts_messages(ticket: Ticket, field: str = "ticketId") -> None:
         raise ValidationFailed.one(
             field,
             f"Ticket #{ticket.number} is closed: open a new ticket to follow up.",
-            "invalid_state",
+            TicketErrorCode.INVALID_STATE,
         )
 
 

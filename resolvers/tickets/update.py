@@ -14,6 +14,7 @@ from db.base import utcnow
 from db.models import TeamMember, Ticket, TicketFollower
 from db.models.tickets import TicketStatus
 from resolvers.audit import MutationTx, diff
+from resolvers.error_codes import TicketErrorCode
 from resolvers.errors import FieldProblem, ValidationFailed
 from resolvers.events import TicketEventKind, publish_ticket_event
 from resolvers.tickets.assignment import load_team, set_assignment
@@ -59,7 +60,9 @@ async def _check_followers(session: AsyncSession, user_ids: list[uuid.UUID]) -> 
     staff = await working_staff(session, user_ids)
     problems = [
         FieldProblem(
-            f"addFollowerIds.{index}", "Followers are active agents or admins.", "not_found"
+            f"addFollowerIds.{index}",
+            "Followers are active agents or admins.",
+            TicketErrorCode.NOT_FOUND,
         )
         for index, user_id in enumerate(user_ids)
         if user_id not in staff
@@ -83,7 +86,9 @@ async def update_ticket(tx: MutationTx, ticket_id: uuid.UUID, changes: TicketCha
     ticket = await load_ticket_for_update(session, principal, ticket_id, "id")
     if ticket.status == TicketStatus.CLOSED:
         raise ValidationFailed.one(
-            "id", f"Ticket #{ticket.number} is closed, which is final.", "invalid_state"
+            "id",
+            f"Ticket #{ticket.number} is closed, which is final.",
+            TicketErrorCode.INVALID_STATE,
         )
     before = snapshot(ticket)
     before["followers"] = await _followers(session, ticket.id)

@@ -7,6 +7,8 @@ mutation that bypasses the pipeline, and so the audited transaction, fail CI.
 
 from __future__ import annotations
 
+from graphql import GraphQLObjectType, get_named_type
+
 from schema import build_schema
 from schema.mutations import MUTATION_ACTION
 from settings import Settings
@@ -42,3 +44,20 @@ def test_every_mutation_runs_in_an_audited_transaction_named_after_it() -> None:
     }
 
     assert misnamed == {}
+
+
+def test_every_mutation_reports_errors_of_its_domains_error_type() -> None:
+    schema = build_schema(Settings(_env_file=None))  # type: ignore[call-arg]
+    mutation_type = schema._schema.mutation_type
+    assert mutation_type is not None
+    untyped = {}
+    for name, field in mutation_type.fields.items():
+        payload = get_named_type(field.type)
+        assert isinstance(payload, GraphQLObjectType)
+        error = get_named_type(payload.fields["errors"].type)
+        code = error.fields["code"].type if isinstance(error, GraphQLObjectType) else None
+        interfaces = [i.name for i in getattr(error, "interfaces", [])]
+        if interfaces != ["UserError"] or get_named_type(code).name != f"{error.name}Code":
+            untyped[name] = error.name
+
+    assert untyped == {}

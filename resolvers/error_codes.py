@@ -1,0 +1,159 @@
+"""Error codes, one enum per domain (after Saleor's `<domain>/error_codes.py`).
+
+Use cases raise `ValidationFailed` with a member of these, never a bare string, and schema/
+shows each mutation's errors with its domain's enum. Every domain enum holds the shared codes
+(`SHARED`), because shared helpers (ID decoding, lookups, text checks) raise them for every
+domain; a domain adds the codes only its own use cases raise. Values are lowercase and stable.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = [
+    "SHARED",
+    "AccountErrorCode",
+    "ApiKeyErrorCode",
+    "AttachmentErrorCode",
+    "CommonErrorCode",
+    "CustomerErrorCode",
+    "ErrorCode",
+    "FeedbackErrorCode",
+    "MessageErrorCode",
+    "NotificationErrorCode",
+    "TeamErrorCode",
+    "TicketErrorCode",
+]
+
+
+class ErrorCode(enum.StrEnum):
+    """The base of every domain's codes (no members of its own)."""
+
+
+class CommonErrorCode(ErrorCode):
+    """Raised by helpers every domain uses (an ID that does not decode or exist) and by
+    queries; a mutation reports them under its own domain's enum."""
+
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+
+
+class AccountErrorCode(ErrorCode):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    INVALID_EMAIL = "invalid_email"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    EMAIL_NOT_VERIFIED = "email_not_verified"
+    INVALID_TOKEN = "invalid_token"
+    WEAK_PASSWORD = "weak_password"
+    RATE_LIMITED = "rate_limited"
+
+
+class ApiKeyErrorCode(ErrorCode):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+
+
+class AttachmentErrorCode(ErrorCode):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    TOO_LARGE = "too_large"
+    EMPTY_FILE = "empty_file"
+    UNSUPPORTED_TYPE = "unsupported_type"
+
+
+class CustomerErrorCode(ErrorCode):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    TOO_SHORT = "too_short"
+    INVALID_EMAIL = "invalid_email"
+    INVALID_PHONE = "invalid_phone"
+
+
+class FeedbackErrorCode(ErrorCode):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+
+
+class MessageErrorCode(ErrorCode):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+
+
+class NotificationErrorCode(ErrorCode):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+
+
+class TeamErrorCode(ErrorCode):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+
+
+class TicketErrorCode(ErrorCode):
+    """Tickets, their assignment, merges, bulk changes and SLA policies."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+
+
+# In every domain enum: what shared helpers raise for any domain.
+SHARED = frozenset(
+    {"invalid", "required", "too_long", "not_found", "invalid_id", "unique", "forbidden"}
+    | {"invalid_state"}
+)
