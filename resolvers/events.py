@@ -1,4 +1,5 @@
-"""Realtime events the use cases publish once their transaction has committed.
+"""Realtime events the use cases publish once their transaction has committed: a use case
+registers them as post-commit hooks (`tx.after_commit(publish_ticket_event, ctx, kind, t)`).
 
 Payloads are small on purpose: the kind, the ids and just enough (customer, visibility)
 for a subscription to discard what its subscriber may not see before loading anything.
@@ -125,7 +126,8 @@ async def _publish(ctx: RequestContext, channel: str, payload: Mapping[str, Any]
 async def publish_ticket_event(
     ctx: RequestContext, kind: TicketEventKind | str, ticket: TicketLike
 ) -> None:
-    """Tell subscribers a ticket changed. Call it after the commit, never inside the tx."""
+    """Tell subscribers a ticket changed: a post-commit hook (`tx.after_commit`), never
+    called inside the transaction."""
     await _publish(ctx, TICKETS_CHANNEL, ticket_event_payload(kind, ticket))
 
 

@@ -31,7 +31,7 @@ def queue_mail(
 
 
 def kick_mail(ctx: RequestContext) -> None:
-    """Call after the transaction that queued mail has committed (not inside it: the
-    sender would not see uncommitted rows)."""
+    """A post-commit hook (`tx.after_commit(kick_mail, ctx)`) of the transaction that queued
+    mail: inside it, the sender would not see the uncommitted rows."""
     if ctx.mail_kicker is not None:
         ctx.mail_kicker.kick()
