@@ -22,7 +22,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.temporal_response import TemporalResponse
 
 from auth.authenticate import authenticate, credentials_from_header
-from auth.request_guard import MultipartGuard
+from auth.request_guard import JsonBodyGuard, MultipartGuard
 from auth.tokens import TokenError
 from dataloaders import Loaders
 from db.blobs import BlobStore, LocalBlobStore
@@ -183,7 +183,11 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
     routes: list[Any] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", MultipartGuard(graphql, runtime.settings), methods=["GET", "POST"]),
+        Route(
+            "/graphql",
+            JsonBodyGuard(MultipartGuard(graphql, runtime.settings), runtime.settings),
+            methods=["GET", "POST"],
+        ),
         Route("/files/{attachment_id}", download, methods=["GET"]),
         Mount(GRAPHIQL_PREFIX, StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql"),
         WebSocketRoute("/graphql", graphql),

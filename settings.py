@@ -63,6 +63,20 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 2000
     max_page_size: int = 100
+    max_query_cost: int = Field(
+        default=25_000,
+        gt=0,
+        description="Largest cost of one operation (objects it may return, pages multiplied).",
+    )
+    max_execution_seconds: float = Field(
+        default=5.0, gt=0, description="Wall-clock budget of one query or mutation."
+    )
+    max_request_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="Largest JSON request body (uploads excepted)."
+    )
+    max_json_depth: int = Field(
+        default=64, gt=0, description="Deepest nesting of arrays and objects in a JSON body."
+    )
     default_phone_region: str = Field(
         default="US", description="Region of phone numbers given without a +country code."
     )

@@ -42,6 +42,7 @@ from resolvers.error_codes import CommonErrorCode
 from resolvers.errors import FieldProblem, ValidationFailed
 
 __all__ = [
+    "MAX_CELLS",
     "MAX_RANGE",
     "ReportBucket",
     "ReportGroupBy",
@@ -72,6 +73,11 @@ MAX_RANGE: dict[ReportInterval, timedelta] = {
     ReportInterval.WEEK: timedelta(days=3 * 366),
     ReportInterval.MONTH: timedelta(days=10 * 366),
 }
+
+# The most rows (buckets times groups, each bucket's total included) one report may hold:
+# a year by day split into 25 teams, or ten years by month into 80. Every cell becomes
+# objects in the response, so the query cost of a report is priced at this many.
+MAX_CELLS = 10_000
 
 # What each grouping groups by.
 _KEY: dict[ReportGroupBy, Callable[[], Any]] = {
@@ -151,6 +157,47 @@ def _check(
         )
     if problems:
         raise ValidationFailed(*problems)
+
+
+def _bucket_count(
+    range_from: datetime, range_to: datetime, interval: ReportInterval, time_zone: str
+) -> int:
+    """How many buckets `_buckets` will lay out (the same calendar arithmetic)."""
+    zone = ZoneInfo(time_zone)
+    first = range_from.astimezone(zone).date()
+    last = (range_to.astimezone(zone) - timedelta(microseconds=1)).date()
+    if interval is ReportInterval.DAY:
+        return (last - first).days + 1
+    if interval is ReportInterval.WEEK:
+        monday = first - timedelta(days=first.weekday())
+        return (last - monday).days // 7 + 1
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def _check_size(buckets: int, groups: int, interval: ReportInterval) -> None:
+    cells = buckets * groups
+    if cells <= MAX_CELLS:
+        return
+    coarser = {ReportInterval.DAY: "WEEK or MONTH", ReportInterval.WEEK: "MONTH"}.get(interval)
+    advice = "shorten the range" + (f", use {coarser} buckets" if coarser else "")
+    raise ValidationFailed(
+        FieldProblem(
+            "range",
+            f"This report would have {buckets} buckets of {groups} rows each ({cells} rows); "
+            f"a report holds at most {MAX_CELLS}: {advice} or group by fewer values.",
+            "too_large",
+        )
+    )
+
+
+async def _group_count(session: Any, group_by: ReportGroupBy) -> int:
+    """Rows per bucket: its total plus one per group (every team, and "no team")."""
+    if group_by is ReportGroupBy.NONE:
+        return 1
+    if group_by is ReportGroupBy.TEAM:
+        teams = (await session.execute(select(func.count()).select_from(Team))).scalar_one()
+        return 1 + int(teams) + 1
+    return 1 + len(_FIXED_KEYS[group_by])
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,12 +336,15 @@ async def ticket_report(
     group_by: ReportGroupBy = ReportGroupBy.NONE,
     time_zone: str = "UTC",
 ) -> TicketReport:
-    """Staff only; a bad range or time zone is a BAD_USER_INPUT error naming the field."""
+    """Staff only; a bad range or time zone, or a report of more than MAX_CELLS rows, is
+    a BAD_USER_INPUT error naming the field (checked before the report is computed)."""
     ctx.require_staff()
     range_from, range_to = _aware(range_from), _aware(range_to)
     _check(range_from, range_to, interval, time_zone)
     params = _Params(interval, time_zone, range_from, range_to)
+    buckets_wanted = _bucket_count(range_from, range_to, interval, time_zone)
     async with ctx.db.sessions() as session:
+        _check_size(buckets_wanted, await _group_count(session, group_by), interval)
         rows = (await session.execute(_report_statement(params, group_by))).all()
     buckets: list[ReportBucket] = []
     for row in rows:

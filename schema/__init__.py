@@ -6,7 +6,6 @@ from functools import lru_cache
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
 from schema.accounts import AccountsMutation, AccountsQuery
@@ -15,8 +14,10 @@ from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
 from schema.customers import CustomersMutation, CustomersQuery
 from schema.dashboard import DashboardQuery, DashboardSubscription
+from schema.execution import AutoCRMSchema
 from schema.extensions import ErrorCodes, RateLimit
 from schema.feedback import FeedbackMutation
+from schema.limits import OperationLimits
 from schema.messages import MessagesMutation
 from schema.notifications import NotificationsMutation
 from schema.sessions import SessionsMutation
@@ -25,6 +26,7 @@ from schema.subscriptions import RealtimeSubscription
 from schema.teams import TeamsMutation, TeamsQuery
 from schema.ticket_mutations import TicketsMutation
 from schema.tickets import TicketsQuery
+from schema.validation import DocumentChecks, OperationChecks
 from settings import Settings
 
 __all__ = ["build_schema"]
@@ -59,23 +61,26 @@ SUBSCRIPTIONS += (DashboardSubscription,)
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The process-wide schema (Strawberry's types can be bound to one schema only)."""
-    return _build(settings.max_query_depth, settings.max_aliases, settings.max_tokens)
+    limits = OperationLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_cost=settings.max_query_cost,
+        max_page_size=settings.max_page_size,
+    )
+    return _build(limits, settings.max_tokens, settings.max_execution_seconds)
 
 
 @lru_cache(maxsize=1)
-def _build(max_depth: int, max_aliases: int, max_tokens: int) -> strawberry.Schema:
+def _build(limits: OperationLimits, max_tokens: int, max_seconds: float) -> strawberry.Schema:
     Query = merge_types("Query", QUERIES)
     Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None
     Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
-    return strawberry.Schema(
+    # Built once: the rules and caches must outlive requests for the caches to hit.
+    checks = DocumentChecks(limits, max_tokens=max_tokens)
+    return AutoCRMSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=[
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
-            lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            RateLimit,
-            ErrorCodes,
-        ],
+        extensions=[lambda: OperationChecks(checks), RateLimit, ErrorCodes],
+        max_execution_seconds=max_seconds,
     )
