@@ -67,11 +67,11 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         max_cost=settings.max_query_cost,
         max_page_size=settings.max_page_size,
     )
-    return _build(limits, settings.max_tokens, settings.max_execution_seconds)
+    return _build(limits, settings.max_tokens)
 
 
 @lru_cache(maxsize=1)
-def _build(limits: OperationLimits, max_tokens: int, max_seconds: float) -> strawberry.Schema:
+def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
     Query = merge_types("Query", QUERIES)
     Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None
     Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
@@ -82,5 +82,5 @@ def _build(limits: OperationLimits, max_tokens: int, max_seconds: float) -> stra
         mutation=Mutation,
         subscription=Subscription,
         extensions=[lambda: OperationChecks(checks), RateLimit, ErrorCodes],
-        max_execution_seconds=max_seconds,
+        checks=checks,
     )

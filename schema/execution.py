@@ -1,8 +1,8 @@
 """Our Strawberry schema class: a wall-clock budget per operation, a clear answer to a
 subscription sent over HTTP, and queries over the legacy `graphql-ws` WebSocket protocol.
 
-- Budget: an operation still executing after `max_execution_seconds` is cancelled (its
-  transaction rolls back) and answered with a `TIMEOUT` error. Validation needs no budget:
+- Budget: an operation still executing after settings.max_execution_seconds is
+  cancelled (an open transaction rolls back) and answered with a `TIMEOUT` error. Validation needs no budget:
   the memoised limit checks bound it, and the cost limit bounds the synchronous work
   between two awaits.
 - A subscription over plain HTTP would otherwise reach graphql-core's `execute`, which
@@ -22,8 +22,11 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
+
+from resolvers.context import RequestContext
+from schema.validation import DocumentChecks
 
 __all__ = ["SUBSCRIPTION_OVER_HTTP", "AutoCRMSchema"]
 
@@ -33,13 +36,16 @@ SUBSCRIPTION_OVER_HTTP = (
     "Subscriptions are served over WebSocket only: connect to /graphql with the "
     "graphql-transport-ws subprotocol and send this operation in a `subscribe` message."
 )
+# Without our request context (schema used on its own): the settings' default.
+DEFAULT_EXECUTION_SECONDS = 5.0
 _ANY_OPERATION = (OperationType.QUERY, OperationType.MUTATION, OperationType.SUBSCRIPTION)
 
 
 class AutoCRMSchema(strawberry.Schema):
-    def __init__(self, *args: Any, max_execution_seconds: float, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, checks: DocumentChecks, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.max_execution_seconds = max_execution_seconds
+        # The parse/validation caches and limits the OperationChecks extension uses.
+        self.document_checks = checks
 
     async def execute(
         self,
@@ -96,18 +102,26 @@ class AutoCRMSchema(strawberry.Schema):
             allowed_operation_types=_ANY_OPERATION,
         )
 
-    async def _execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+    async def _execute_operation(
+        self, execution_context: ExecutionContext, *args: Any, **kwargs: Any
+    ) -> Any:
         """Every query and mutation, over HTTP or WebSocket, runs through here."""
-        budget = asyncio.timeout(self.max_execution_seconds)
+        context = execution_context.context
+        seconds = (
+            context.settings.max_execution_seconds
+            if isinstance(context, RequestContext)
+            else DEFAULT_EXECUTION_SECONDS
+        )
+        budget = asyncio.timeout(seconds)
         try:
             async with budget:
-                return await super()._execute_operation(*args, **kwargs)
+                return await super()._execute_operation(execution_context, *args, **kwargs)
         except TimeoutError as exc:
             if not budget.expired():
                 raise
-            _log.warning("operation stopped after %s s", self.max_execution_seconds)
+            _log.warning("operation stopped after %s s", seconds)
             raise GraphQLError(
-                f"The operation did not finish within {self.max_execution_seconds:g} s and "
+                f"The operation did not finish within {seconds:g} s and "
                 "was stopped. Ask for less at once (smaller pages, fewer fields, a shorter "
                 "report range) and retry.",
                 extensions={"code": "TIMEOUT"},
