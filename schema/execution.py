@@ -2,9 +2,9 @@
 subscription sent over HTTP, and queries over the legacy `graphql-ws` WebSocket protocol.
 
 - Budget: an operation still executing after settings.max_execution_seconds is
-  cancelled (an open transaction rolls back) and answered with a `TIMEOUT` error. Validation needs no budget:
-  the memoised limit checks bound it, and the cost limit bounds the synchronous work
-  between two awaits.
+  cancelled (an open transaction rolls back) and answered with a `TIMEOUT` error.
+  Validation needs no budget: the memoised limit checks bound it, and the cost limit
+  bounds the synchronous work between two awaits.
 - A subscription over plain HTTP would otherwise reach graphql-core's `execute`, which
   cannot stream, and surface as an internal error.
 - Apollo's legacy `graphql-ws` protocol (Python gql's default WebSocket transport) sends
