@@ -259,7 +259,8 @@ class DashboardQuery:
     @strawberry.field(
         description="Tickets created and solved and the median first response per day, "
         "week or month, optionally per priority, channel or team (staff only). DAY covers "
-        "at most 366 days, WEEK 3 years, MONTH 10 years.",
+        "at most 366 days, WEEK 3 years, MONTH 10 years, and a report holds at most "
+        f"{reports.MAX_CELLS} rows (buckets times groups, each bucket's total included).",
         permission_classes=[IsStaff],
     )
     async def ticket_report(

@@ -271,3 +271,23 @@ async def test_anonymous_may_not_read_reports(db: Database, anonymous: ApiClient
     body = await anonymous.post(REPORT, {"range": MARCH})
 
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_report_with_too_many_rows_is_refused_with_how_to_narrow_it(
+    db: Database, admin: ApiClient
+) -> None:
+    async with db.transaction() as session:
+        session.add_all(Team(name=f"Team {i:02d}") for i in range(30))
+    year = {"from": "2024-01-01T00:00:00Z", "to": "2024-12-31T00:00:00Z"}
+
+    daily = await admin.post(REPORT, {"range": year, "interval": "DAY", "groupBy": "TEAM"})
+    weekly = await report(admin, range=year, interval="WEEK", groupBy="TEAM")
+
+    error = daily["errors"][0]
+    assert daily["data"] is None
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    # 365 days, each with its total, 30 teams and "no team".
+    assert "365 buckets of 32 rows each (11680 rows)" in error["message"]
+    assert "use WEEK or MONTH buckets" in error["message"]
+    assert len(weekly["buckets"]) == 53
+    assert len(weekly["buckets"][0]["groups"]) == 31
