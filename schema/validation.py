@@ -165,7 +165,8 @@ class OperationChecks(SchemaExtension):
             errors = self.checks.validate(schema, context.query, document)
             if not errors:
                 errors = self._check_cost(schema, document)
-            # Set (even when empty), Strawberry skips its own uncached validation.
+            # Set (even when empty), Strawberry skips its own uncached validation, and with
+            # it ExecutionContext.validation_rules: our DocumentChecks.rules replace them.
             context.pre_execution_errors = errors
         yield
 
