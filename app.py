@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,7 +23,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.temporal_response import TemporalResponse
 
 from auth.authenticate import authenticate, credentials_from_header
-from auth.request_guard import JsonBodyGuard, MultipartGuard
+from auth.request_guard import JsonBodyGuard, MultipartGuard, nested_deeper_than
 from auth.tokens import TokenError
 from dataloaders import Loaders
 from db.blobs import BlobStore, LocalBlobStore
@@ -65,6 +66,17 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
         )
         self.runtime = runtime
         self.allowed_origins = frozenset(runtime.settings.allowed_origins)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """WebSocket messages (HTTP bodies are checked by JsonBodyGuard): JSON nested too
+        deeply is invalid JSON (the socket closes with 4400), never a RecursionError."""
+        try:
+            value = json.loads(data)
+        except RecursionError as exc:
+            raise json.JSONDecodeError("JSON nested too deeply", "", 0) from exc
+        if nested_deeper_than(value, self.runtime.settings.max_json_depth):
+            raise json.JSONDecodeError("JSON nested too deeply", "", 0)
+        return value
 
     @property
     def graphql_ide_html(self) -> str:

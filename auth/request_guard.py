@@ -22,7 +22,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings import Settings
 
-__all__ = ["FORM_ALLOWANCE", "PREFLIGHT_HEADERS", "JsonBodyGuard", "MultipartGuard"]
+__all__ = [
+    "FORM_ALLOWANCE",
+    "PREFLIGHT_HEADERS",
+    "JsonBodyGuard",
+    "MultipartGuard",
+    "nested_deeper_than",
+]
 
 # `operations` and `map` fields, part headers and boundaries around the file(s).
 FORM_ALLOWANCE = 256 * 1024
@@ -215,6 +221,11 @@ def _json_problem(raw: bytes, max_depth: int) -> tuple[str, str] | None:
         return _too_deep(max_depth)
     except ValueError as exc:  # JSONDecodeError, and UnicodeDecodeError for bad bytes
         return f"The request body is not valid JSON: {exc}.", "INVALID_JSON"
+    return _too_deep(max_depth) if nested_deeper_than(value, max_depth) else None
+
+
+def nested_deeper_than(value: object, max_depth: int) -> bool:
+    """Whether parsed JSON nests arrays/objects more than `max_depth` deep (no recursion)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -225,9 +236,9 @@ def _json_problem(raw: bytes, max_depth: int) -> tuple[str, str] | None:
         else:
             continue
         if depth > max_depth:
-            return _too_deep(max_depth)
+            return True
         stack.extend((child, depth + 1) for child in children)
-    return None
+    return False
 
 
 def _too_deep(max_depth: int) -> tuple[str, str]:
