@@ -155,6 +155,9 @@ class TicketReportGroup:
     )
     group_by: strawberry.Private[reports.ReportGroupBy]
     key: strawberry.Private[str | None]
+    # Loaded once per report, not per group: a report has up to MAX_CELLS groups, and
+    # one awaited loader call each cost seconds.
+    team_value: strawberry.Private[Team | None] = None
 
     @strawberry.field(description="The priority, when grouped by PRIORITY.")
     def priority(self) -> TicketPriority | None:
@@ -171,11 +174,8 @@ class TicketReportGroup:
     @strawberry.field(
         description="The team, when grouped by TEAM (null for tickets without a team)."
     )
-    async def team(self, info: strawberry.Info[RequestContext]) -> Team | None:
-        if self.group_by is not reports.ReportGroupBy.TEAM or self.key is None:
-            return None
-        row = await info.context.loaders.team_by_id.load(uuid.UUID(self.key))
-        return Team.from_row(row) if row is not None else None
+    def team(self) -> Team | None:
+        return self.team_value
 
 
 @strawberry.type(description="One day, week or month of a report.")
@@ -207,7 +207,11 @@ class TicketReport:
     )
 
     @classmethod
-    def from_report(cls, report: reports.TicketReport) -> TicketReport:
+    def from_report(
+        cls, report: reports.TicketReport, teams: dict[str, Team] | None = None
+    ) -> TicketReport:
+        """`teams`: every team of a TEAM report by id (None for other groupings)."""
+        teams = teams or {}
         return cls(
             range_from=report.range_from,
             range_to=report.range_to,
@@ -228,6 +232,7 @@ class TicketReport:
                             median_first_response_seconds=values.median_first_response_seconds,
                             group_by=report.group_by,
                             key=key,
+                            team_value=teams.get(key) if key is not None else None,
                         )
                         for key, values in bucket.groups
                     ],
@@ -285,7 +290,12 @@ class DashboardQuery:
             reports.ReportGroupBy(group_by.value),
             time_zone,
         )
-        return TicketReport.from_report(report)
+        teams: dict[str, Team] = {}
+        if report.group_by is reports.ReportGroupBy.TEAM and report.buckets:
+            ids = [uuid.UUID(key) for key, _ in report.buckets[0].groups if key is not None]
+            rows = await info.context.loaders.team_by_id.load_many(ids)
+            teams = {str(row.id): Team.from_row(row) for row in rows if row is not None}
+        return TicketReport.from_report(report, teams)
 
 
 @strawberry.type
