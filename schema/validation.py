@@ -1,7 +1,7 @@
 """Parse and validate each distinct document once, and check every operation's cost.
 
-Bounded LRU caches keyed by the document text hold the parsed document and its
-validation errors (graphql-core's rules plus our depth/alias rule, built once per
+A bounded LRU keyed by the document text (schema/caches.py) holds the parsed document
+and its validation errors (graphql-core's rules plus our depth/alias rule, built once per
 schema so the cache can hit). Cost depends on the variables (`first: $n`), so it is
 measured per request, after validation, by the same walk that visits each fragment once;
 an operation over the limit is refused before anything executes, and every response
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import suppress
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -29,58 +28,51 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from schema.caches import CachedDocument, CacheStats, DocumentCache
 from schema.limits import OperationLimits, limits_rule, measure_operation
 
 __all__ = ["DocumentChecks", "OperationChecks"]
 
-# Longer texts are parsed and validated every time rather than kept: the token limit
-# bounds the work, and the cache's memory stays bounded by size * this.
-MAX_CACHED_CHARS = 32 * 1024
-
 
 class DocumentChecks:
-    """One per schema: the limits, the validation rules and the two caches."""
+    """One per schema: the limits, the validation rules and the document cache."""
 
-    def __init__(self, limits: OperationLimits, *, max_tokens: int, cache_size: int = 256) -> None:
+    def __init__(self, limits: OperationLimits, *, max_tokens: int) -> None:
         self.limits = limits
         self.max_tokens = max_tokens
         self.rules: tuple[type[ASTValidationRule], ...] = (*specified_rules, limits_rule(limits))
+        self.cache = DocumentCache()
+        self.parses = CacheStats()
+        self.validations = CacheStats()
         self._schema: GraphQLSchema | None = None
-        self._parse_cached = lru_cache(maxsize=cache_size)(self._parse)
-        self._validate_cached = lru_cache(maxsize=cache_size)(self._validate)
 
     def parse(self, query: str) -> DocumentNode:
-        """Raises GraphQLSyntaxError (errors are not cached)."""
-        if len(query) > MAX_CACHED_CHARS:
-            return self._parse(query)
-        return self._parse_cached(query)
+        """Raises GraphQLSyntaxError (errors are not cached: the token limit bounds them)."""
+        entry = self.cache.get(query)
+        if entry is not None:
+            self.parses.hits += 1
+            return entry.document
+        self.parses.misses += 1
+        document = parse(query, max_tokens=self.max_tokens)
+        self.cache.put(query, CachedDocument(document))
+        return document
 
     def validate(
         self, schema: GraphQLSchema, query: str | None, document: DocumentNode
     ) -> list[GraphQLError]:
         if self._schema is None:
             self._schema = schema
-        # The cache is keyed by text: only a document our parse cache produced for that
-        # text (and this schema) may be answered from it.
-        if (
-            schema is self._schema
-            and query is not None
-            and len(query) <= MAX_CACHED_CHARS
-            and self._parse_cached(query) is document
-        ):
-            return list(self._validate_cached(query))
-        return list(self._validate_document(schema, document))
-
-    def cache_info(self) -> dict[str, Any]:
-        """Hits and misses of both caches (for tests and benchmarks)."""
-        return {
-            "parse": self._parse_cached.cache_info(),
-            "validate": self._validate_cached.cache_info(),
-        }
-
-    def cache_clear(self) -> None:
-        self._parse_cached.cache_clear()
-        self._validate_cached.cache_clear()
+        entry = self.cache.get(query) if query is not None else None
+        # Keyed by text: only the document cached for that text, for this schema.
+        if entry is None or entry.document is not document or schema is not self._schema:
+            self.validations.misses += 1
+            return list(self._validate_document(schema, document))
+        if entry.errors is None:
+            self.validations.misses += 1
+            entry.errors = self._validate_document(schema, document)
+        else:
+            self.validations.hits += 1
+        return list(entry.errors)
 
     def cost(
         self,
@@ -107,13 +99,6 @@ class DocumentChecks:
             ),
             default=0,
         )
-
-    def _parse(self, query: str) -> DocumentNode:
-        return parse(query, max_tokens=self.max_tokens)
-
-    def _validate(self, query: str) -> tuple[GraphQLError, ...]:
-        assert self._schema is not None
-        return self._validate_document(self._schema, self._parse_cached(query))
 
     def _validate_document(
         self, schema: GraphQLSchema, document: DocumentNode
