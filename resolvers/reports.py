@@ -185,7 +185,7 @@ def _check_size(buckets: int, groups: int, interval: ReportInterval) -> None:
             "range",
             f"This report would have {buckets} buckets of {groups} rows each ({cells} rows); "
             f"a report holds at most {MAX_CELLS}: {advice} or group by fewer values.",
-            "too_large",
+            CommonErrorCode.INVALID,
         )
     )
 
