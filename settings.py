@@ -6,10 +6,10 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_UPLOAD_TYPES", "Settings", "get_settings"]
+__all__ = ["DEFAULT_UPLOAD_TYPES", "Settings", "get_settings", "listen_url"]
 
 # Images, PDF, plain text / CSV / e-mail and the zip-based Office formats. Archives are left
 # out by default (they hide their content from the type check); add "application/zip" to allow.
@@ -45,7 +45,9 @@ class Settings(BaseSettings):
         default=None, description="smtp://user:pass@host:port; unset = mail stays in the outbox."
     )
     mail_from: str = "AutoCRM <no-reply@autocrm.local>"
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = Field(
+        default="", description="Base of links in e-mails; unset = http://HOST:PORT."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -95,6 +97,24 @@ class Settings(BaseSettings):
         default=10, gt=0, description="How long an attachment's signed downloadUrl works."
     )
 
+    # True when public_url was not configured and follows the listening address.
+    _public_url_derived: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        if not self.public_url:
+            self.public_url = listen_url(self.host, self.port)
+            self._public_url_derived = True
+        return self
+
+    def listening_on(self, host: str, port: int) -> Settings:
+        """These settings for a server on host:port (`serve --host/--port`): an unset
+        PUBLIC_URL follows the address, so links in e-mails reach this server."""
+        update: dict[str, object] = {"host": host, "port": port}
+        if self._public_url_derived:
+            update["public_url"] = listen_url(host, port)
+        return self.model_copy(update=update)
+
     @field_validator("database_url", "redis_url", "smtp_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -112,6 +132,17 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+def listen_url(host: str, port: int) -> str:
+    """http://host:port as a browser on this machine reaches it (0.0.0.0 → 127.0.0.1)."""
+    if host in ("", "0.0.0.0"):  # noqa: S104  (naming the wildcard, not binding to it)
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 __all__ = ["alembic_config", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Alembic narrates each plugin it loads and each step it takes at INFO: noise for someone
+# starting a server. Its warnings and errors still show.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def alembic_config(url: str) -> Config:

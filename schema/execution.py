@@ -19,13 +19,13 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-import strawberry
 from graphql import GraphQLError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from resolvers.context import RequestContext
+from schema.extensions import ErrorLoggingSchema
 from schema.validation import DocumentChecks
 
 __all__ = ["SUBSCRIPTION_OVER_HTTP", "AutoCRMSchema"]
@@ -41,7 +41,7 @@ DEFAULT_EXECUTION_SECONDS = 5.0
 _ANY_OPERATION = (OperationType.QUERY, OperationType.MUTATION, OperationType.SUBSCRIPTION)
 
 
-class AutoCRMSchema(strawberry.Schema):
+class AutoCRMSchema(ErrorLoggingSchema):
     def __init__(self, *args: Any, checks: DocumentChecks, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The parse/validation caches and limits the OperationChecks extension uses.

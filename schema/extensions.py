@@ -1,4 +1,5 @@
-"""Schema-wide extensions: error codes on known exceptions, masking the rest, rate limits."""
+"""Schema-wide extensions: error codes on known exceptions, masking the rest, rate limits;
+and the schema base class that logs errors (a client's mistake as one line, a fault in full)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 from limits import parse
 from limits.aio.storage import MemoryStorage, Storage
@@ -13,14 +15,25 @@ from limits.storage import storage_from_string
 from redis.exceptions import RedisError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay import GlobalIDValueError
+from strawberry.types import ExecutionContext
 
 from db.pagination import InvalidPageRequest
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, Unauthenticated, ValidationFailed
+from workers.log_throttle import LogThrottle
 
-__all__ = ["ErrorCodes", "RateLimit", "rate_limit_storage"]
+__all__ = [
+    "ErrorCodes",
+    "ErrorLoggingSchema",
+    "RateLimit",
+    "error_code",
+    "rate_limit_storage",
+]
 
 _log = logging.getLogger("autocrm.graphql")
+# One line a minute while a shared rate limiter (Redis) is away, not one per request.
+_limiter_warnings = LogThrottle(_log, 60.0)
+INTERNAL = "INTERNAL_SERVER_ERROR"
 
 _CODES: dict[type[Exception], str] = {
     Unauthenticated: "UNAUTHENTICATED",
@@ -31,6 +44,66 @@ _CODES: dict[type[Exception], str] = {
 }
 
 
+def error_code(error: GraphQLError) -> str:
+    """The `extensions.code` an error gets; INTERNAL_SERVER_ERROR marks a fault of ours."""
+    if error.extensions and "code" in error.extensions:
+        return str(error.extensions["code"])
+    original = error.original_error
+    if original is None:
+        return "GRAPHQL_VALIDATION_FAILED"
+    for kind, code in _CODES.items():
+        if isinstance(original, kind):
+            return code
+    if isinstance(original, GraphQLError):
+        return "BAD_USER_INPUT"
+    return INTERNAL
+
+
+def _request_id(context: object) -> str:
+    return context.meta.request_id if isinstance(context, RequestContext) else "-"
+
+
+class ErrorLoggingSchema(strawberry.Schema):
+    """Strawberry logs every error at ERROR with a traceback, so an anonymous visitor or a
+    typo in a query filled the log with tracebacks. Here a client's mistake is one INFO line
+    (request id, operation, codes) and only a fault of ours is an ERROR with its traceback."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        context = execution_context.context if execution_context is not None else None
+        request_id = _request_id(context)
+        try:
+            operation = (execution_context.operation_name if execution_context else None) or "-"
+        except RuntimeError:  # an unparsable document has no operation
+            operation = "-"
+        expected = []
+        for error in errors:
+            code = error_code(error)
+            if code == INTERNAL:
+                _log.error(
+                    "unexpected error (request %s, operation %s, path %s)",
+                    request_id,
+                    operation,
+                    ".".join(map(str, error.path or [])) or "-",
+                    exc_info=error.original_error,
+                )
+            else:
+                expected.append((code, error.message))
+        if expected:
+            codes = ",".join(sorted({code for code, _ in expected}))
+            first = expected[0][1].splitlines()[0][:200]
+            _log.info(
+                "request %s, operation %s: %s (%d error%s): %s",
+                request_id,
+                operation,
+                codes,
+                len(expected),
+                "" if len(expected) == 1 else "s",
+                first,
+            )
+
+
 class ErrorCodes(SchemaExtension):
     """Give every error an `extensions.code`; never show an unexpected exception's text."""
 
@@ -39,36 +112,27 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        ctx = self.execution_context.context
-        request_id = ctx.meta.request_id if isinstance(ctx, RequestContext) else "-"
+        request_id = _request_id(self.execution_context.context)
         result.errors = [self._with_code(error, request_id) for error in result.errors]
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         """Subscriptions: every streamed result (and a refused start) gets the same codes
         and masking; results already handled by on_execute pass through unchanged."""
         if getattr(result, "errors", None):
-            ctx = self.execution_context.context
-            request_id = ctx.meta.request_id if isinstance(ctx, RequestContext) else "-"
+            request_id = _request_id(self.execution_context.context)
             result.errors = [self._with_code(error, request_id) for error in result.errors]
         yield
 
     @staticmethod
     def _with_code(error: GraphQLError, request_id: str) -> GraphQLError:
-        original = error.original_error
         if error.extensions and "code" in error.extensions:
             return error
-        if original is None:
-            return _copy(error, error.message, "GRAPHQL_VALIDATION_FAILED")
-        for kind, code in _CODES.items():
-            if isinstance(original, kind):
-                return _copy(error, error.message, code)
-        if isinstance(original, GraphQLError):
-            return _copy(error, error.message, "BAD_USER_INPUT")
-        _log.error("unexpected error (request %s)", request_id, exc_info=original)
+        code = error_code(error)
+        if code != INTERNAL:
+            return _copy(error, error.message, code)
+        # ErrorLoggingSchema.process_errors has logged it, traceback and all, under this id.
         return _copy(
-            error,
-            f"Internal error: quote request id {request_id} when reporting it.",
-            "INTERNAL_SERVER_ERROR",
+            error, f"Internal error: quote request id {request_id} when reporting it.", code
         )
 
 
@@ -112,7 +176,9 @@ class RateLimit(SchemaExtension):
             except (RedisError, OSError) as exc:
                 # A shared limiter that is briefly unreachable (Redis restarting) must not
                 # take the whole API down with it: let the request through, and say so.
-                _log.warning("rate limiter unavailable; request not limited: %s", exc)
+                _limiter_warnings.warning(
+                    "rate-limiter", "rate limiter unavailable; requests not limited: %s", exc
+                )
                 allowed = True
             if not allowed:
                 raise GraphQLError(

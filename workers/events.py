@@ -21,11 +21,14 @@ from urllib.parse import urlparse
 from broadcaster import Broadcast, BroadcastBackend
 from redis.exceptions import RedisError
 
+from workers.log_throttle import LogThrottle
 from workers.redis_backend import ResilientRedisBackend
 
 __all__ = ["Publisher", "PublisherStats", "ReceivedEvent"]
 
 _log = logging.getLogger("autocrm.realtime")
+# While Redis is away every mutation's event fails alike: say so once a minute.
+_publish_warnings = LogThrottle(_log, 60.0)
 
 # Throttle windows older than this many intervals are forgotten (bounded memory).
 _THROTTLE_PRUNE_AT = 1024
@@ -156,7 +159,9 @@ class Publisher:
         try:
             await self._broadcast.publish(self._wire(channel), message)
         except (RedisError, OSError) as exc:
-            _log.warning("could not publish a %s event: %s", channel, exc)
+            _publish_warnings.warning(
+                "publish", "could not publish realtime events (%s event): %s", channel, exc
+            )
             return False
         return True
 

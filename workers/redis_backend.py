@@ -22,9 +22,13 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from workers.log_throttle import LogThrottle
+
 __all__ = ["ResilientRedisBackend"]
 
 _log = logging.getLogger("autocrm.realtime")
+# A flapping Redis would otherwise log a loss and a reconnect per flap.
+_connection_log = LogThrottle(_log, 60.0)
 _MIN_BACKOFF = 0.05
 
 
@@ -116,7 +120,9 @@ class ResilientRedisBackend(BroadcastBackend):
                 await self._read_session()
             except (RedisError, OSError) as exc:
                 if self.sessions != sessions_before:
-                    _log.warning("Redis subscriber lost (%s); reconnecting", exc)
+                    _connection_log.warning(
+                        "lost", "Redis subscriber lost (%s); reconnecting", exc
+                    )
                 else:
                     _log.debug("Redis not reachable yet: %s", exc)
             except Exception:
@@ -139,7 +145,12 @@ class ResilientRedisBackend(BroadcastBackend):
             await pubsub.subscribe(self._heartbeat, *sorted(self._channels))
             self.sessions += 1
             if self.sessions > 1:
-                _log.info("Redis subscriber reconnected (%d channels)", len(self._channels))
+                _connection_log.log(
+                    logging.INFO,
+                    "back",
+                    "Redis subscriber reconnected (%d channels)",
+                    len(self._channels),
+                )
             self._connected.set()
             last_seen = next_ping = loop.time()
             while True:
