@@ -1,11 +1,23 @@
-"""The `autocrm` command: serve, migrate, create an admin, export the schema, seed demo data."""
+"""The `autocrm` command: serve, migrate, create an admin, export the schema, seed demo data,
+and look after the embedded PostgreSQL (`autocrm db status|stop`).
+
+An operator's mistake (a bad DATABASE_URL, a busy port) is one line on stderr that says
+what to change, and a non-zero exit: never a traceback.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import logging
+import os
+import signal
+import socket
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from types import FrameType
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -18,29 +30,127 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+db_app = typer.Typer(
+    help="The embedded PostgreSQL (used when DATABASE_URL is unset): status and stop.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
 
 DataDir = Annotated[
     Path | None,
     typer.Option(help="Folder for the embedded database and files (overrides DATA_DIR)."),
 ]
+# How long to wait for a configured database to answer before saying it does not.
+CONNECT_TIMEOUT = 10.0
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    settings = get_settings()
+    from pydantic import ValidationError
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc'])).upper() or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        _fail(f"bad configuration ({problems}). Fix the environment or .env file.")
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
     return settings
 
 
-def _database_url(settings: Settings) -> str:
-    from db.engine import database_url
+def _reason(exc: BaseException) -> str:
+    """The first line of what went wrong, from the driver's error rather than its wrapper."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
-    if settings.database_url is None:
-        typer.echo(f"Starting the embedded PostgreSQL in {settings.data_dir.resolve() / 'pg'} …")
-    return database_url(settings)
+
+def _describe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(url).render_as_string(hide_password=True)
+    return shown.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def _migrate(url: str) -> None:
+@contextlib.contextmanager
+def _database(settings: Settings, *, for_server: bool = False) -> Iterator[str]:
+    """The database URL, checked to answer; the embedded server is stopped again on exit
+    when this command started it and no `autocrm serve` still uses it."""
+    from db.embedded import EmbeddedError, start_embedded, stop_embedded
+    from db.engine import to_async_url
+
+    if settings.database_url is not None:
+        try:
+            url = to_async_url(settings.database_url.get_secret_value())
+        except ValueError as exc:
+            _fail(f"{exc}. Set DATABASE_URL=postgresql://user:password@host:5432/dbname.")
+        _check_database(url)
+        yield url
+        return
+
+    pgdata = settings.data_dir.resolve() / "pg"
+    if not (pgdata / "PG_VERSION").exists():
+        typer.echo(f"Creating a new embedded database in {pgdata} (first run) …")
+    try:
+        embedded = start_embedded(settings.data_dir)
+    except EmbeddedError as exc:
+        _fail(f"{exc}. Check that the data folder is writable, or set DATABASE_URL.")
+    try:
+        yield embedded.url
+    finally:
+        others = [pid for pid in _servers(settings.data_dir) if pid != os.getpid()]
+        if embedded.started and not others:
+            stop_embedded(settings.data_dir)
+            if for_server:
+                typer.echo("Stopped the embedded PostgreSQL (this server had started it).")
+
+
+def _check_database(url: str) -> None:
+    """Connect once, so a wrong DATABASE_URL is one clear line rather than a traceback."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        make_url(url)
+    except Exception as exc:
+        _fail(
+            f"DATABASE_URL is not a valid URL ({_reason(exc)}). "
+            "Set DATABASE_URL=postgresql://user:password@host:5432/dbname."
+        )
+
+    async def ping() -> None:
+        from sqlalchemy import text
+
+        from db.engine import Database
+
+        database = Database(url, pool_size=1)
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT), database.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(ping())
+    except TimeoutError:
+        reason = f"no answer within {CONNECT_TIMEOUT:.0f} s"
+    except Exception as exc:
+        reason = _reason(exc)
+    else:
+        return
+    _fail(
+        f"cannot use the database at {_describe(url)} ({reason}). Fix DATABASE_URL "
+        "(postgresql://user:password@host:5432/dbname), or unset it to use the embedded one."
+    )
+
+
+async def _migrate_async(url: str) -> None:
     from db.engine import Database
     from db.migrate import upgrade
 
@@ -51,6 +161,103 @@ async def _migrate(url: str) -> None:
         await database.dispose()
 
 
+def _migrate(url: str) -> None:
+    try:
+        asyncio.run(_migrate_async(url))
+    except Exception as exc:
+        logging.getLogger("autocrm").debug("migration failed", exc_info=True)
+        _fail(f"could not apply the database migrations at {_describe(url)}: {_reason(exc)}")
+
+
+def _check_port(host: str, port: int) -> None:
+    """Bind once before anything starts, so a busy port is said plainly and early."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        _fail(f"cannot listen on {host!r}: {exc.strerror}. Pass another --host.")
+    with socket.socket(family, kind, proto) as sock:
+        # As uvicorn does: a port left in TIME_WAIT by a previous run is free to use.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                _fail(
+                    f"port {port} on {host} is already in use (another autocrm serve?). "
+                    f"Stop that program or pick another port: autocrm serve --port {port + 1}"
+                )
+            _fail(f"cannot listen on {host}:{port}: {exc.strerror}. Pass another --host/--port.")
+
+
+# --- which servers use a data folder -------------------------------------------------------
+
+
+def _servers_dir(data_dir: Path) -> Path:
+    return data_dir / "servers"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _servers(data_dir: Path) -> dict[int, str]:
+    """Running `autocrm serve` processes of this data folder: pid → address."""
+    found: dict[int, str] = {}
+    folder = _servers_dir(data_dir)
+    if not folder.is_dir():
+        return found
+    for entry in folder.iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        if _alive(pid):
+            with contextlib.suppress(OSError):
+                found[pid] = entry.read_text().strip()
+        else:
+            entry.unlink(missing_ok=True)  # left by a server that was killed
+    return found
+
+
+@contextlib.contextmanager
+def _registered_server(settings: Settings, address: str) -> Iterator[None]:
+    """Note this server in the data folder while it runs; warn about others already there."""
+    others = _servers(settings.data_dir)
+    if others and settings.redis_url is None:
+        listing = ", ".join(f"pid {pid} on {where}" for pid, where in sorted(others.items()))
+        typer.secho(
+            f"Warning: another autocrm serve uses this data folder ({listing}). Without "
+            "REDIS_URL each server's subscribers miss the other's events; set REDIS_URL "
+            "to share them, or stop the other server.",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    folder = _servers_dir(settings.data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    mine = folder / str(os.getpid())
+    mine.write_text(address + "\n")
+    try:
+        yield
+    finally:
+        mine.unlink(missing_ok=True)
+
+
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM / Ctrl-C after uvicorn's graceful shutdown: unwind, so `finally` blocks
+    (stopping the embedded PostgreSQL) run, and exit 0."""
+    raise SystemExit(0)
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default HOST).")] = None,
@@ -58,27 +265,45 @@ def serve(
     data_dir: DataDir = None,
     migrate: Annotated[bool, typer.Option(help="Apply migrations before serving.")] = True,
 ) -> None:
-    """Run the API server: GraphQL (and GraphiQL) at /graphql, /healthz, /readyz."""
+    """Run the API server: GraphQL (and GraphiQL) at /graphql, /healthz, /readyz.
+
+    The embedded PostgreSQL it starts is stopped when the server exits; one that was
+    already running is left running.
+    """
+    settings = _settings(data_dir)
+    settings = settings.listening_on(host or settings.host, port or settings.port)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    _check_port(settings.host, settings.port)
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGINT, _exit_quietly)
+    address = f"{settings.host}:{settings.port}"
+    with _registered_server(settings, address), _database(settings, for_server=True) as url:
+        if migrate:
+            typer.echo("Applying migrations …")
+            _migrate(url)
+        _run_server(settings, url)
+
+
+def _run_server(settings: Settings, url: str) -> None:
     import uvicorn
 
     from app import build_runtime, create_app
     from db.engine import Database
 
-    settings = _settings(data_dir)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    url = _database_url(settings)
-    if migrate:
-        typer.echo("Applying migrations …")
-        asyncio.run(_migrate(url))
     runtime = build_runtime(settings, Database(url))
-    listen_host, listen_port = host or settings.host, port or settings.port
-    typer.echo(f"AutoCRM on http://{listen_host}:{listen_port}/graphql (GraphiQL in a browser)")
+    base = f"http://{settings.host}:{settings.port}"
+    if ":" in settings.host:
+        base = f"http://[{settings.host}]:{settings.port}"
+    typer.echo(f"AutoCRM on {base}/graphql (GraphiQL in a browser)")
+    typer.echo(f"Data folder: {settings.data_dir.resolve()}")
+    if settings.database_url is not None:
+        typer.echo(f"Database: {_describe(url)} (DATABASE_URL)")
     uvicorn.run(
         create_app(runtime, own_database=True),
-        host=listen_host,
-        port=listen_port,
+        host=settings.host,
+        port=settings.port,
         log_level=settings.log_level.lower(),
         # Events are small JSON frames: deflating each one per subscriber costs more CPU
         # (and a compressor's memory per socket) than the bytes it saves.
@@ -90,7 +315,8 @@ def serve(
 def migrate(data_dir: DataDir = None) -> None:
     """Apply database migrations and exit."""
     settings = _settings(data_dir)
-    asyncio.run(_migrate(_database_url(settings)))
+    with _database(settings) as url:
+        _migrate(url)
     typer.echo("Database is up to date.")
 
 
@@ -114,13 +340,14 @@ def create_admin(
     from resolvers.maintenance import create_admin_account
 
     settings = _settings(data_dir)
-    url = _database_url(settings)
-    asyncio.run(_migrate(url))
-    try:
-        message = asyncio.run(create_admin_account(url, email=email, name=name, password=password))
-    except ValueError as exc:
-        typer.secho(f"Error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=1) from exc
+    with _database(settings) as url:
+        _migrate(url)
+        try:
+            message = asyncio.run(
+                create_admin_account(url, email=email, name=name, password=password)
+            )
+        except ValueError as exc:
+            _fail(str(exc))
     typer.echo(message)
 
 
@@ -138,15 +365,61 @@ def export_schema(
 @app.command("seed-demo")
 def seed_demo(
     customers: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many customers.")] = 200,
+    tickets: Annotated[int, typer.Option(min=0, max=100_000, help="How many tickets.")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
     data_dir: DataDir = None,
 ) -> None:
-    """Fill the database with realistic demo staff and customers (prints the logins)."""
+    """Fill the database with a demo helpdesk: staff in teams, customers, and tickets in
+    every status with conversations, internal notes and ratings (prints the logins)."""
     from resolvers.maintenance import seed_demo_data
 
     settings = _settings(data_dir)
-    url = _database_url(settings)
-    asyncio.run(_migrate(url))
-    asyncio.run(seed_demo_data(url, customers=customers))
+    with _database(settings) as url:
+        _migrate(url)
+        asyncio.run(seed_demo_data(url, customers=customers, tickets=tickets, seed=seed))
+
+
+@db_app.command("status")
+def db_status(data_dir: DataDir = None) -> None:
+    """Say whether the embedded PostgreSQL of the data folder runs (exit code 3 if not)."""
+    from db.embedded import embedded_status
+
+    settings = _settings(data_dir)
+    status = embedded_status(settings.data_dir)
+    if settings.database_url is not None:
+        typer.echo("DATABASE_URL is set: the server uses that database, not the embedded one.")
+    if status.running:
+        typer.echo(f"The embedded PostgreSQL is running (pid {status.pid}) in {status.pgdata}.")
+        for pid, where in sorted(_servers(settings.data_dir).items()):
+            typer.echo(f"  used by autocrm serve (pid {pid}) on {where}")
+        return
+    if status.exists:
+        typer.echo(f"The embedded PostgreSQL is stopped; its data is in {status.pgdata}.")
+    else:
+        typer.echo(f"No embedded database in {status.pgdata} yet (autocrm serve creates it).")
+    raise typer.Exit(code=3)
+
+
+@db_app.command("stop")
+def db_stop(
+    data_dir: DataDir = None,
+    force: Annotated[
+        bool, typer.Option(help="Stop it even while an autocrm serve is using it.")
+    ] = False,
+) -> None:
+    """Stop the embedded PostgreSQL of the data folder (its data stays)."""
+    from db.embedded import stop_embedded
+
+    settings = _settings(data_dir)
+    users = _servers(settings.data_dir)
+    if users and not force:
+        listing = ", ".join(f"pid {pid}" for pid in sorted(users))
+        _fail(f"autocrm serve ({listing}) is using it: stop that first, or pass --force.")
+    pgdata = settings.data_dir.resolve() / "pg"
+    if stop_embedded(settings.data_dir):
+        typer.echo(f"Stopped the embedded PostgreSQL in {pgdata}.")
+    else:
+        typer.echo(f"The embedded PostgreSQL in {pgdata} is not running.")
 
 
 def main() -> None:

@@ -98,7 +98,7 @@ def start_embedded(data_dir: Path) -> EmbeddedDatabase:
         raise EmbeddedError(
             f"the embedded PostgreSQL in {pgdata} did not start ({_reason(exc)}){hint}"
         ) from exc
-    _log.info("embedded PostgreSQL ready in %s", pgdata)
+    _log.debug("embedded PostgreSQL ready in %s", pgdata)
     return EmbeddedDatabase(
         url=f"postgresql+asyncpg://postgres@/postgres?host={pgdata}",
         started=not before.running,
