@@ -1,6 +1,7 @@
-"""Real components for the realtime tests: the machine's Redis (started or restarted on
-demand), the app served by uvicorn on a loopback port (in this process or as a separate
-`autocrm serve` process), and a graphql-transport-ws client built on `websockets`."""
+"""Real components for the realtime tests: Redis (the machine's, started when absent, and
+never stopped; or a `redis-server` of the test's own that it may stop and restart), the app
+served by uvicorn on a loopback port (in this process or as a separate `autocrm serve`
+process), and a graphql-transport-ws client built on `websockets`."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from app import Runtime, create_app
 from tests.smtp import free_port
 
+# The machine's Redis: shared with everything else on the machine, so tests only ever
+# start it when it is absent (as CI does), and never stop, flush or replace it.
 REDIS_PORT = 6379
 REDIS_START = [
     "redis-server",
@@ -31,6 +34,8 @@ REDIS_START = [
     str(REDIS_PORT),
     "--save",
     "",
+    "--appendonly",
+    "no",
     "--bind",
     "127.0.0.1",
 ]
@@ -51,10 +56,10 @@ async def eventually(condition: Callable[[], bool], what: str) -> None:
 # --- Redis -------------------------------------------------------------------------------
 
 
-def redis_answers() -> bool:
+def redis_answers(port: int = REDIS_PORT) -> bool:
     try:
         done = subprocess.run(
-            ["redis-cli", "-p", str(REDIS_PORT), "ping"],
+            ["redis-cli", "-p", str(port), "ping"],
             capture_output=True,
             timeout=2,
             check=False,
@@ -79,24 +84,75 @@ def ensure_redis() -> None:
         _wait_for(redis_answers, "did not start")
 
 
-def stop_redis() -> None:
-    subprocess.run(
-        ["redis-cli", "-p", str(REDIS_PORT), "shutdown", "nosave"],
-        capture_output=True,
-        timeout=10,
-        check=False,
-    )
-    _wait_for(lambda: not redis_answers(), "did not stop")
+class OwnRedis:
+    """A `redis-server` of this test's own on a free loopback port, with its files in a
+    temp folder: a test that stops and restarts Redis does it to this one, by its pid,
+    never to the machine's Redis that other programs share."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def answers(self) -> bool:
+        return redis_answers(self.port)
+
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        log = (self.folder / "redis.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        _wait_for(self.answers, "did not start")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=WAIT)
+        self.process = None
+        _wait_for(lambda: not self.answers(), "did not stop")
+
+    @contextlib.contextmanager
+    def stopped(self) -> Iterator[None]:
+        """Redis is down inside the block and answering again (same port) after it."""
+        try:
+            self.stop()
+            yield
+        finally:
+            self.start()
 
 
 @contextlib.contextmanager
-def redis_stopped() -> Iterator[None]:
-    """Redis is down inside the block and answering again after it, even on failure."""
+def own_redis(folder: Path) -> Iterator[OwnRedis]:
+    server = OwnRedis(folder)
+    server.start()
     try:
-        stop_redis()
-        yield
+        yield server
     finally:
-        ensure_redis()
+        server.stop()
 
 
 # --- servers -----------------------------------------------------------------------------

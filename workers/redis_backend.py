@@ -120,9 +120,7 @@ class ResilientRedisBackend(BroadcastBackend):
                 await self._read_session()
             except (RedisError, OSError) as exc:
                 if self.sessions != sessions_before:
-                    _connection_log.warning(
-                        "lost", "Redis subscriber lost (%s); reconnecting", exc
-                    )
+                    _connection_log.warning("lost", "Redis subscriber lost (%s); reconnecting", exc)
                 else:
                     _log.debug("Redis not reachable yet: %s", exc)
             except Exception:

@@ -138,7 +138,8 @@ def test_banner_names_the_data_folder_and_start_up_is_short(served: Served) -> N
 
     assert f"Data folder: {served.data_dir.resolve()}" in output
     assert "alembic" not in output
-    assert "initdb" not in output and "pg_ctl" not in output
+    assert "initdb" not in output
+    assert "pg_ctl" not in output
     assert "Traceback" not in output
 
 

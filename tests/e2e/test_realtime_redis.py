@@ -1,11 +1,12 @@
-"""Scaled mode: two `autocrm serve` processes sharing one database and the machine's Redis.
+"""Scaled mode: two `autocrm serve` processes sharing one database and one Redis (a
+redis-server of this module's own, so restarting it disturbs nothing else on the machine).
 A mutation on one reaches a WebSocket subscriber of the other, also across a Redis restart."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -16,15 +17,14 @@ from tests.conftest import TEST_SECRET, make_user, sign_in
 from tests.realtime_harness import (
     WAIT,
     GraphQLWebSocket,
+    OwnRedis,
     ServerProcess,
-    ensure_redis,
     graphql,
-    redis_stopped,
+    own_redis,
 )
 
 pytestmark = pytest.mark.redis
 
-REDIS_URL = "redis://127.0.0.1:6379/11"
 TICKET_EVENTS = """
 subscription ($filter: TicketEventsFilter) {
   ticketEvents(filter: $filter) { kind ticket { id subject } }
@@ -40,13 +40,18 @@ mutation ($input: UpdateTicketInput!) {
 
 
 @pytest.fixture(scope="module")
+def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnRedis]:
+    with own_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
 async def servers(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str, db: Database
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, db: Database, redis: OwnRedis
 ) -> AsyncIterator[tuple[str, str]]:
-    """Two server processes (A, B), both on REDIS_URL; started once for this module."""
-    ensure_redis()
+    """Two server processes (A, B) on the module's Redis; started once for this module."""
     log_dir = tmp_path_factory.mktemp("servers")
-    env = {"REDIS_URL": REDIS_URL, "SECRET_KEY": TEST_SECRET, "LOG_LEVEL": "WARNING"}
+    env = {"REDIS_URL": redis.url(11), "SECRET_KEY": TEST_SECRET, "LOG_LEVEL": "WARNING"}
     started = [ServerProcess(log_dir, database_url=database_url, env=env) for _ in range(2)]
     try:
         await asyncio.gather(*(server.wait_ready() for server in started))
@@ -109,7 +114,7 @@ async def test_mutation_on_one_server_reaches_a_subscriber_on_the_other(
 
 
 async def test_events_flow_again_after_redis_restarts(
-    servers: tuple[str, str], db: Database
+    servers: tuple[str, str], db: Database, redis: OwnRedis
 ) -> None:
     server_a, server_b = servers
     _, customer_token = await token_for(db, "customer", "Casey Customer")
@@ -123,7 +128,7 @@ async def test_events_flow_again_after_redis_restarts(
         operation = await ws.subscribe(TICKET_EVENTS, {"filter": {"ticketIds": [ticket]}})
         await update_until_heard(server_a, agent_token, ticket, ws, operation)
 
-        with redis_stopped():
+        with redis.stopped():
             pass  # both servers lose their Redis connections here
 
         heard = await update_until_heard(server_a, agent_token, ticket, ws, operation)

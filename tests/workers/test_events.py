@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.realtime_harness import WAIT, ensure_redis, eventually, redis_stopped
+from tests.realtime_harness import WAIT, OwnRedis, ensure_redis, eventually, own_redis
 from workers.events import Publisher, ReceivedEvent
 
 
@@ -219,15 +220,25 @@ async def test_redis_database_number_keeps_deployments_apart(redis_url: str) -> 
     await two.disconnect()
 
 
+@pytest.fixture
+def restartable_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    """A redis-server of the test's own: stopping it disturbs nothing else on the machine."""
+    with own_redis(tmp_path / "redis") as server:
+        yield server
+
+
 @pytest.mark.redis
 async def test_subscriber_hears_events_again_after_redis_restarts(
-    redis_pair: tuple[Publisher, Publisher], redis_url: str
+    restartable_redis: OwnRedis,
 ) -> None:
-    sender, receiver = redis_pair
+    redis_url = restartable_redis.url(9)
+    sender, receiver = Publisher(redis_url), Publisher(redis_url)
+    await sender.connect()
+    await receiver.connect()
     (listener,) = await listening(receiver, "tickets")
     await _publish_until_heard(sender, listener, "tickets", {"phase": "before"})
 
-    with redis_stopped():
+    with restartable_redis.stopped():
         assert await sender.publish("tickets", {"phase": "down"}) is False
         late = Publisher(redis_url, namespace="test-late-start")
         await late.connect()  # Redis down at start-up: the app still starts
@@ -240,3 +251,5 @@ async def test_subscriber_hears_events_again_after_redis_restarts(
     await eventually(lambda: late.is_connected, "connecting once Redis is back")
     await late.disconnect()
     await listener.stop()
+    await sender.disconnect()
+    await receiver.disconnect()
