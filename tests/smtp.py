@@ -38,7 +38,7 @@ class ReceivedMail:
     def body(self) -> str:
         part = self.message.get_body(preferencelist=("plain",))
         assert part is not None
-        content = str(part.get_content())  # type: ignore[attr-defined]
+        content = str(part.get_content())
         return content.replace("\r\n", "\n")
 
     def token(self, path: str) -> str:
@@ -70,7 +70,7 @@ class Mailbox:
         mail = ReceivedMail(
             sender=envelope.mail_from,
             recipients=list(envelope.rcpt_tos),
-            message=message,  # type: ignore[arg-type]
+            message=message,
         )
         self._loop.call_soon_threadsafe(self._deliver, mail)
         return "250 Message accepted for delivery"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import update
@@ -37,10 +38,12 @@ def row_id_of(url: str) -> uuid.UUID:
     return uuid.UUID(urlsplit(url).path.rsplit("/", 1)[-1])
 
 
-async def _uploaded(client: ApiClient, ticket_id: uuid.UUID, content: bytes, name: str) -> dict:
+async def _uploaded(
+    client: ApiClient, ticket_id: uuid.UUID, content: bytes, name: str
+) -> dict[str, Any]:
     payload = await upload(client, ticket_id, content, name)
     assert payload["errors"] == []
-    attachment: dict = payload["attachment"]
+    attachment: dict[str, Any] = payload["attachment"]
     return attachment
 
 

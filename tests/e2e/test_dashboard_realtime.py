@@ -46,7 +46,8 @@ async def make_tickets(db: Database, count: int) -> list[str]:
 
 def urgent(frame: dict[str, Any]) -> int:
     counts = frame["dashboardEvents"]["openByPriority"]
-    return next(c["count"] for c in counts if c["priority"] == "URGENT")
+    count: int = next(c["count"] for c in counts if c["priority"] == "URGENT")
+    return count
 
 
 async def make_urgent(server: str, who: ApiClient, ticket_id: str) -> None:

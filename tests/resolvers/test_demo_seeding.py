@@ -76,6 +76,7 @@ async def test_seeded_tickets_have_conversations_notes_assignees_and_ratings(
     assert ratings
     assert rated_statuses <= {"solved", "closed"}
     assert teams == 3
+    assert members is not None
     assert members >= 6
 
 

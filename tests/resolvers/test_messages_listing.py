@@ -129,6 +129,8 @@ async def test_ticket_list_with_last_message_costs_the_same_for_5_and_50_tickets
     assert agent.user is not None
 
     async def add_tickets(count: int) -> None:
+        assert customer.user is not None
+        assert agent.user is not None
         for index in range(count):
             ticket = await make_ticket(db, customer.user, subject=f"T{index}")
             await make_message(db, ticket, customer.user, f"question {index}")
