@@ -18,6 +18,7 @@ from db.engine import Database
 from db.models.audit import AuditEntry
 from resolvers.audit import MutationTx, mutation_tx
 from resolvers.context import RequestContext, RequestMeta
+from resolvers.error_codes import AttachmentErrorCode, CommonErrorCode
 from resolvers.errors import RefusedAfterCommit, ValidationFailed
 from settings import Settings
 
@@ -71,7 +72,7 @@ async def test_rolled_back_mutation_runs_no_post_commit_hook(
 
     def body(tx: MutationTx) -> None:
         tx.after_commit(ran.append, "event")
-        raise ValidationFailed.one("name", "Bad.", "invalid")
+        raise ValidationFailed.one("name", "Bad.", CommonErrorCode.INVALID)
 
     with pytest.raises(ValidationFailed):
         await _mutate(db, settings, "createThing", body)
@@ -108,7 +109,7 @@ async def test_rollback_hooks_run_only_when_nothing_was_committed(
 
     def body(tx: MutationTx) -> None:
         tx.on_rollback(undone.append, "removed")
-        raise ValidationFailed.one("file", "Too large.", "too_large")
+        raise ValidationFailed.one("file", "Too large.", AttachmentErrorCode.TOO_LARGE)
 
     with pytest.raises(ValidationFailed):
         await _mutate(db, settings, "uploadThing", body)
@@ -124,7 +125,9 @@ async def test_refusal_after_commit_keeps_the_write_and_reports_the_problem(
     def body(tx: MutationTx) -> None:
         tx.audit("Thing", None, {"revoked": {"before": None, "after": "reuse"}})
         tx.after_commit(ran.append, "event")
-        raise RefusedAfterCommit(*ValidationFailed.one("token", "Reused.", "invalid").problems)
+        raise RefusedAfterCommit(
+            *ValidationFailed.one("token", "Reused.", CommonErrorCode.INVALID).problems
+        )
 
     with pytest.raises(RefusedAfterCommit) as refused:
         await _mutate(db, settings, "refreshThing", body)

@@ -17,7 +17,7 @@ def test_a_mutation_body_must_take_the_transaction_first() -> None:
         return None
 
     with pytest.raises(TypeError, match="tx: MutationTx"):
-        mutation(description="Create a thing.")(create_thing)
+        mutation(description="Create a thing.")(create_thing)  # type: ignore[type-var]
 
 
 def test_problems_become_errors_of_the_domain_type_with_the_same_code() -> None:

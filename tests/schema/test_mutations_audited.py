@@ -57,7 +57,8 @@ def test_every_mutation_reports_errors_of_its_domains_error_type() -> None:
         error = get_named_type(payload.fields["errors"].type)
         code = error.fields["code"].type if isinstance(error, GraphQLObjectType) else None
         interfaces = [i.name for i in getattr(error, "interfaces", [])]
-        if interfaces != ["UserError"] or get_named_type(code).name != f"{error.name}Code":
+        code_name = get_named_type(code).name if code is not None else None
+        if interfaces != ["UserError"] or code_name != f"{error.name}Code":
             untyped[name] = error.name
 
     assert untyped == {}
