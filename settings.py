@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_UPLOAD_TYPES", "Settings", "get_settings", "listen_url"]
+__all__ = [
+    "DEFAULT_AI_PRICES",
+    "DEFAULT_UPLOAD_TYPES",
+    "ModelPrice",
+    "Settings",
+    "get_settings",
+    "listen_url",
+]
 
 # Images, PDF, plain text / CSV / e-mail and the zip-based Office formats. Archives are left
 # out by default (they hide their content from the type check); add "application/zip" to allow.
@@ -26,6 +34,22 @@ DEFAULT_UPLOAD_TYPES: tuple[str, ...] = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 )
+
+
+class ModelPrice(BaseModel):
+    """What one model costs, in US dollars per million tokens."""
+
+    input: Decimal = Field(ge=0)
+    output: Decimal = Field(ge=0)
+
+
+# List prices of the default models (USD per 1M tokens); override or extend with AI_PRICES.
+DEFAULT_AI_PRICES: dict[str, ModelPrice] = {
+    "gpt-4o-mini": ModelPrice(input=Decimal("0.15"), output=Decimal("0.60")),
+    "text-embedding-3-small": ModelPrice(input=Decimal("0.02"), output=Decimal("0")),
+    "claude-3-5-haiku-latest": ModelPrice(input=Decimal("0.80"), output=Decimal("4.00")),
+    "extractive": ModelPrice(input=Decimal("0"), output=Decimal("0")),
+}
 
 
 class Settings(BaseSettings):
@@ -115,9 +139,71 @@ class Settings(BaseSettings):
             update["public_url"] = listen_url(host, port)
         return self.model_copy(update=update)
 
+    # --- AI gateway (ai/) -------------------------------------------------------------
+    ai_providers: list[str] = Field(
+        default_factory=lambda: ["offline"],
+        description="Fallback chain, first choice first: openai, anthropic, local, offline.",
+    )
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = Field(
+        default=None, description="Unset = api.openai.com; any OpenAI-compatible server works."
+    )
+    openai_model: str = "gpt-4o-mini"
+    openai_embedding_model: str = "text-embedding-3-small"
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str = "claude-3-5-haiku-latest"
+    ai_local_base_url: str | None = Field(
+        default=None,
+        description="A self-hosted OpenAI-compatible server (Ollama, llama.cpp, vLLM), "
+        "e.g. http://127.0.0.1:11434/v1; the chain calls it `local`.",
+    )
+    ai_local_api_key: SecretStr | None = None
+    ai_local_model: str = "llama3.1"
+    ai_local_embedding_model: str = "nomic-embed-text"
+    ai_first_token_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds to wait for a first token before falling back."
+    )
+    ai_total_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds one gateway call may take, fallbacks included."
+    )
+    ai_max_output_tokens: int = Field(default=1024, gt=0)
+    ai_prices: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description='USD per 1M tokens by model, as JSON: {"model": {"input": 0.15, '
+        '"output": 0.6}}; merged over the defaults for the default models.',
+    )
+    ai_cache_ttl: int = Field(
+        default=3600, ge=0, description="Seconds an identical request is answered from cache."
+    )
+    ai_cache_size: int = Field(default=2048, gt=0, description="In-process cache entries.")
+    ai_user_requests_per_minute: int = Field(default=30, ge=0, description="0 = unlimited.")
+    ai_user_tokens_per_day: int = Field(default=200_000, ge=0, description="0 = unlimited.")
+    ai_api_key_requests_per_minute: int = Field(default=60, ge=0, description="0 = unlimited.")
+    ai_api_key_tokens_per_day: int = Field(default=1_000_000, ge=0, description="0 = unlimited.")
+    ai_installation_requests_per_minute: int = Field(default=600, ge=0)
+    ai_installation_tokens_per_day: int = Field(default=10_000_000, ge=0)
+
+    def model_price(self, model: str) -> ModelPrice | None:
+        """The configured price of `model` (AI_PRICES first, then the defaults)."""
+        return self.ai_prices.get(model) or DEFAULT_AI_PRICES.get(model)
+
     @field_validator("database_url", "redis_url", "smtp_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator(
+        "openai_api_key",
+        "anthropic_api_key",
+        "ai_local_api_key",
+        "openai_base_url",
+        "anthropic_base_url",
+        "ai_local_base_url",
+        mode="before",
+    )
+    @classmethod
+    def _blank_ai_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
     def resolved_secret_key(self) -> str:

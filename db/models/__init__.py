@@ -1,6 +1,7 @@
 """Every model, imported here so `Base.metadata` is complete for Alembic."""
 
 from db.models.accounts import ApiKey, AuthSession, RefreshToken, Role, User, UserToken
+from db.models.ai import AiCall, AiQuotaLimit
 from db.models.audit import AuditEntry
 from db.models.customers import Customer, CustomerEmail, CustomerPhone
 from db.models.outbox import OutboxMail
@@ -17,6 +18,8 @@ from db.models.tickets import (
 )
 
 __all__ = [
+    "AiCall",
+    "AiQuotaLimit",
     "ApiKey",
     "Attachment",
     "AuditEntry",

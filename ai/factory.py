@@ -1,0 +1,85 @@
+"""Builds the gateway the settings describe: providers in AI_PROVIDERS order, the cache,
+quotas and the usage recorder. Only configured providers are ever called."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from ai.cache import MemoryCache, RedisCache, ResponseCache
+from ai.gateway import Gateway
+from ai.providers import AnthropicProvider, ExtractiveResponder, OpenAIProvider, Provider
+from ai.quotas import Quotas, quota_storage
+from ai.recorder import CallRecorder
+from db.engine import Database
+from settings import Settings
+
+__all__ = ["build_gateway", "build_providers"]
+
+PROVIDER_NAMES = ("openai", "anthropic", "local", "offline")
+
+
+def build_providers(settings: Settings) -> list[Provider]:
+    providers: list[Provider] = []
+    timeout = settings.ai_total_timeout
+    for name in settings.ai_providers:
+        if name == "openai":
+            providers.append(
+                OpenAIProvider(
+                    name="openai",
+                    model=settings.openai_model,
+                    api_key=_secret(settings.openai_api_key),
+                    base_url=settings.openai_base_url,
+                    embedding_model=settings.openai_embedding_model,
+                    max_output_tokens=settings.ai_max_output_tokens,
+                    timeout=timeout,
+                )
+            )
+        elif name == "local":
+            if settings.ai_local_base_url is None:
+                raise ValueError("AI_PROVIDERS names `local` but AI_LOCAL_BASE_URL is unset")
+            providers.append(
+                OpenAIProvider(
+                    name="local",
+                    model=settings.ai_local_model,
+                    api_key=_secret(settings.ai_local_api_key),
+                    base_url=settings.ai_local_base_url,
+                    embedding_model=settings.ai_local_embedding_model,
+                    max_output_tokens=settings.ai_max_output_tokens,
+                    timeout=timeout,
+                )
+            )
+        elif name == "anthropic":
+            providers.append(
+                AnthropicProvider(
+                    model=settings.anthropic_model,
+                    api_key=_secret(settings.anthropic_api_key),
+                    base_url=settings.anthropic_base_url,
+                    max_output_tokens=settings.ai_max_output_tokens,
+                    timeout=timeout,
+                )
+            )
+        elif name == "offline":
+            providers.append(ExtractiveResponder())
+        else:
+            raise ValueError(
+                f"unknown AI provider {name!r} in AI_PROVIDERS; use {', '.join(PROVIDER_NAMES)}"
+            )
+    return providers
+
+
+def build_gateway(settings: Settings, db: Database) -> Gateway:
+    redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    cache: ResponseCache = (
+        RedisCache(redis_url) if redis_url else MemoryCache(settings.ai_cache_size)
+    )
+    return Gateway(
+        build_providers(settings),
+        settings=settings,
+        cache=cache,
+        recorder=CallRecorder(db),
+        quotas=Quotas(quota_storage(redis_url), settings, db),
+    )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None

@@ -1,0 +1,132 @@
+"""OpenAI's chat and embeddings API through the official SDK; with a `base_url` the same
+client talks to any OpenAI-compatible server (Ollama, llama.cpp, vLLM)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import openai
+
+from ai.providers.base import (
+    EmbeddingNotSupported,
+    ProviderFailed,
+    ProviderRateLimited,
+    StreamEvent,
+    estimate_tokens,
+    retry_after_seconds,
+)
+from ai.requests import CompletionRequest, Usage
+
+__all__ = ["OpenAIProvider", "context_block"]
+
+
+def context_block(request: CompletionRequest) -> str:
+    """The system prompt with the numbered context appended (the sources an answer cites)."""
+    if not request.context:
+        return request.system
+    sources = "\n".join(f"[{i}] {text}" for i, text in enumerate(request.context, 1))
+    return f"{request.system}\n\nContext:\n{sources}".strip()
+
+
+class OpenAIProvider:
+    def __init__(
+        self,
+        *,
+        name: str,
+        model: str,
+        api_key: str | None,
+        base_url: str | None,
+        embedding_model: str | None,
+        max_output_tokens: int,
+        timeout: float,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.embedding_model = embedding_model
+        self._max_output_tokens = max_output_tokens
+        # Our gateway does the retrying and falling back, so its timing is ours, not the SDK's.
+        self._client = openai.AsyncOpenAI(
+            # Self-hosted servers usually want no key, but the SDK insists on one.
+            api_key=api_key or "no-key",
+            base_url=base_url,
+            max_retries=0,
+            timeout=timeout,
+        )
+
+    def _messages(self, request: CompletionRequest) -> list[Any]:
+        messages: list[dict[str, str]] = []
+        system = context_block(request)
+        if system:
+            messages.append({"role": "system", "content": system})
+        messages += [{"role": m.role, "content": m.content} for m in request.messages]
+        return messages
+
+    async def complete(self, request: CompletionRequest) -> tuple[str, Usage]:
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.model,
+                messages=self._messages(request),
+                max_tokens=request.max_tokens or self._max_output_tokens,
+                temperature=request.temperature,
+            )
+        except openai.APIError as exc:
+            raise _failure(exc) from exc
+        text = (response.choices[0].message.content or "") if response.choices else ""
+        if response.usage is not None:
+            usage = Usage(response.usage.prompt_tokens, response.usage.completion_tokens)
+        else:
+            usage = Usage(estimate_tokens(request.prompt_text()), estimate_tokens(text))
+        return text, usage
+
+    async def stream(self, request: CompletionRequest) -> AsyncGenerator[StreamEvent, None]:
+        produced: list[str] = []
+        usage: Usage | None = None
+        try:
+            chunks = await self._client.chat.completions.create(
+                model=self.model,
+                messages=self._messages(request),
+                max_tokens=request.max_tokens or self._max_output_tokens,
+                temperature=request.temperature,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            async with chunks:
+                async for chunk in chunks:
+                    if chunk.usage is not None:
+                        usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    for choice in chunk.choices:
+                        if choice.delta.content:
+                            produced.append(choice.delta.content)
+                            yield choice.delta.content
+        except openai.APIError as exc:
+            raise _failure(exc) from exc
+        yield usage or Usage(
+            estimate_tokens(request.prompt_text()), estimate_tokens("".join(produced))
+        )
+
+    async def embed(self, texts: list[str]) -> tuple[list[list[float]], Usage]:
+        if self.embedding_model is None:
+            raise EmbeddingNotSupported(f"{self.name}: no embedding model configured")
+        try:
+            response = await self._client.embeddings.create(
+                model=self.embedding_model, input=texts, encoding_format="float"
+            )
+        except openai.APIError as exc:
+            raise _failure(exc) from exc
+        vectors = [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
+        return vectors, Usage(response.usage.prompt_tokens, 0)
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def _failure(exc: openai.APIError) -> ProviderFailed:
+    if isinstance(exc, openai.RateLimitError):
+        retry_after = retry_after_seconds(exc.response.headers.get("retry-after"))
+        return ProviderRateLimited(
+            f"rate limited (HTTP 429), retry after {retry_after}s", retry_after
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return ProviderFailed(f"HTTP {exc.status_code}")
+    return ProviderFailed(type(exc).__name__)
