@@ -124,9 +124,7 @@ class OpenAIProvider:
 def _failure(exc: openai.APIError) -> ProviderFailed:
     if isinstance(exc, openai.RateLimitError):
         retry_after = retry_after_seconds(exc.response.headers.get("retry-after"))
-        return ProviderRateLimited(
-            f"rate limited (HTTP 429), retry after {retry_after}s", retry_after
-        )
+        return ProviderRateLimited(f"HTTP 429, retry after {retry_after:g} s", retry_after)
     if isinstance(exc, openai.APIStatusError):
         return ProviderFailed(f"HTTP {exc.status_code}")
     return ProviderFailed(type(exc).__name__)
