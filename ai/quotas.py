@@ -20,13 +20,22 @@ from limits.storage import storage_from_string
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai.requests import Caller
 from db.engine import Database
 from db.models import AiQuotaLimit
 from settings import Settings
 
-__all__ = ["SCOPES", "QuotaExceeded", "QuotaLimits", "Quotas", "quota_storage"]
+__all__ = [
+    "SCOPES",
+    "QuotaExceeded",
+    "QuotaLimits",
+    "Quotas",
+    "quota_storage",
+    "read_limits",
+    "save_limits",
+]
 
 _log = logging.getLogger("autocrm.ai")
 
@@ -69,42 +78,8 @@ class Quotas:
         self._db = db
 
     async def limits(self) -> dict[str, QuotaLimits]:
-        """The limits in force per scope: settings, overridden by what an admin set."""
-        s = self._settings
-        configured = {
-            "user": (s.ai_user_requests_per_minute, s.ai_user_tokens_per_day),
-            "api_key": (s.ai_api_key_requests_per_minute, s.ai_api_key_tokens_per_day),
-            "installation": (
-                s.ai_installation_requests_per_minute,
-                s.ai_installation_tokens_per_day,
-            ),
-        }
         async with self._db.sessions() as session:
-            rows = (await session.execute(select(AiQuotaLimit))).scalars().all()
-        overrides = {row.scope: row for row in rows}
-        result = {}
-        for scope, (rpm, tpd) in configured.items():
-            row = overrides.get(scope)
-            if row is not None:
-                rpm = row.requests_per_minute if row.requests_per_minute is not None else rpm
-                tpd = row.tokens_per_day if row.tokens_per_day is not None else tpd
-            result[scope] = QuotaLimits(scope, rpm, tpd)
-        return result
-
-    async def set_limits(
-        self, scope: str, requests_per_minute: int | None, tokens_per_day: int | None
-    ) -> QuotaLimits:
-        """Store an admin's override for one scope (None = back to the configured value)."""
-        if scope not in SCOPES:
-            raise ValueError(f"unknown quota scope {scope!r}")
-        values = {"requests_per_minute": requests_per_minute, "tokens_per_day": tokens_per_day}
-        async with self._db.transaction() as session:
-            await session.execute(
-                insert(AiQuotaLimit)
-                .values(scope=scope, **values)
-                .on_conflict_do_update(index_elements=["scope"], set_=values)
-            )
-        return (await self.limits())[scope]
+            return await read_limits(session, self._settings)
 
     async def admit(self, caller: Caller) -> None:
         """Count one request, or raise QuotaExceeded (and count nothing) when over a limit."""
@@ -156,6 +131,40 @@ class Quotas:
             f"{'minute' if what == 'requests' else 'day'}. Retry in {retry_after} s.",
             retry_after,
         )
+
+
+async def read_limits(session: AsyncSession, settings: Settings) -> dict[str, QuotaLimits]:
+    """The limits in force per scope: settings, overridden by what an admin set."""
+    s = settings
+    configured = {
+        "user": (s.ai_user_requests_per_minute, s.ai_user_tokens_per_day),
+        "api_key": (s.ai_api_key_requests_per_minute, s.ai_api_key_tokens_per_day),
+        "installation": (s.ai_installation_requests_per_minute, s.ai_installation_tokens_per_day),
+    }
+    rows = (await session.execute(select(AiQuotaLimit))).scalars().all()
+    overrides = {row.scope: row for row in rows}
+    result = {}
+    for scope, (rpm, tpd) in configured.items():
+        row = overrides.get(scope)
+        if row is not None:
+            rpm = row.requests_per_minute if row.requests_per_minute is not None else rpm
+            tpd = row.tokens_per_day if row.tokens_per_day is not None else tpd
+        result[scope] = QuotaLimits(scope, rpm, tpd)
+    return result
+
+
+async def save_limits(
+    session: AsyncSession, scope: str, requests_per_minute: int | None, tokens_per_day: int | None
+) -> None:
+    """Store an admin's override for one scope (None = back to the configured value)."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown quota scope {scope!r}")
+    values = {"requests_per_minute": requests_per_minute, "tokens_per_day": tokens_per_day}
+    await session.execute(
+        insert(AiQuotaLimit)
+        .values(scope=scope, **values)
+        .on_conflict_do_update(index_elements=["scope"], set_=values)
+    )
 
 
 def _per_day(tokens: int) -> RateLimitItem:

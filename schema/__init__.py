@@ -9,6 +9,7 @@ from strawberry import relay
 from strawberry.tools import merge_types
 
 from schema.accounts import AccountsMutation, AccountsQuery
+from schema.ai import AiMutation, AiQuery
 from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
@@ -42,6 +43,7 @@ class NodeQuery:
 QUERIES: tuple[type, ...] = (NodeQuery, AccountsQuery, ApiKeysQuery, AuditQuery, CustomersQuery)
 QUERIES += (TicketsQuery, TeamsQuery, SlaQuery)
 QUERIES += (DashboardQuery,)
+QUERIES += (AiQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -55,6 +57,7 @@ MUTATIONS: tuple[type, ...] = (
 )
 MUTATIONS += (AttachmentsMutation,)
 MUTATIONS += (NotificationsMutation,)
+MUTATIONS += (AiMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 

@@ -17,6 +17,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.relay import GlobalIDValueError
 from strawberry.types import ExecutionContext
 
+from ai.quotas import QuotaExceeded
 from db.pagination import InvalidPageRequest
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, Unauthenticated, ValidationFailed
@@ -41,6 +42,7 @@ _CODES: dict[type[Exception], str] = {
     InvalidPageRequest: "BAD_USER_INPUT",
     GlobalIDValueError: "BAD_USER_INPUT",
     ValidationFailed: "BAD_USER_INPUT",
+    QuotaExceeded: "RATE_LIMITED",
 }
 
 
@@ -128,6 +130,8 @@ class ErrorCodes(SchemaExtension):
         if error.extensions and "code" in error.extensions:
             return error
         code = error_code(error)
+        if isinstance(error.original_error, QuotaExceeded):
+            return _copy(error, error.message, code, retryAfter=error.original_error.retry_after)
         if code != INTERNAL:
             return _copy(error, error.message, code)
         # ErrorLoggingSchema.process_errors has logged it, traceback and all, under this id.
@@ -136,7 +140,7 @@ class ErrorCodes(SchemaExtension):
         )
 
 
-def _copy(error: GraphQLError, message: str, code: str) -> GraphQLError:
+def _copy(error: GraphQLError, message: str, code: str, **extra: Any) -> GraphQLError:
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -144,7 +148,7 @@ def _copy(error: GraphQLError, message: str, code: str) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         original_error=error.original_error,
-        extensions={**(error.extensions or {}), "code": code},
+        extensions={**(error.extensions or {}), "code": code, **extra},
     )
 
 

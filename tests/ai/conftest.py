@@ -32,7 +32,9 @@ def anthropic_server() -> Iterator[LoopbackLLM]:
     server.stop()
 
 
-def openai_provider(server: LoopbackLLM, settings: Settings, model: str = "gpt-4o-mini") -> Provider:
+def openai_provider(
+    server: LoopbackLLM, settings: Settings, model: str = "gpt-4o-mini"
+) -> Provider:
     return OpenAIProvider(
         name="openai",
         model=model,

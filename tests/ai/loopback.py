@@ -79,7 +79,8 @@ class LoopbackLLM:
         return self
 
     def stop(self) -> None:
-        assert self._server is not None and self._thread is not None
+        assert self._server is not None
+        assert self._thread is not None
         self._server.should_exit = True
         self._server.force_exit = True
         self._thread.join(timeout=10)
@@ -216,7 +217,11 @@ class LoopbackLLM:
             return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n"
 
         async def events() -> AsyncIterator[str]:
-            start = {**message, "content": [], "usage": {"input_tokens": s.tokens_in, "output_tokens": 1}}
+            start = {
+                **message,
+                "content": [],
+                "usage": {"input_tokens": s.tokens_in, "output_tokens": 1},
+            }
             yield event("message_start", {"message": start})
             yield event(
                 "content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}

@@ -90,7 +90,8 @@ async def test_first_token_slower_than_two_seconds_lets_the_next_provider_answer
     pieces = [p async for p in stream]
 
     assert "".join(pieces) == "Anthropic was quicker."
-    assert stream.result is not None and stream.result.provider == "anthropic"
+    assert stream.result is not None
+    assert stream.result.provider == "anthropic"
     assert await _outcomes(db) == [("openai", "first_token_timeout"), ("anthropic", "ok")]
 
 
@@ -105,9 +106,13 @@ async def test_total_deadline_ends_a_stream_that_stalls_after_its_first_token(
     gateway = make_gateway([openai_provider(openai_server, quick)], quick)
 
     received: list[str] = []
-    with pytest.raises(GatewayTimeout):
+
+    async def read_all() -> None:
         async for piece in gateway.stream(_ask("Where is my invoice?")):
             received.append(piece)
+
+    with pytest.raises(GatewayTimeout):
+        await read_all()
 
     assert received == ["Reset "]
     assert await _outcomes(db) == [("openai", "timeout")]
