@@ -43,6 +43,8 @@ class ModelPrice(BaseModel):
     output: Decimal = Field(ge=0)
 
 
+AI_PROVIDER_NAMES = ("openai", "anthropic", "local", "offline")
+
 # List prices of the default models (USD per 1M tokens); override or extend with AI_PRICES.
 DEFAULT_AI_PRICES: dict[str, ModelPrice] = {
     "gpt-4o-mini": ModelPrice(input=Decimal("0.15"), output=Decimal("0.60")),
@@ -183,6 +185,17 @@ class Settings(BaseSettings):
     ai_api_key_tokens_per_day: int = Field(default=1_000_000, ge=0, description="0 = unlimited.")
     ai_installation_requests_per_minute: int = Field(default=600, ge=0)
     ai_installation_tokens_per_day: int = Field(default=10_000_000, ge=0)
+
+    @field_validator("ai_providers")
+    @classmethod
+    def _known_providers(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in AI_PROVIDER_NAMES]
+        if unknown or not value:
+            raise ValueError(
+                f"AI_PROVIDERS lists {unknown or 'nothing'}; choose from "
+                f"{', '.join(AI_PROVIDER_NAMES)} (first choice first)"
+            )
+        return value
 
     def model_price(self, model: str) -> ModelPrice | None:
         """The configured price of `model` (AI_PRICES first, then the defaults)."""
