@@ -150,7 +150,7 @@ class Gateway:
             hit = await self._cache.get(key)
             if hit is not None:
                 result = Embeddings(hit["vectors"], provider.name, hit["model"], Usage(0, 0), True)
-                await self._record_cache_hit(request, "embed", result.provider, result.model)
+                self._record_cache_hit(request, "embed", result.provider, result.model)
                 return result
         deadline = asyncio.get_running_loop().time() + self._settings.ai_total_timeout
 
@@ -165,7 +165,14 @@ class Gateway:
             await self._cache.set(key, value, self._settings.ai_cache_ttl)
         return embeddings
 
+    async def flush(self) -> None:
+        """Wait until the usage rows of the calls made so far are written."""
+        if self._recorder is not None:
+            await self._recorder.flush()
+
     async def close(self) -> None:
+        if self._recorder is not None:
+            await self._recorder.close()
         for provider in self.providers:
             await provider.close()
         await self._cache.close()
@@ -202,17 +209,17 @@ class Gateway:
                 async with asyncio.timeout(remaining / (len(chain) - i)):
                     answer = await attempt(provider)
             except Exception as exc:
-                problem = await self._failed(request, call, _Attempt(provider, started), exc)
+                problem = self._failed(request, call, _Attempt(provider, started), exc)
                 problems.append(problem)
                 continue
             elapsed = _ms(loop.time() - started)
-            await self._record(request, call, provider, answer.usage, elapsed, elapsed, "ok")
+            self._record(request, call, provider, answer.usage, elapsed, elapsed, "ok")
             return answer
         if loop.time() >= deadline:
             raise GatewayTimeout(f"no answer within {self._settings.ai_total_timeout} s")
         raise AllProvidersFailed("no AI provider answered: " + "; ".join(problems))
 
-    async def _failed(
+    def _failed(
         self, request: CompletionRequest, call: str, attempt: _Attempt, exc: Exception
     ) -> str:
         """Record a failed attempt (and cool a rate-limited provider down); say what failed."""
@@ -234,7 +241,7 @@ class Gateway:
             outcome, error = "error", type(exc).__name__
         _log.warning("AI provider %s failed (%s): %s; falling back", provider.name, outcome, error)
         first = _ms(attempt.first_token - attempt.started) if attempt.first_token else None
-        await self._record(
+        self._record(
             request,
             call,
             provider,
@@ -283,7 +290,7 @@ class Gateway:
                 attempt.first_token = loop.time()  # an empty answer is still an answer
             except Exception as exc:
                 await events.aclose()
-                problems.append(await self._failed(request, "stream", attempt, exc))
+                problems.append(self._failed(request, "stream", attempt, exc))
                 continue
             # Committed: text has reached the caller, so no other provider may add to it.
             parts = [first] if first else []
@@ -302,7 +309,7 @@ class Gateway:
                         yield event
             except Exception as exc:
                 await events.aclose()
-                await self._failed(request, "stream", attempt, exc)
+                self._failed(request, "stream", attempt, exc)
                 if isinstance(exc, TimeoutError):
                     raise GatewayTimeout(
                         f"answer not complete within {self._settings.ai_total_timeout} s"
@@ -312,7 +319,7 @@ class Gateway:
                 await events.aclose()
             usage = usage or Usage(0, 0)
             assert attempt.first_token is not None
-            await self._record(
+            self._record(
                 request,
                 "stream",
                 provider,
@@ -340,7 +347,7 @@ class Gateway:
             key = cache_key("chat", provider.name, provider.model, request.prompt_version, digest)
             hit = await self._cache.get(key)
             if hit is not None:
-                await self._record_cache_hit(request, call, provider.name, provider.model)
+                self._record_cache_hit(request, call, provider.name, provider.model)
                 return Completion(hit["text"], provider.name, provider.model, Usage(0, 0), True)
         return None
 
@@ -359,12 +366,12 @@ class Gateway:
             used = completion.usage.tokens_in + completion.usage.tokens_out
             await self._quotas.charge(request.caller, used)
 
-    async def _record_cache_hit(
+    def _record_cache_hit(
         self, request: CompletionRequest, call: str, provider: str, model: str
     ) -> None:
         if self._recorder is None:
             return
-        await self._recorder.record(
+        self._recorder.record_soon(
             CallRecord(
                 provider=provider,
                 model=model,
@@ -381,7 +388,7 @@ class Gateway:
             )
         )
 
-    async def _record(
+    def _record(
         self,
         request: CompletionRequest,
         call: str,
@@ -396,7 +403,7 @@ class Gateway:
             return
         model = provider.embedding_model if call == "embed" else provider.model
         model = model or provider.model
-        await self._recorder.record(
+        self._recorder.record_soon(
             CallRecord(
                 provider=provider.name,
                 model=model,

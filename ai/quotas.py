@@ -40,6 +40,7 @@ __all__ = [
 _log = logging.getLogger("autocrm.ai")
 
 SCOPES = ("user", "api_key", "installation")
+LIMITS_REFRESH_SECONDS = 5.0
 
 
 def quota_storage(redis_url: str | None) -> Storage:
@@ -76,10 +77,16 @@ class Quotas:
         self._tokens = FixedWindowRateLimiter(storage)
         self._settings = settings
         self._db = db
+        self._cached: tuple[float, dict[str, QuotaLimits]] | None = None
 
     async def limits(self) -> dict[str, QuotaLimits]:
-        async with self._db.sessions() as session:
-            return await read_limits(session, self._settings)
+        """The limits in force, re-read from the database at most every few seconds (an
+        admin's change reaches every process that soon, without a query per AI call)."""
+        now = time.monotonic()
+        if self._cached is None or now - self._cached[0] > LIMITS_REFRESH_SECONDS:
+            async with self._db.sessions() as session:
+                self._cached = (now, await read_limits(session, self._settings))
+        return self._cached[1]
 
     async def admit(self, caller: Caller) -> None:
         """Count one request, or raise QuotaExceeded (and count nothing) when over a limit."""

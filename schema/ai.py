@@ -154,7 +154,8 @@ class SetAiQuotaLimitsPayload:
 @strawberry.type
 class AiMutation:
     @strawberry.mutation(
-        description="Set the AI quotas of a scope (admins); they apply from the next request.",
+        description="Set the AI quotas of a scope (admins); every server applies them within "
+        "5 seconds.",
         permission_classes=[IsAdmin],
     )
     async def set_ai_quota_limits(

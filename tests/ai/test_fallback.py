@@ -16,7 +16,9 @@ from tests.ai.conftest import anthropic_provider, openai_provider
 from tests.ai.loopback import LoopbackLLM
 
 
-async def _outcomes(db: Database) -> list[tuple[str, str]]:
+async def _outcomes(gateway: Gateway, db: Database) -> list[tuple[str, str]]:
+    """The usage rows, once the gateway has written them all."""
+    await gateway.flush()
     async with db.sessions() as session:
         rows = (await session.execute(select(AiCall).order_by(AiCall.id))).scalars().all()
     return [(row.provider, row.outcome) for row in rows]
@@ -45,7 +47,7 @@ async def test_rate_limited_provider_hands_over_and_rests_for_its_retry_after(
 
     assert (first.provider, second.provider) == ("anthropic", "anthropic")
     assert openai_server.count("/v1/chat/completions") == 1  # not asked again within 30 s
-    assert await _outcomes(db) == [
+    assert await _outcomes(gateway, db) == [
         ("openai", "rate_limited"),
         ("anthropic", "ok"),
         ("anthropic", "ok"),
@@ -68,7 +70,7 @@ async def test_server_error_falls_back_to_the_next_provider(
     pieces = [p async for p in gateway.stream(_ask("Where is my invoice?"))]
 
     assert "".join(pieces) == anthropic_server.script.text
-    assert await _outcomes(db) == [("openai", "error"), ("anthropic", "ok")]
+    assert await _outcomes(gateway, db) == [("openai", "error"), ("anthropic", "ok")]
 
 
 async def test_first_token_slower_than_two_seconds_lets_the_next_provider_answer(
@@ -92,7 +94,7 @@ async def test_first_token_slower_than_two_seconds_lets_the_next_provider_answer
     assert "".join(pieces) == "Anthropic was quicker."
     assert stream.result is not None
     assert stream.result.provider == "anthropic"
-    assert await _outcomes(db) == [("openai", "first_token_timeout"), ("anthropic", "ok")]
+    assert await _outcomes(gateway, db) == [("openai", "first_token_timeout"), ("anthropic", "ok")]
 
 
 async def test_total_deadline_ends_a_stream_that_stalls_after_its_first_token(
@@ -115,7 +117,7 @@ async def test_total_deadline_ends_a_stream_that_stalls_after_its_first_token(
         await read_all()
 
     assert received == ["Reset "]
-    assert await _outcomes(db) == [("openai", "timeout")]
+    assert await _outcomes(gateway, db) == [("openai", "timeout")]
 
 
 async def test_when_every_provider_fails_the_caller_is_told_which_and_why(

@@ -17,7 +17,9 @@ from tests.ai.conftest import openai_provider
 from tests.ai.loopback import LoopbackLLM
 
 
-async def _recorded(db: Database) -> int:
+async def _recorded(gateway: Gateway, db: Database) -> int:
+    """The usage rows, once the gateway has written them all."""
+    await gateway.flush()
     async with db.sessions() as session:
         return int((await session.execute(select(func.count()).select_from(AiCall))).scalar_one())
 
@@ -44,7 +46,7 @@ async def test_user_over_requests_per_minute_is_refused_with_retry_after_and_not
     assert 1 <= refused.value.retry_after <= 60
     assert "limit of 2 requests per minute" in str(refused.value)
     assert openai_server.count("/v1/chat/completions") == 2
-    assert await _recorded(db) == 2
+    assert await _recorded(gateway, db) == 2
 
 
 async def test_one_users_quota_does_not_limit_another_user(

@@ -21,7 +21,9 @@ from tests.ai.loopback import LoopbackLLM
 REDIS_URL = "redis://127.0.0.1:6379/12"
 
 
-async def _rows(db: Database) -> list[AiCall]:
+async def _rows(gateway: Gateway, db: Database) -> list[AiCall]:
+    """The usage rows, once the gateway has written them all."""
+    await gateway.flush()
     async with db.sessions() as session:
         return list((await session.execute(select(AiCall).order_by(AiCall.id))).scalars())
 
@@ -50,7 +52,7 @@ async def test_usage_and_cost_of_a_call_are_recorded_to_the_cent(
     )
     _ = [piece async for piece in stream]
 
-    [row] = await _rows(db)
+    [row] = await _rows(gateway, db)
     # 12 345 * $2.50 / 1M + 6 789 * $10 / 1M = $0.0308625 + $0.06789
     assert row.cost_usd == Decimal("0.0987525")
     assert row.cost_usd.quantize(Decimal("0.01")) == Decimal("0.10")
@@ -77,7 +79,7 @@ async def test_a_model_without_a_price_is_recorded_with_unknown_cost_not_zero(
 
     await gateway.complete(CompletionRequest.ask("Where is my invoice?", operation="triage"))
 
-    [row] = await _rows(db)
+    [row] = await _rows(gateway, db)
     assert (row.tokens_in, row.cost_usd) == (1200, None)
 
 
@@ -96,7 +98,7 @@ async def test_second_identical_call_is_answered_from_the_cache(
     assert second.text == first.text
     assert (first.cache_hit, second.cache_hit) == (False, True)
     assert openai_server.count("/v1/chat/completions") == 1
-    rows = await _rows(db)
+    rows = await _rows(gateway, db)
     assert [(r.cache_hit, r.tokens_in, r.cost_usd) for r in rows] == [
         (False, 1200, Decimal("0.00038700")),
         (True, 0, Decimal(0)),
