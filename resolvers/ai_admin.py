@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 from ai.quotas import QuotaLimits, read_limits, save_limits
 from ai.usage import UsageGroup, UsageGroupBy, usage_report
-from resolvers.audit import diff, mutation_tx
+from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
+from resolvers.error_codes import AiErrorCode, CommonErrorCode
 from resolvers.errors import FieldProblem, ValidationFailed
 
 __all__ = ["ai_quota_limits", "ai_usage", "set_ai_quota_limits"]
@@ -29,7 +30,7 @@ async def ai_usage(
     since, until = _aware(since), _aware(until)
     if until <= since:
         raise ValidationFailed.one(
-            "range.to", "The end of the range must be after its start.", "invalid"
+            "range.to", "The end of the range must be after its start.", CommonErrorCode.INVALID
         )
     async with ctx.db.sessions() as session:
         return await usage_report(session, since, until, group_by)
@@ -42,12 +43,15 @@ async def ai_quota_limits(ctx: RequestContext) -> list[QuotaLimits]:
 
 
 async def set_ai_quota_limits(
-    ctx: RequestContext, scope: str, requests_per_minute: int | None, tokens_per_day: int | None
+    tx: MutationTx, scope: str, requests_per_minute: int | None, tokens_per_day: int | None
 ) -> QuotaLimits:
     """Override one scope's limits (null = back to the configured value, 0 = unlimited)."""
+    ctx = tx.ctx
     ctx.require_admin()
     problems = [
-        FieldProblem(name, f"Give a number between 0 (unlimited) and {MAX_LIMIT}.", "invalid")
+        FieldProblem(
+            name, f"Give a number between 0 (unlimited) and {MAX_LIMIT}.", AiErrorCode.INVALID
+        )
         for name, value in (
             ("requestsPerMinute", requests_per_minute),
             ("tokensPerDay", tokens_per_day),
@@ -56,9 +60,8 @@ async def set_ai_quota_limits(
     ]
     if problems:
         raise ValidationFailed(*problems)
-    async with mutation_tx(ctx, "setAiQuotaLimits") as tx:
-        before = (await read_limits(tx.session, ctx.settings))[scope]
-        await save_limits(tx.session, scope, requests_per_minute, tokens_per_day)
-        after = (await read_limits(tx.session, ctx.settings))[scope]
-        tx.audit("AiQuotaLimit", scope, diff(asdict(before), asdict(after)))
+    before = (await read_limits(tx.session, ctx.settings))[scope]
+    await save_limits(tx.session, scope, requests_per_minute, tokens_per_day)
+    after = (await read_limits(tx.session, ctx.settings))[scope]
+    tx.audit("AiQuotaLimit", scope, diff(asdict(before), asdict(after)))
     return after

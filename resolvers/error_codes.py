@@ -13,6 +13,7 @@ import enum
 __all__ = [
     "SHARED",
     "AccountErrorCode",
+    "AiErrorCode",
     "ApiKeyErrorCode",
     "AttachmentErrorCode",
     "CommonErrorCode",
@@ -54,6 +55,19 @@ class AccountErrorCode(ErrorCode):
     INVALID_TOKEN = "invalid_token"
     WEAK_PASSWORD = "weak_password"
     RATE_LIMITED = "rate_limited"
+
+
+class AiErrorCode(ErrorCode):
+    """AI administration: quotas."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
 
 
 class ApiKeyErrorCode(ErrorCode):

@@ -13,10 +13,12 @@ from strawberry import relay
 from ai.quotas import QuotaLimits
 from ai.usage import UsageGroup, UsageGroupBy
 from resolvers.ai_admin import ai_quota_limits, ai_usage, set_ai_quota_limits
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from schema.accounts import User
 from schema.dashboard import ReportRange
-from schema.errors import UserError, payload_or_errors
+from schema.errors import AiError
+from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsAdmin
 
 __all__ = ["AiMutation", "AiQuery"]
@@ -142,32 +144,23 @@ class SetAiQuotaLimitsInput:
 
 
 @strawberry.type(description="Result of setAiQuotaLimits.")
-class SetAiQuotaLimitsPayload:
+class SetAiQuotaLimitsPayload(MutationPayload[AiError]):
     limits: AiQuotaLimits | None = strawberry.field(
         default=None, description="The limits now in force for the scope."
-    )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
     )
 
 
 @strawberry.type
 class AiMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Set the AI quotas of a scope (admins); every server applies them within "
         "5 seconds.",
         permission_classes=[IsAdmin],
     )
     async def set_ai_quota_limits(
-        self, info: strawberry.Info[RequestContext], input: SetAiQuotaLimitsInput
+        tx: MutationTx, input: SetAiQuotaLimitsInput
     ) -> SetAiQuotaLimitsPayload:
-        async def run() -> SetAiQuotaLimitsPayload:
-            limits = await set_ai_quota_limits(
-                info.context,
-                str(input.scope.value),
-                input.requests_per_minute,
-                input.tokens_per_day,
-            )
-            return SetAiQuotaLimitsPayload(limits=AiQuotaLimits.from_limits(limits))
-
-        return await payload_or_errors(SetAiQuotaLimitsPayload, run)
+        limits = await set_ai_quota_limits(
+            tx, str(input.scope.value), input.requests_per_minute, input.tokens_per_day
+        )
+        return SetAiQuotaLimitsPayload(limits=AiQuotaLimits.from_limits(limits))

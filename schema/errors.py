@@ -16,6 +16,7 @@ import strawberry
 
 from resolvers.error_codes import (
     AccountErrorCode,
+    AiErrorCode,
     ApiKeyErrorCode,
     AttachmentErrorCode,
     CustomerErrorCode,
@@ -30,6 +31,7 @@ from resolvers.errors import FieldProblem
 
 __all__ = [
     "AccountError",
+    "AiError",
     "ApiKeyError",
     "AttachmentError",
     "CustomerError",
@@ -46,6 +48,7 @@ _log = logging.getLogger("autocrm.mutations")
 
 _CODES = "Why a piece of input was refused, for {what}."
 strawberry.enum(AccountErrorCode, description=_CODES.format(what="accounts and sessions"))
+strawberry.enum(AiErrorCode, description=_CODES.format(what="AI administration"))
 strawberry.enum(ApiKeyErrorCode, description=_CODES.format(what="API keys"))
 strawberry.enum(AttachmentErrorCode, description=_CODES.format(what="attachments"))
 strawberry.enum(CustomerErrorCode, description=_CODES.format(what="customers"))
@@ -69,6 +72,11 @@ class UserError:
 @strawberry.type(description="A problem with the input of an account or session mutation.")
 class AccountError(UserError):
     code: AccountErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of an AI administration mutation.")
+class AiError(UserError):
+    code: AiErrorCode = strawberry.field(description=_CODE)
 
 
 @strawberry.type(description="A problem with the input of an API-key mutation.")
