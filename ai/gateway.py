@@ -24,6 +24,7 @@ from ai.providers.base import (
     ProviderFailed,
     ProviderRateLimited,
     StreamEvent,
+    estimate_tokens,
 )
 from ai.quotas import Quotas
 from ai.recorder import CallRecord, CallRecorder
@@ -307,6 +308,21 @@ class Gateway:
                     elif event:
                         parts.append(event)
                         yield event
+            except (GeneratorExit, asyncio.CancelledError):
+                # The caller stopped reading: the provider was paid for what it sent so far.
+                spent = usage or Usage(
+                    estimate_tokens(request.prompt_text()), estimate_tokens("".join(parts))
+                )
+                self._record(
+                    request,
+                    "stream",
+                    provider,
+                    spent,
+                    _ms(attempt.first_token - attempt.started) if attempt.first_token else None,
+                    _ms(loop.time() - attempt.started),
+                    "abandoned",
+                )
+                raise
             except Exception as exc:
                 await events.aclose()
                 self._failed(request, "stream", attempt, exc)

@@ -55,7 +55,7 @@ class AiCall(Base):
     first_token_ms: Mapped[int | None] = mapped_column(Integer)
     total_ms: Mapped[int] = mapped_column(Integer)
     cache_hit: Mapped[bool] = mapped_column(server_default=text("false"))
-    # ok, error, rate_limited, timeout, first_token_timeout.
+    # ok, error, rate_limited, timeout, first_token_timeout, abandoned (reader stopped).
     outcome: Mapped[str] = mapped_column(String(24))
     error: Mapped[str | None] = mapped_column(Text)
     # No foreign keys: usage history outlives the users, keys, jobs and tickets it served.

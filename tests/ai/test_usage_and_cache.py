@@ -135,3 +135,22 @@ async def test_cache_in_redis_is_shared_by_every_gateway_process(
 
     assert answer.cache_hit is True
     assert openai_server.count("/v1/chat/completions") == 1
+
+
+async def test_a_stream_its_reader_abandons_is_still_recorded(
+    openai_server: LoopbackLLM,
+    settings: Settings,
+    make_gateway: Callable[..., Gateway],
+    db: Database,
+) -> None:
+    gateway = make_gateway([openai_provider(openai_server, settings)], settings)
+    stream = gateway.stream(CompletionRequest.ask("Where is my invoice?", operation="draft_reply"))
+
+    async for _ in stream:
+        break
+    await stream.aclose()
+
+    [row] = await _rows(gateway, db)
+    assert (row.outcome, row.cache_hit) == ("abandoned", False)
+    assert row.tokens_in > 0
+    assert row.tokens_out > 0
