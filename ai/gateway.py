@@ -135,9 +135,12 @@ class Gateway:
     ) -> Embeddings:
         """Vectors from the first provider that embeds. Recorded, not quota-limited: embedding
         is background work (knowledge base, search), not a user's request."""
-        caller = caller or Caller()
         request = CompletionRequest(
-            messages=(), operation=operation, prompt_version=prompt_version, context=tuple(texts)
+            messages=(),
+            operation=operation,
+            prompt_version=prompt_version,
+            context=tuple(texts),
+            caller=caller or Caller(),
         )
         digest = request.inputs_digest()
         capable = [p for p in self.providers if p.embedding_model is not None]

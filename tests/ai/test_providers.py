@@ -88,6 +88,18 @@ async def test_self_hosted_openai_compatible_server_embeds_texts(
     assert openai_server.requests[0][0] == "/v1/embeddings"
 
 
+async def test_identical_embedding_request_is_answered_from_the_cache(
+    openai_server: LoopbackLLM, settings: Settings, make_gateway: Callable[..., Gateway]
+) -> None:
+    gateway = make_gateway([openai_provider(openai_server, settings)], settings)
+    first = await gateway.embed(["reset the router"], operation="kb_index")
+
+    again = await gateway.embed(["reset the router"], operation="kb_index")
+
+    assert (again.vectors, again.cache_hit) == (first.vectors, True)
+    assert openai_server.count("/v1/embeddings") == 1
+
+
 async def test_offline_responder_answers_with_the_most_relevant_cited_sentence(
     settings: Settings, make_gateway: Callable[..., Gateway]
 ) -> None:
