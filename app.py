@@ -32,7 +32,9 @@ from resolvers.attachments import DownloadRefused, open_download
 from resolvers.context import RequestContext, RequestMeta
 from schema import build_schema
 from schema.extensions import rate_limit_storage
+from schema.fanout import SubscriptionHub
 from schema.ide import GRAPHIQL_ASSETS, GRAPHIQL_PREFIX, offline_graphiql_html
+from schema.websocket import OperationContextHandler
 from settings import Settings
 from workers.email import MailKicker
 from workers.events import Publisher
@@ -55,9 +57,14 @@ class Runtime:
     publisher: Publisher = field(default_factory=Publisher)
     # Attachment bytes: LocalBlobStore(data_dir/files) from build_runtime.
     blobs: BlobStore | None = None
+    # Live subscriptions grouped by document and audience: one execution per event each.
+    hub: SubscriptionHub = field(default_factory=SubscriptionHub)
 
 
 class AutoCRMGraphQL(GraphQL[RequestContext, None]):
+    # Each WebSocket operation gets its own context and loaders; subscriptions share.
+    graphql_transport_ws_handler_class = OperationContextHandler
+
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(
             build_schema(runtime.settings),
@@ -65,6 +72,7 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
             multipart_uploads_enabled=True,
         )
         self.runtime = runtime
+        self.subscription_hub = runtime.hub
         self.allowed_origins = frozenset(runtime.settings.allowed_origins)
 
     def decode_json(self, data: str | bytes) -> object:

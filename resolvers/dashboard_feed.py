@@ -23,7 +23,7 @@ from db.engine import Database
 from resolvers.context import RequestContext
 from resolvers.dashboard import DashboardNumbers, check_window, compute_dashboard
 from resolvers.events import TICKETS_CHANNEL
-from resolvers.subscriptions import _still_allowed
+from resolvers.subscriptions import still_allowed
 from workers.events import Publisher
 
 __all__ = ["COALESCE_SECONDS", "DashboardFeed", "dashboard_stream", "running_feeds"]
@@ -170,7 +170,7 @@ async def _stream(
                 return
             # The rule of every live stream (resolvers/subscriptions.py): it ends on
             # logout, a revoked API key, deactivation or a change of role.
-            if not await _still_allowed(principal, push.loaders):
+            if not await still_allowed(principal, push.loaders):
                 _log.info("ending a dashboard stream: %s may no longer see it", principal.label)
                 return
             yield push.numbers

@@ -38,6 +38,7 @@ __all__ = [
     "MessageDelivery",
     "TicketDelivery",
     "TicketEventFilter",
+    "still_allowed",
     "ticket_event_stream",
     "ticket_message_stream",
 ]
@@ -99,7 +100,7 @@ def _uuid(value: object) -> uuid.UUID | None:
         return None
 
 
-async def _still_allowed(principal: Principal, loaders: Loaders) -> bool:
+async def still_allowed(principal: Principal, loaders: Loaders) -> bool:
     """A long-lived socket must not outlive a logout, a revoked API key, its user's
     deactivation or change of role."""
     if principal.api_key_id is not None:
@@ -152,7 +153,7 @@ async def _ticket_events(
             loaders = _loaders_for(event, ctx)
             # Both loads batch across this event's subscribers and run side by side.
             allowed, ticket = await asyncio.gather(
-                _still_allowed(principal, loaders), loaders.ticket_by_id.load(ticket_id)
+                still_allowed(principal, loaders), loaders.ticket_by_id.load(ticket_id)
             )
             if not allowed:
                 _log.info("ending a ticket event stream: %s may no longer see it", principal.label)
@@ -198,7 +199,7 @@ async def _message_events(
                 continue  # internal notes never even reach a customer's loaders
             loaders = _loaders_for(event, ctx)
             allowed, message, ticket = await asyncio.gather(
-                _still_allowed(principal, loaders),
+                still_allowed(principal, loaders),
                 loaders.message_by_id.load(message_id),
                 loaders.ticket_by_id.load(ticket_id),
             )
