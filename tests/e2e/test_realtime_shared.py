@@ -36,9 +36,11 @@ async def server(runtime: Runtime) -> AsyncIterator[str]:
 async def shared_live(runtime: Runtime, members: int, groups: int) -> None:
     """Wait until the hub serves `members` subscriptions in `groups` live executions."""
     await eventually(
-        lambda: runtime.hub.stats().members >= members
-        and runtime.hub.stats().groups == groups
-        and runtime.publisher.stats().subscribers >= groups,
+        lambda: (
+            runtime.hub.stats().members >= members
+            and runtime.hub.stats().groups == groups
+            and runtime.publisher.stats().subscribers >= groups
+        ),
         "subscribing",
     )
 
