@@ -44,7 +44,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from auth.principal import Principal
 from dataloaders import Loaders
 from resolvers.context import RequestContext
-from resolvers.subscriptions import still_allowed
+from resolvers.subscriptions import still_allowed_many
 
 __all__ = [
     "PER_VIEWER_FIELDS",
@@ -55,7 +55,6 @@ __all__ = [
     "Push",
     "SharedPlan",
     "SubscriptionHub",
-    "member_may_stay",
     "next_frame",
     "plan_shared",
     "rate_limited",
@@ -158,10 +157,9 @@ def plan_shared(
 
 @dataclass(frozen=True, slots=True)
 class Push:
-    """One result of the group, serialised once; `loaders` batch the members' re-checks."""
+    """One result of the group, serialised once for all its members."""
 
     payload: str
-    loaders: Loaders
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +296,7 @@ class SubscriptionHub:
                     text = payload.decode() if isinstance(payload, bytes) else payload
                     group.results += 1
                     self._results += 1
-                    self._broadcast(group, Push(text, Loaders(ctx.db)))
+                    await self._deliver(group, Push(text), Loaders(ctx.db))
         except Exception:
             _log.exception("a shared subscription failed")
         finally:
@@ -307,15 +305,34 @@ class SubscriptionHub:
             for member in list(group.members):
                 member.end()
 
-    @staticmethod
-    def _broadcast(group: _Group, item: _Item) -> None:
-        for member in list(group.members):
-            if not member.offer(item):
-                # Dropping events silently would show the client a wrong picture; ending
-                # the stream tells it to subscribe again and refetch.
-                _log.warning("a shared subscriber fell behind; ending its stream")
+    async def _deliver(self, group: _Group, push: Push, loaders: Loaders) -> None:
+        """Every member still allowed gets `push`; the others' streams end (logout, revoked
+        key, deactivation or change of role), checked for all members in one go."""
+        members = list(group.members)
+        verdicts = await still_allowed_many([m.principal for m in members], loaders)
+        for member, allowed in zip(members, verdicts, strict=True):
+            if member not in group.members:
+                continue
+            if allowed:
+                self._broadcast_one(group, member, push)
+            else:
+                _log.info("ending a shared stream: %s may no longer see it", member.principal.label)
                 group.members.discard(member)
                 member.end()
+
+    @classmethod
+    def _broadcast(cls, group: _Group, item: _Item) -> None:
+        for member in list(group.members):
+            cls._broadcast_one(group, member, item)
+
+    @staticmethod
+    def _broadcast_one(group: _Group, member: HubMember, item: _Item) -> None:
+        if not member.offer(item):
+            # Dropping events silently would show the client a wrong picture; ending
+            # the stream tells it to subscribe again and refetch.
+            _log.warning("a shared subscriber fell behind; ending its stream")
+            group.members.discard(member)
+            member.end()
 
 
 def _payload(result: ExecutionResult) -> dict[str, object]:
@@ -331,12 +348,6 @@ def _payload(result: ExecutionResult) -> dict[str, object]:
 def next_frame(operation_id: str, payload: str) -> str:
     """A `next` message around an already serialised payload."""
     return f'{{"id":{json.dumps(operation_id)},"type":"next","payload":{payload}}}'
-
-
-async def member_may_stay(member: HubMember, item: Push) -> bool:
-    """The per-member rule of every live stream: it ends on logout, a revoked API key,
-    deactivation or a change of role."""
-    return await still_allowed(member.principal, item.loaders)
 
 
 async def rate_limited(ctx: RequestContext) -> GraphQLError | None:

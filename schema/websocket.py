@@ -33,7 +33,6 @@ from schema.fanout import (
     HubMember,
     SharedPlan,
     SubscriptionHub,
-    member_may_stay,
     next_frame,
     plan_shared,
     rate_limited,
@@ -128,8 +127,6 @@ class OperationContextHandler(BaseGraphQLTransportWSHandler[RequestContext, None
             if isinstance(item, Failed):
                 await self._handle_pre_execution_error(operation, _pre_execution_error(item))
                 return
-            if not await member_may_stay(member, item):
-                break
             if operation.completed:
                 return
             await self._send_text(next_frame(operation.id, item.payload))
