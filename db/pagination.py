@@ -7,7 +7,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -62,7 +62,10 @@ class Page(Generic[T]):
     cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
-    total_count: int
+    # None when the caller did not ask for it (no `count(*)` was run).
+    total_count: int | None
+    # Per row, the extra entities `fetch_page(prepare=…)` added to the page statement.
+    related: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _encode(values: Sequence[Any]) -> str:
@@ -106,8 +109,15 @@ async def fetch_page(
     *,
     default_size: int = 20,
     max_size: int = 100,
+    count: bool = True,
+    prepare: Callable[[Select[Any]], Select[Any]] | None = None,
 ) -> Page[Any]:
-    """Run `stmt` (already filtered) for one page, plus a count of all matching rows."""
+    """Run `stmt` (already filtered) for one page, plus a count of all matching rows when
+    `count` (a connection's `totalCount` costs a second statement only when selected).
+
+    `prepare` may add columns and outer joins to the page statement only (related rows the
+    page will show, loaded with it); they come back per row in `Page.related`.
+    """
     size = request.size(default_size, max_size)
     backwards = request.last is not None or (request.before is not None and request.first is None)
     key = tuple_(sort.expression, id_column)
@@ -128,14 +138,27 @@ async def fetch_page(
         if forward_desc
         else (sort.expression.asc(), id_column.asc())
     )
-    rows = list((await session.execute(page_stmt.order_by(*order).limit(size + 1))).scalars())
+    page_stmt = page_stmt.order_by(*order).limit(size + 1)
+    related: list[tuple[Any, ...]] = []
+    if prepare is None:
+        rows = list((await session.execute(page_stmt)).scalars())
+    else:
+        records = (await session.execute(prepare(page_stmt))).all()
+        rows = [record[0] for record in records]
+        related = [tuple(record[1:]) for record in records]
     has_more = len(rows) > size
     rows = rows[:size]
+    related = related[:size]
     if backwards:
         rows.reverse()
+        related.reverse()
     total = (
-        await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    ).scalar_one()
+        (
+            await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        ).scalar_one()
+        if count
+        else None
+    )
     cursors = [_encode([sort.value(row), row.id]) for row in rows]
     return Page(
         rows=rows,
@@ -143,4 +166,5 @@ async def fetch_page(
         has_next_page=has_more if not backwards else request.before is not None,
         has_previous_page=has_more if backwards else request.after is not None,
         total_count=total,
+        related=related,
     )

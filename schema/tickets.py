@@ -23,6 +23,7 @@ from resolvers.context import RequestContext
 from resolvers.tickets.queries import (
     AssigneeScope,
     TicketCriteria,
+    TicketPreload,
     TicketSort,
     tickets_page,
     visible_tickets,
@@ -30,7 +31,7 @@ from resolvers.tickets.queries import (
 from resolvers.tickets.sla import is_breached
 from schema.accounts import User
 from schema.attachments import TICKET_ATTACHMENTS_FIELD
-from schema.connections import connection_from_page
+from schema.connections import connection_from_page, selected_paths
 from schema.customers import Customer
 from schema.feedback import FEEDBACK_FIELD
 from schema.ids import decode_id, uuid_or_none
@@ -323,12 +324,21 @@ class TicketsQuery:
         before: str | None = None,
     ) -> TicketConnection:
         order = order_by or TicketOrder()
+        selected = selected_paths(info)
         page = await tickets_page(
             info.context,
             _criteria(filter or TicketFilter()),
             TicketSort(order.field.value),
             order.direction is OrderDirection.DESC,
             PageRequest(first=first, after=after, last=last, before=before),
+            count="totalCount" in selected,
+            preload=TicketPreload(
+                customer="edges.node.customer" in selected,
+                requester="edges.node.requester" in selected,
+                assignee="edges.node.assignee" in selected,
+                team="edges.node.team" in selected,
+                last_message="edges.node.lastMessage" in selected,
+            ),
         )
         return connection_from_page(TicketConnection, page, Ticket.from_row)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from db.base import utcnow
 from db.engine import Database
@@ -329,3 +329,91 @@ async def test_ticket_list_statement_count_does_not_grow_with_tickets(
     assert data["tickets"]["totalCount"] == 50
 
     assert large.count == small.count
+
+
+INBOX_PAGE = """
+query {
+  tickets(first: 50, orderBy: {field: UPDATED_AT, direction: DESC}) {
+    totalCount
+    pageInfo { endCursor hasNextPage }
+    edges { node {
+      id number subject status priority tags updatedAt
+      customer { name }
+      assignee { name }
+      team { name }
+      lastMessage { bodyText createdAt }
+    } }
+  }
+}
+"""
+INBOX_PAGE_WITHOUT_TOTAL = """
+query { tickets(first: 50) { edges { node { id customer { name } } } } }
+"""
+INBOX_PAGE_WITH_FRAGMENT = """
+query { tickets(first: 50) { ...Page } }
+fragment Page on TicketConnection { edges { node { ...Row } } }
+fragment Row on Ticket { subject customer { name } assignee { name } team { name } }
+"""
+
+
+async def _seed_with_messages(db: Database, n: int) -> None:
+    await _seed(db, n, "inbox")
+    async with db.transaction() as session:
+        rows = (await session.execute(select(Ticket))).scalars().all()
+        session.add_all(
+            TicketMessage(
+                ticket_id=row.id,
+                author_kind="customer",
+                visibility="public",
+                body_html=f"<p>About {row.subject}</p>",
+                body_text=f"About {row.subject}",
+            )
+            for row in rows
+        )
+
+
+async def test_inbox_page_of_fifty_costs_at_most_four_statements(
+    agent: ApiClient, db: Database, count_statements: Any
+) -> None:
+    await _seed_with_messages(db, 50)
+
+    with count_statements() as counter:
+        data = await agent.data(INBOX_PAGE)
+
+    edges = data["tickets"]["edges"]
+    assert len(edges) == 50
+    assert {e["node"]["lastMessage"]["bodyText"][:6] for e in edges} == {"About "}
+    assert {e["node"]["team"]["name"] for e in edges} == {"Team inbox"}
+    assert counter.count <= 4, counter.statements
+
+
+async def test_total_count_is_not_counted_when_not_asked_for(
+    agent: ApiClient, db: Database, count_statements: Any
+) -> None:
+    await _seed(db, 3, "uncounted")
+
+    with count_statements() as counter:
+        data = await agent.data(INBOX_PAGE_WITHOUT_TOTAL)
+
+    assert len(data["tickets"]["edges"]) == 3
+    assert not [s for s in counter.statements if "count(" in s.lower()]
+
+
+async def test_inbox_page_through_fragments_shows_customer_assignee_and_team(
+    agent: ApiClient, db: Database, count_statements: Any
+) -> None:
+    await _seed(db, 4, "fragments")
+
+    with count_statements() as counter:
+        data = await agent.data(INBOX_PAGE_WITH_FRAGMENT)
+
+    nodes = [e["node"] for e in data["tickets"]["edges"]]
+    assert {n["customer"]["name"] for n in nodes} == {"C0", "C1", "C2"}
+    assert sorted(str(n["assignee"]) for n in nodes) == [
+        "None",
+        "None",
+        "{'name': 'Ann fragments'}",
+        "{'name': 'Ann fragments'}",
+    ]
+    assert {n["team"]["name"] for n in nodes} == {"Team fragments"}
+    assert counter.count <= 2, counter.statements
