@@ -108,17 +108,25 @@ async def fetch_customers(
     request: PageRequest,
     *,
     max_size: int = 100,
+    count: bool = True,
 ) -> Page[Customer]:
     """One page of customers; a search with no exact match is retried typo-tolerantly.
 
     The retry depends only on whether anything matches exactly (the total, not the
-    page), so every page of one search uses the same route and cursors stay valid.
+    page), so every page of one search uses the same route and cursors stay valid; a
+    search is therefore always counted, a plain list only when `count`.
     """
     search = _clean(criteria.search)
     if len(search) >= MIN_SELECTIVE_SEARCH:
         sort = _sort_after_matching(sort)
     page = await fetch_page(
-        session, customers_statement(criteria), sort, Customer.id, request, max_size=max_size
+        session,
+        customers_statement(criteria),
+        sort,
+        Customer.id,
+        request,
+        max_size=max_size,
+        count=count or bool(search),
     )
     if page.total_count or criteria.fuzzy or not search or not fuzzy_words(search):
         return page

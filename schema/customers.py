@@ -29,7 +29,7 @@ from resolvers.customers import (
     update_customer,
     visible_customers,
 )
-from schema.connections import connection_from_page
+from schema.connections import connection_from_page, selected_paths
 from schema.errors import CustomerError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
@@ -198,6 +198,7 @@ class CustomersQuery:
             sort=CustomerSort(order.field.value),
             descending=order.direction is OrderDirection.DESC,
             page=PageRequest(first=first, after=after, last=last, before=before),
+            count="totalCount" in selected_paths(info, depth=1),
         )
         return connection_from_page(CustomerConnection, page, Customer.from_row)
 

@@ -63,8 +63,10 @@ async def list_customers(
     sort: CustomerSort = CustomerSort.CREATED_AT,
     descending: bool = True,
     page: PageRequest,
+    count: bool = True,
 ) -> Page[Customer]:
-    """A page of customers; a customer user's list holds their own record at most.
+    """A page of customers; a customer user's list holds their own record at most
+    (`count`: whether the total is wanted).
 
     `includeDeleted` is refused (FORBIDDEN) rather than ignored for non-admins, so a
     caller never mistakes a partial list for the whole one.
@@ -97,7 +99,7 @@ async def list_customers(
         criteria = replace(criteria, only_id=principal.customer_id)
     async with ctx.db.sessions() as session:
         result = await fetch_customers(
-            session, criteria, customer_sort(sort, descending), page, max_size=max_size
+            session, criteria, customer_sort(sort, descending), page, max_size=max_size, count=count
         )
     ctx.loaders.customer_by_id.prime_many({row.id: row for row in result.rows})
     return result
