@@ -39,7 +39,7 @@ from settings import Settings
 from workers.email import MailKicker
 from workers.events import Publisher
 
-__all__ = ["Runtime", "create_app"]
+__all__ = ["Runtime", "app_from_environment", "create_app"]
 
 _log = logging.getLogger("autocrm")
 
@@ -217,12 +217,25 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
 
 def build_runtime(settings: Settings, db: Database) -> Runtime:
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    # Several processes share events through Redis when there is one, else through the
+    # database itself (LISTEN/NOTIFY); one process keeps them in memory.
+    realtime_url = redis_url or (db.url if settings.workers > 1 else None)
     return Runtime(
         settings=settings,
         db=db,
         secret_key=settings.resolved_secret_key(),
         rate_limiter=MovingWindowRateLimiter(rate_limit_storage(redis_url)),
         mail_kicker=MailKicker(db, settings),
-        publisher=Publisher(redis_url),
+        publisher=Publisher(realtime_url),
         blobs=LocalBlobStore(settings.data_dir / "files"),
     )
+
+
+def app_from_environment() -> Starlette:
+    """One `serve --workers N` process: its own runtime, built from the environment the
+    parent set (DATABASE_URL already resolved, migrations already applied)."""
+    from db.engine import database_url
+    from settings import get_settings
+
+    settings = get_settings()
+    return create_app(build_runtime(settings, Database(database_url(settings))), own_database=True)

@@ -264,6 +264,14 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on (default PORT).")] = None,
     data_dir: DataDir = None,
     migrate: Annotated[bool, typer.Option(help="Apply migrations before serving.")] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Server processes (default WORKERS, 1). With more than one, live events "
+            "cross them through PostgreSQL LISTEN/NOTIFY, or Redis when REDIS_URL is set.",
+        ),
+    ] = None,
 ) -> None:
     """Run the API server: GraphQL (and GraphiQL) at /graphql, /healthz, /readyz.
 
@@ -272,6 +280,8 @@ def serve(
     """
     settings = _settings(data_dir)
     settings = settings.listening_on(host or settings.host, port or settings.port)
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": workers})
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -292,7 +302,6 @@ def _run_server(settings: Settings, url: str) -> None:
     from app import build_runtime, create_app
     from db.engine import Database
 
-    runtime = build_runtime(settings, Database(url))
     base = f"http://{settings.host}:{settings.port}"
     if ":" in settings.host:
         base = f"http://[{settings.host}]:{settings.port}"
@@ -300,6 +309,10 @@ def _run_server(settings: Settings, url: str) -> None:
     typer.echo(f"Data folder: {settings.data_dir.resolve()}")
     if settings.database_url is not None:
         typer.echo(f"Database: {_describe(url)} (DATABASE_URL)")
+    if settings.workers > 1:
+        _serve_processes(settings, url, settings.host, settings.port)
+        return
+    runtime = build_runtime(settings, Database(url))
     uvicorn.run(
         create_app(runtime, own_database=True),
         host=settings.host,
@@ -307,6 +320,34 @@ def _run_server(settings: Settings, url: str) -> None:
         log_level=settings.log_level.lower(),
         # Events are small JSON frames: deflating each one per subscriber costs more CPU
         # (and a compressor's memory per socket) than the bytes it saves.
+        ws_per_message_deflate=False,
+    )
+
+
+def _serve_processes(settings: Settings, url: str, host: str, port: int) -> None:
+    """uvicorn's worker processes, each building its app from the environment set here:
+    the database already started and migrated, one secret key for all of them."""
+    import os
+
+    import uvicorn
+
+    os.environ.update(
+        DATABASE_URL=url,
+        DATA_DIR=str(settings.data_dir),
+        SECRET_KEY=settings.resolved_secret_key(),
+        WORKERS=str(settings.workers),
+    )
+    typer.echo(
+        f"{settings.workers} processes; live events shared through "
+        + ("Redis" if settings.redis_url else "PostgreSQL LISTEN/NOTIFY")
+    )
+    uvicorn.run(
+        "app:app_from_environment",
+        factory=True,
+        workers=settings.workers,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
         ws_per_message_deflate=False,
     )
 

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="`serve` processes; with more than one, realtime events cross them "
+        "through PostgreSQL LISTEN/NOTIFY (or Redis when REDIS_URL is set).",
+    )
 
     secret_key: SecretStr | None = Field(
         default=None, description="Signs access tokens; generated into data_dir when unset."

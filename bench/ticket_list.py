@@ -206,7 +206,7 @@ async def statements_per_page(
     return counts
 
 
-async def profile_inbox(url: str, token: str, data_dir: Path, pages: int = 200) -> None:
+async def profile_inbox(url: str, token: str, data_dir: Path, pages: int = 50) -> None:
     """cProfile the app in-process serving the inbox page: where a page's time goes."""
     db = Database(url)
     app = create_app(build_runtime(bench_settings(data_dir), db))

@@ -18,10 +18,12 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlparse
 
+import asyncpg
 from broadcaster import Broadcast, BroadcastBackend
 from redis.exceptions import RedisError
 
 from workers.log_throttle import LogThrottle
+from workers.postgres_backend import PostgresNotifyBackend
 from workers.redis_backend import ResilientRedisBackend
 
 __all__ = ["Publisher", "PublisherStats", "ReceivedEvent"]
@@ -77,8 +79,12 @@ class _Throttle:
     timer: asyncio.Task[None] | None = None
 
 
+_POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg", "postgres+asyncpg")
+
+
 class Publisher:
-    """publish(channel, event) / subscribe(channel); `memory://` unless a Redis URL is given."""
+    """publish(channel, event) / subscribe(channel); `memory://` unless a Redis URL, or a
+    PostgreSQL URL (LISTEN/NOTIFY: several processes, no Redis), is given."""
 
     def __init__(
         self,
@@ -98,6 +104,8 @@ class Publisher:
         self.namespace = namespace
         if backend is None and scheme in ("redis", "rediss"):
             backend = ResilientRedisBackend(self.url, heartbeat_channel=f"{namespace}:heartbeat")
+        elif backend is None and scheme in _POSTGRES_SCHEMES:
+            backend = PostgresNotifyBackend(self.url)
         elif backend is None and scheme != "memory":
             raise ValueError(f"REDIS_URL must be a redis:// URL, got {scheme!r}")
         self._backend = backend
@@ -111,7 +119,7 @@ class Publisher:
     @property
     def is_connected(self) -> bool:
         """Connected, and (for Redis) the subscriber connection is alive right now."""
-        if isinstance(self._backend, ResilientRedisBackend):
+        if isinstance(self._backend, ResilientRedisBackend | PostgresNotifyBackend):
             return self._connected and self._backend.is_connected
         return self._connected
 
@@ -158,7 +166,7 @@ class Publisher:
         message = json.dumps(dict(event), separators=(",", ":"), default=str)
         try:
             await self._broadcast.publish(self._wire(channel), message)
-        except (RedisError, OSError) as exc:
+        except (RedisError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             _publish_warnings.warning(
                 "publish", "could not publish realtime events (%s event): %s", channel, exc
             )
