@@ -22,7 +22,7 @@ from resolvers.messages.access import customer_only_public
 from resolvers.messages.queries import visible_messages
 from schema.accounts import User
 from schema.attachments import MESSAGE_ATTACHMENTS_FIELD
-from schema.connections import connection_from_page
+from schema.connections import connection_from_page, selected_paths
 from schema.errors import MessageError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
@@ -241,6 +241,7 @@ async def ticket_messages(
         ),
         PageRequest(first=first, after=after, last=last, before=before),
         newest_first=order.direction is OrderDirection.DESC,
+        count="totalCount" in selected_paths(info, depth=1),
     )
     return connection_from_page(MessageConnection, page, Message.from_row)
 

@@ -32,8 +32,10 @@ async def messages_page(
     page: PageRequest,
     *,
     newest_first: bool = False,
+    count: bool = True,
 ) -> Page[TicketMessage]:
-    """The caller has already been allowed to see the ticket; this decides which messages."""
+    """The caller has already been allowed to see the ticket; this decides which messages
+    (`count`: whether the connection's totalCount was asked for)."""
     principal = ctx.require_principal()
     stmt = select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
     if customer_only_public(principal):
@@ -49,7 +51,13 @@ async def messages_page(
     sort = SortKey(TicketMessage.created_at, lambda row: row.created_at, descending=newest_first)
     async with ctx.db.sessions() as session:
         result = await fetch_page(
-            session, stmt, sort, TicketMessage.id, page, max_size=ctx.settings.max_page_size
+            session,
+            stmt,
+            sort,
+            TicketMessage.id,
+            page,
+            max_size=ctx.settings.max_page_size,
+            count=count,
         )
     for row in result.rows:
         ctx.loaders.message_by_id.prime(row.id, row)

@@ -151,3 +151,24 @@ async def test_ticket_list_with_last_message_costs_the_same_for_5_and_50_tickets
     assert {e["node"]["lastMessage"]["bodyText"][:8] for e in as_customer["tickets"]["edges"]} == {
         "question"
     }
+
+
+CONVERSATION_WITHOUT_TOTAL = """
+query ($id: ID!) {
+  node(id: $id) { ... on Ticket { messages(first: 50) { edges { node { bodyText } } } } }
+}
+"""
+
+
+async def test_conversation_without_total_count_runs_no_count(
+    db: Database, customer: ApiClient, agent: ApiClient, count_statements: Any
+) -> None:
+    assert customer.user is not None
+    assert agent.user is not None
+    ticket = await _thread(db, customer.user, agent.user, 6)
+
+    with count_statements() as counter:
+        data = await agent.data(CONVERSATION_WITHOUT_TOTAL, {"id": gid("Ticket", ticket.id)})
+
+    assert len(data["node"]["messages"]["edges"]) == 6
+    assert not [s for s in counter.statements if "count(" in s.lower()]
