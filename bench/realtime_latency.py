@@ -100,6 +100,17 @@ async def prepare(url: str, agents: int) -> tuple[list[str], str]:
     return tokens, relay.to_base64("Ticket", ticket_id)
 
 
+# Server process id by base URL, so a measurement can read the CPU time the server spent.
+SERVER_PIDS: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): unlike latency on a busy
+    machine, the server's CPU per event does not depend on what else is running."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(port: int, env: dict[str, str], out: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
@@ -138,6 +149,7 @@ async def serve(database_url: str, redis_url: str | None, log: Path) -> AsyncIte
     with log.open("w") as out:
         process = start_server(port, env, out)
         base = f"http://127.0.0.1:{port}"
+        SERVER_PIDS[base] = process.pid
         try:
             async with httpx.AsyncClient() as client:
                 for _ in range(600):
@@ -248,6 +260,7 @@ async def measure(
             lags: list[float] = []
             firsts: list[float] = []  # per update, the first subscriber served
             round_trips: list[float] = []
+            cpu_before = cpu_seconds(SERVER_PIDS[listen_base])
             for n in range(mutations):
                 subject = f"bench {n}"
                 started = await update(subject)
@@ -257,6 +270,7 @@ async def measure(
                 latencies += [sub.arrivals[subject] - started for sub in subscribers]
                 lags += [sub.lags[subject] for sub in subscribers]
                 firsts.append(min(sub.lags[subject] for sub in subscribers))
+            cpu = cpu_seconds(SERVER_PIDS[listen_base]) - cpu_before
     finally:
         for task in tasks:
             task.cancel()
@@ -272,6 +286,8 @@ async def measure(
         "first_p50": statistics.median(firsts) * 1000,
         "mutation_p50": statistics.median(round_trips) * 1000,
         "deliveries": len(latencies),
+        # Includes the mutation itself when the same server runs it (memory, redis).
+        "cpu_per_event": cpu / mutations * 1000,
     }
 
 
@@ -320,7 +336,8 @@ async def run_modes(args: argparse.Namespace, url: str) -> None:
             f"max {result['max']:6.1f}  | publish→receive p50 {result['lag_p50']:6.1f}  "
             f"p95 {result['lag_p95']:6.1f}  first {result['first_p50']:5.1f}  "
             f"| mutation round trip p50 "
-            f"{result['mutation_p50']:5.1f}  ({result['deliveries']} deliveries; "
+            f"{result['mutation_p50']:5.1f}  | server CPU/event {result['cpu_per_event']:5.1f}"
+            f"  ({result['deliveries']} deliveries; "
             f"target p95 ≤ {targets[mode]:.0f}: {verdict})"
         )
 

@@ -43,6 +43,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from auth.principal import Principal
 from dataloaders import Loaders
+from db.engine import Database
 from resolvers.context import RequestContext
 from resolvers.subscriptions import still_allowed_many
 
@@ -296,7 +297,7 @@ class SubscriptionHub:
                     text = payload.decode() if isinstance(payload, bytes) else payload
                     group.results += 1
                     self._results += 1
-                    await self._deliver(group, Push(text), Loaders(ctx.db))
+                    await self._deliver(group, Push(text), ctx.db)
         except Exception:
             _log.exception("a shared subscription failed")
         finally:
@@ -305,11 +306,11 @@ class SubscriptionHub:
             for member in list(group.members):
                 member.end()
 
-    async def _deliver(self, group: _Group, push: Push, loaders: Loaders) -> None:
+    async def _deliver(self, group: _Group, push: Push, db: Database) -> None:
         """Every member still allowed gets `push`; the others' streams end (logout, revoked
         key, deactivation or change of role), checked for all members in one go."""
         members = list(group.members)
-        verdicts = await still_allowed_many([m.principal for m in members], loaders)
+        verdicts = await still_allowed_many([m.principal for m in members], db)
         for member, allowed in zip(members, verdicts, strict=True):
             if member not in group.members:
                 continue
