@@ -10,13 +10,15 @@ import enum
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from dataloaders import now_or_later
 from db.base import utcnow
+from db.models import Customer as CustomerRow
 from db.models import Ticket as TicketRow
 from db.pagination import PageRequest
 from resolvers.context import RequestContext
@@ -116,9 +118,14 @@ class Ticket(relay.Node):
         return is_breached(self.row, utcnow())
 
     @strawberry.field(description="The customer this ticket is for.")
-    async def customer(self, info: strawberry.Info[RequestContext]) -> Customer | None:
-        row = await info.context.loaders.customer_by_id.load(self.row.customer_id)
-        return Customer.from_row(row) if row is not None else None
+    def customer(self, info: strawberry.Info[RequestContext]) -> Customer | None:
+        # Synchronous when the page preloaded the row (no task); else awaited by graphql-core.
+        return cast(
+            "Customer | None",
+            now_or_later(
+                info.context.loaders.customer_by_id, self.row.customer_id, _customer_or_none
+            ),
+        )
 
     @strawberry.field(description="The customer user who asked (null when opened by staff).")
     async def requester(self, info: strawberry.Info[RequestContext]) -> User | None:
@@ -190,6 +197,10 @@ class Ticket(relay.Node):
     ) -> list[Any]:
         rows = await visible_tickets(info.context, [uuid_or_none(i) for i in node_ids])
         return [cls.from_row(row) if row is not None else None for row in rows]
+
+
+def _customer_or_none(row: CustomerRow | None) -> Customer | None:
+    return Customer.from_row(row) if row is not None else None
 
 
 async def _user(info: strawberry.Info[RequestContext], user_id: uuid.UUID | None) -> User | None:
