@@ -8,6 +8,8 @@ from typing import Any
 
 from limits.aio.strategies import MovingWindowRateLimiter
 
+from auth import policy
+from auth.policy import RoleCheck, RoleDecisions
 from auth.principal import Principal
 from dataloaders import Loaders
 from db.blobs import BlobStore
@@ -47,6 +49,13 @@ class RequestContext:
     publisher: Publisher | None = None
     # Attachment bytes (local folder or S3-compatible); from Runtime.blobs.
     blobs: BlobStore | None = None
+    # Role-only policy decisions, each made once per operation (see allows()).
+    decisions: RoleDecisions = field(default_factory=RoleDecisions)
+
+    def allows(self, check: RoleCheck) -> bool:
+        """A role-only policy check (auth.policy.is_staff …) for this request's principal,
+        answered once per operation however many fields ask."""
+        return self.decisions.allows(self.principal, check)
 
     def require_principal(self) -> Principal:
         if self.principal is None:
@@ -55,14 +64,18 @@ class RequestContext:
             )
         return self.principal
 
-    def require_staff(self) -> Principal:
+    def require(self, check: RoleCheck, refusal: str) -> Principal:
+        """The principal, when the policy's role check allows it (else FORBIDDEN)."""
         principal = self.require_principal()
-        if not principal.is_staff:
-            raise Forbidden("Only staff may do this.")
+        if not self.allows(check):
+            raise Forbidden(refusal)
         return principal
 
+    def require_staff(self) -> Principal:
+        return self.require(policy.is_staff, "Only staff may do this.")
+
+    def require_agent(self) -> Principal:
+        return self.require(policy.is_agent, "Only agents and admins may do this.")
+
     def require_admin(self) -> Principal:
-        principal = self.require_principal()
-        if not principal.is_admin:
-            raise Forbidden("Only an admin may do this.")
-        return principal
+        return self.require(policy.is_admin, "Only an admin may do this.")

@@ -10,16 +10,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from auth import policy
 from auth.principal import Principal
 from db.base import utcnow
 from db.models import Ticket, TicketFeedback
-from db.models.accounts import Role
 from db.models.tickets import TicketStatus
 from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
 from resolvers.error_codes import FeedbackErrorCode
 from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
-from resolvers.tickets.common import can_see_ticket, load_ticket_for_update
+from resolvers.tickets.common import load_ticket_for_update
 
 __all__ = [
     "EDIT_WINDOW",
@@ -36,7 +36,7 @@ _RATEABLE = (TicketStatus.SOLVED.value, TicketStatus.CLOSED.value)
 
 def _require_customer(ctx: RequestContext) -> Principal:
     principal = ctx.require_principal()
-    if principal.role is not Role.CUSTOMER or principal.user_id is None:
+    if not policy.may_rate_ticket(principal):
         raise Forbidden("Only the ticket's customer can rate it.")
     return principal
 
@@ -65,8 +65,8 @@ def feedback_snapshot(row: TicketFeedback | None) -> dict[str, Any]:
 
 
 def can_see_feedback(principal: Principal | None, ticket: Ticket | None) -> bool:
-    """Staff, and the customer whose ticket it is."""
-    return ticket is not None and can_see_ticket(principal, ticket)
+    """Staff, and the customer whose ticket it is (auth.policy)."""
+    return policy.can_see_feedback(principal, ticket)
 
 
 async def submit_feedback(

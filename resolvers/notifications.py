@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth import policy
 from db.models import Customer, CustomerEmail, Ticket, TicketMessage, User
 from db.models.accounts import Role
 from db.models.tickets import AuthorKind, TicketStatus, Visibility
@@ -225,7 +226,7 @@ async def notify_assigned(tx: MutationTx, ticket: Ticket, assignee_id: uuid.UUID
     if not _wants(assignee, NotificationKind.TICKET_ASSIGNED):
         return
     actor = await _name(tx.session, actor_id)
-    by = f" by {actor}" if actor and tx.ctx.principal and tx.ctx.principal.is_staff else ""
+    by = f" by {actor}" if actor and policy.is_staff(tx.ctx.principal) else ""
     body = (
         f'Ticket #{ticket.number} "{ticket.subject}" (priority {ticket.priority}) '
         f"was assigned to you{by}.\n\n"

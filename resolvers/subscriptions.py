@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, select
 
+from auth import policy
 from auth.principal import Principal
 from dataloaders import Loaders
 from db.engine import Database
@@ -33,8 +34,6 @@ from resolvers.events import (
     occurred_at,
     ticket_messages_channel,
 )
-from resolvers.messages.access import can_see_message
-from resolvers.tickets.common import can_see_ticket
 from workers.events import Publisher, ReceivedEvent
 
 __all__ = [
@@ -178,7 +177,7 @@ def _revoked(
 
 def _may_concern(principal: Principal, customer_id: object) -> bool:
     """Cheap pre-check on the payload: a customer hears only their own tickets."""
-    return principal.is_staff or (
+    return policy.is_staff(principal) or (
         principal.customer_id is not None and str(principal.customer_id) == customer_id
     )
 
@@ -211,7 +210,7 @@ async def _ticket_events(
             if not allowed:
                 _log.info("ending a ticket event stream: %s may no longer see it", principal.label)
                 return
-            if ticket is None or not can_see_ticket(principal, ticket):
+            if ticket is None or not policy.can_see_ticket(principal, ticket):
                 continue
             if not criteria.matches(ticket):
                 continue
@@ -234,7 +233,7 @@ async def ticket_message_stream(
     principal = ctx.require_principal()
     publisher = _publisher(ctx)
     ticket = await ctx.loaders.ticket_by_id.load(ticket_id)
-    if ticket is None or not can_see_ticket(principal, ticket):
+    if ticket is None or not policy.can_see_ticket(principal, ticket):
         raise NotFound("ticketId", "ticket")
     return _message_events(ctx, principal, publisher, ticket_id)
 
@@ -248,7 +247,10 @@ async def _message_events(
             message_id = _uuid(data.get("message_id"))
             if message_id is None or not _may_concern(principal, data.get("customer_id")):
                 continue
-            if not principal.is_staff and data.get("visibility") != "public":
+            if (
+                not policy.can_see_internal_messages(principal)
+                and data.get("visibility") != "public"
+            ):
                 continue  # internal notes never even reach a customer's loaders
             loaders = _loaders_for(event, ctx)
             allowed, message, ticket = await asyncio.gather(
@@ -261,7 +263,7 @@ async def _message_events(
                 return
             if message is None or ticket is None or message.ticket_id != ticket_id:
                 continue
-            if not can_see_message(principal, ticket, message):
+            if not policy.can_see_message(principal, ticket, message):
                 continue
             try:
                 kind = MessageEventKind(str(data.get("kind")))

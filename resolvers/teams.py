@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth import policy
 from db.customer_search import escape_like
 from db.models import Team, TeamMember
 from db.pagination import Page, PageRequest, SortKey, fetch_page
@@ -189,10 +190,9 @@ async def teams_page(ctx: RequestContext, search: str | None, page: PageRequest)
 
 
 async def visible_teams(ctx: RequestContext, ids: list[uuid.UUID | None]) -> list[Team | None]:
-    """Teams by id for staff; nothing for anyone else."""
-    principal = ctx.principal
+    """Teams by id for staff; nothing for anyone else (auth.policy.can_see_team)."""
     keys = [key for key in ids if key is not None]
-    if principal is None or not principal.is_staff or not keys:
+    if not ctx.allows(policy.can_see_team) or not keys:
         return [None] * len(ids)
     rows = await ctx.loaders.team_by_id.load_many(keys)
     by_id = {row.id: row for row in rows if row is not None}

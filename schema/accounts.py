@@ -14,6 +14,7 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from auth import policy
 from db.models import User as UserRow
 from db.models.accounts import Role as RoleValue
 from db.pagination import PageRequest
@@ -28,7 +29,7 @@ from schema.notifications import NOTIFICATION_PREFERENCES_FIELD
 from schema.ordering import OrderDirection
 from schema.permissions import IsAdmin, IsAuthenticated, IsStaff
 
-__all__ = ["AccountsMutation", "AccountsQuery", "Role", "User"]
+__all__ = ["AccountsMutation", "AccountsQuery", "Role", "User", "user_from_row", "visible_user"]
 
 
 @strawberry.enum(description="What a user may do.")
@@ -42,34 +43,58 @@ class Role(enum.Enum):
         return RoleValue(self.value)
 
 
-@strawberry.type(description="A person who signs in: staff or a customer.")
+@strawberry.type(
+    description=(
+        "A person who signs in: staff or a customer. Staff and the account holder read every "
+        "field. A customer reads other people (the staff on their tickets, the other users "
+        "of their organisation) as a public profile: `id` and `name` only, every other field "
+        "null."
+    )
+)
 class User(relay.Node):
     id: relay.NodeID[str]
-    email: str = strawberry.field(description="Sign-in address, lower-cased.")
-    name: str = strawberry.field(description="Display name.")
-    role: Role = strawberry.field(description="What this user may do.")
-    is_active: bool = strawberry.field(description="False once deactivated by an admin.")
-    email_verified: bool = strawberry.field(
-        description="True once the address is confirmed (needed to log in)."
-    )
-    created_at: datetime = strawberry.field(description="When the account was created.")
-    last_login_at: datetime | None = strawberry.field(description="Last successful login.")
-    customer_row_id: strawberry.Private[uuid.UUID | None]
+    name: str = strawberry.field(description="Display name (part of the public profile).")
+    row: strawberry.Private[UserRow]
+    # How much of the account the caller may read, decided by the policy's read rule
+    # where a user is reached from another object (see visible_user); FULL where the
+    # caller is the account holder or staff (viewer, own-account and admin mutations).
+    view: strawberry.Private[policy.UserView]
     notification_preferences = NOTIFICATION_PREFERENCES_FIELD
 
+    @property
+    def _full(self) -> bool:
+        return self.view is policy.UserView.FULL
+
+    @strawberry.field(description="Sign-in address, lower-cased (null in a public profile).")
+    def email(self) -> str | None:
+        return self.row.email if self._full else None
+
+    @strawberry.field(description="What this user may do (null in a public profile).")
+    def role(self) -> Role | None:
+        return Role(self.row.role) if self._full else None
+
+    @strawberry.field(description="False once deactivated by an admin (null in a public profile).")
+    def is_active(self) -> bool | None:
+        return self.row.is_active if self._full else None
+
+    @strawberry.field(
+        description="True once the address is confirmed (needed to log in); null in a "
+        "public profile."
+    )
+    def email_verified(self) -> bool | None:
+        return self.row.email_verified_at is not None if self._full else None
+
+    @strawberry.field(description="When the account was created (null in a public profile).")
+    def created_at(self) -> datetime | None:
+        return self.row.created_at if self._full else None
+
+    @strawberry.field(description="Last successful login (null in a public profile).")
+    def last_login_at(self) -> datetime | None:
+        return self.row.last_login_at if self._full else None
+
     @classmethod
-    def from_row(cls, row: UserRow) -> User:
-        return cls(
-            id=str(row.id),
-            email=row.email,
-            name=row.name,
-            role=Role(row.role),
-            is_active=row.is_active,
-            email_verified=row.email_verified_at is not None,
-            created_at=row.created_at,
-            last_login_at=row.last_login_at,
-            customer_row_id=row.customer_id,
-        )
+    def from_row(cls, row: UserRow, view: policy.UserView = policy.UserView.FULL) -> User:
+        return cls(id=str(row.id), name=row.name, row=row, view=view)
 
     @classmethod
     async def resolve_nodes(
@@ -79,7 +104,8 @@ class User(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> list[Any]:
-        """Staff see every user (authors, assignees); a customer sees only themselves."""
+        """Whoever may see a user at all (auth.policy.can_see_user): the same rule as the
+        fields that lead to users (assignee, author …)."""
         ctx = info.context
         principal = ctx.principal
         ids = [uuid_or_none(node_id) for node_id in node_ids]
@@ -88,13 +114,29 @@ class User(relay.Node):
         result: list[User | None] = []
         for key in ids:
             row = next(found) if key is not None else None
-            visible = (
-                row is not None
-                and principal is not None
-                and (principal.is_staff or row.id == principal.user_id)
-            )
-            result.append(cls.from_row(row) if visible and row is not None else None)
+            view = policy.user_view(principal, row) if row is not None else policy.UserView.NONE
+            visible = row is not None and view is not policy.UserView.NONE
+            result.append(cls.from_row(row, view) if visible and row is not None else None)
         return result
+
+
+async def visible_user(
+    info: strawberry.Info[RequestContext], user_id: uuid.UUID | None
+) -> User | None:
+    """A related user (assignee, author, uploader …) as the policy lets the caller see it:
+    in full, as a public profile, or null."""
+    if user_id is None or info.context.principal is None:
+        return None
+    row = await info.context.loaders.user_by_id.load(user_id)
+    return user_from_row(info, row)
+
+
+def user_from_row(info: strawberry.Info[RequestContext], row: UserRow | None) -> User | None:
+    """An already loaded related user, or null when the caller may not see it."""
+    if row is None:
+        return None
+    view = policy.user_view(info.context.principal, row)
+    return None if view is policy.UserView.NONE else User.from_row(row, view)
 
 
 @strawberry.type(description="A page of users.")

@@ -10,12 +10,13 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from auth import policy
 from db.models import ApiKey as ApiKeyRow
 from db.pagination import PageRequest
 from resolvers.api_keys import api_keys_page, create_api_key, revoke_api_key
 from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
-from schema.accounts import Role, User
+from schema.accounts import Role, User, visible_user
 from schema.connections import connection_from_page
 from schema.errors import ApiKeyError
 from schema.ids import decode_id
@@ -42,10 +43,7 @@ class ApiKey(relay.Node):
 
     @strawberry.field(description="The admin who created the key (null if since removed).")
     async def created_by(self, info: strawberry.Info[RequestContext]) -> User | None:
-        if self.created_by_id is None:
-            return None
-        row = await info.context.loaders.user_by_id.load(self.created_by_id)
-        return User.from_row(row) if row is not None else None
+        return await visible_user(info, self.created_by_id)
 
     @classmethod
     def from_row(cls, row: ApiKeyRow) -> ApiKey:
@@ -70,8 +68,7 @@ class ApiKey(relay.Node):
     ) -> list[Any]:
         """Admins only; anyone else gets null, as for a missing key."""
         ids = list(node_ids)
-        principal = info.context.principal
-        if principal is None or not principal.is_admin:
+        if not info.context.allows(policy.is_admin):
             return [None] * len(ids)
         keys: list[uuid.UUID | None] = []
         for node_id in ids:

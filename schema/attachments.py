@@ -28,7 +28,7 @@ from resolvers.attachments.storage import UploadedFile
 from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.messages.queries import visible_messages
-from schema.accounts import User
+from schema.accounts import User, visible_user
 from schema.connections import connection_from_page
 from schema.errors import AttachmentError
 from schema.ids import decode_id, uuid_or_none
@@ -100,18 +100,11 @@ class Attachment(relay.Node):
         return download_url(info.context, self.row)
 
     @strawberry.field(
-        description="Who uploaded it, when you may see that user (staff see everyone, a "
-        "customer only themselves); null for API keys and deleted users."
+        description="Who uploaded it: customers see staff as a public profile (name only). "
+        "Null for API keys and deleted users."
     )
     async def uploaded_by(self, info: strawberry.Info[RequestContext]) -> User | None:
-        user_id = self.row.uploaded_by_id
-        principal = info.context.principal
-        if user_id is None or principal is None:
-            return None
-        if not (principal.is_staff or principal.user_id == user_id):
-            return None
-        row = await info.context.loaders.user_by_id.load(user_id)
-        return User.from_row(row) if row is not None else None
+        return await visible_user(info, self.row.uploaded_by_id)
 
     @strawberry.field(description="The message the file is on; null while not on one yet.")
     async def message(

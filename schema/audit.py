@@ -10,10 +10,11 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from auth import policy
 from db.models import AuditEntry as AuditRow
 from resolvers.audit_log import AuditFilter, audit_page
 from resolvers.context import RequestContext
-from schema.accounts import User
+from schema.accounts import User, visible_user
 from schema.connections import connection_from_page
 from schema.ids import decode_id
 from schema.permissions import IsAdmin
@@ -38,10 +39,7 @@ class AuditEntry(relay.Node):
 
     @strawberry.field(description="The user who made the change (null for API keys).")
     async def actor(self, info: strawberry.Info[RequestContext]) -> User | None:
-        if self.actor_user_id is None:
-            return None
-        row = await info.context.loaders.user_by_id.load(self.actor_user_id)
-        return User.from_row(row) if row is not None else None
+        return await visible_user(info, self.actor_user_id)
 
     @classmethod
     def from_row(cls, row: AuditRow) -> AuditEntry:
@@ -69,9 +67,8 @@ class AuditEntry(relay.Node):
         node_ids: Iterable[str],
         required: bool = False,
     ) -> list[Any]:
-        principal = info.context.principal
         ids = list(node_ids)
-        if principal is None or not principal.is_admin:
+        if not info.context.allows(policy.can_see_audit_entry):
             return [None] * len(ids)
         rows = await audit_page(
             info.context, AuditFilter(ids=[int(i) for i in ids if i.isdigit()]), first=len(ids)

@@ -15,7 +15,7 @@ from db.models import TicketFeedback as FeedbackRow
 from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.feedback import EDIT_WINDOW, can_see_feedback, submit_feedback, update_feedback
-from schema.accounts import User
+from schema.accounts import User, visible_user
 from schema.errors import FeedbackError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
@@ -88,17 +88,11 @@ class TicketFeedback(relay.Node):
         return Ticket.from_row(row) if row is not None else None
 
     @strawberry.field(
-        description="The customer user who rated (visible to staff and to that user)."
+        description="The customer user who rated: staff and that user see the account in full, the "
+        "other users of the organisation a public profile (name only)."
     )
     async def customer_user(self, info: strawberry.Info[RequestContext]) -> User | None:
-        principal = info.context.principal
-        user_id = self.customer_user_id
-        if user_id is None or principal is None:
-            return None
-        if not (principal.is_staff or principal.user_id == user_id):
-            return None
-        row = await info.context.loaders.user_by_id.load(user_id)
-        return User.from_row(row) if row is not None else None
+        return await visible_user(info, self.customer_user_id)
 
 
 async def ticket_feedback(

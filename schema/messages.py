@@ -21,7 +21,7 @@ from resolvers.context import RequestContext
 from resolvers.messages import MessageFilter, add_message, edit_message, messages_page
 from resolvers.messages.access import customer_only_public
 from resolvers.messages.queries import visible_messages
-from schema.accounts import User
+from schema.accounts import User, visible_user
 from schema.attachments import MESSAGE_ATTACHMENTS_FIELD
 from schema.connections import connection_from_page, selected_paths
 from schema.errors import MessageError
@@ -59,15 +59,6 @@ class MessageAuthorKind(enum.Enum):
     AI = "ai"
 
 
-async def _visible_user(info: strawberry.Info[RequestContext], user_id: uuid.UUID) -> User | None:
-    """A user as the User node rules allow: staff see every user, customers only themselves."""
-    principal = info.context.principal
-    if principal is None or not (principal.is_staff or principal.user_id == user_id):
-        return None
-    row = await info.context.loaders.user_by_id.load(user_id)
-    return User.from_row(row) if row is not None else None
-
-
 @strawberry.type(description="A message body as it was before an edit replaced it.")
 class MessageRevision:
     body_html: str = strawberry.field(description="The sanitised HTML body before the edit.")
@@ -77,7 +68,7 @@ class MessageRevision:
 
     @strawberry.field(description="Who made the edit that replaced this body.")
     async def edited_by(self, info: strawberry.Info[RequestContext]) -> User | None:
-        return await _visible_user(info, self.editor_id) if self.editor_id else None
+        return await visible_user(info, self.editor_id)
 
     @classmethod
     def from_row(cls, row: RevisionRow) -> MessageRevision:
@@ -146,11 +137,12 @@ class Message(relay.Node):
         return Ticket.from_row(row) if row is not None else None
 
     @strawberry.field(
-        description="The author when you may see that user (staff see everyone, a customer "
-        "only themselves); null for AI messages and deleted users."
+        description="The author: staff see every account in full; a customer sees staff and "
+        "the other users of their organisation as a public profile (name only) and "
+        "themselves in full. Null for AI messages and deleted users."
     )
     async def author(self, info: strawberry.Info[RequestContext]) -> User | None:
-        return await _visible_user(info, self.author_user_id) if self.author_user_id else None
+        return await visible_user(info, self.author_user_id)
 
     @strawberry.field(description="The author's display name, for everyone who sees the message.")
     async def author_name(self, info: strawberry.Info[RequestContext]) -> str | None:

@@ -24,7 +24,7 @@ from resolvers.teams import (
     update_team,
     visible_teams,
 )
-from schema.accounts import User
+from schema.accounts import User, visible_user
 from schema.connections import connection_from_page
 from schema.errors import TeamError
 from schema.ids import decode_id, uuid_or_none
@@ -44,8 +44,7 @@ class TeamMembership:
 
     @strawberry.field(description="The agent.")
     async def user(self, info: strawberry.Info[RequestContext]) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.user_row_id)
-        return User.from_row(row) if row is not None else None
+        return await visible_user(info, self.user_row_id)
 
     @classmethod
     def from_row(cls, row: TeamMemberRow) -> TeamMembership:

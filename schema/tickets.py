@@ -16,6 +16,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from auth import policy
 from dataloaders import now_or_later
 from db.base import utcnow
 from db.models import Customer as CustomerRow
@@ -31,7 +32,7 @@ from resolvers.tickets.queries import (
     visible_tickets,
 )
 from resolvers.tickets.sla import is_breached
-from schema.accounts import User
+from schema.accounts import User, user_from_row, visible_user
 from schema.attachments import TICKET_ATTACHMENTS_FIELD
 from schema.connections import connection_from_page, selected_paths
 from schema.customers import Customer
@@ -127,17 +128,26 @@ class Ticket(relay.Node):
             ),
         )
 
-    @strawberry.field(description="The customer user who asked (null when opened by staff).")
+    @strawberry.field(
+        description="The customer user who asked (null when opened by staff); other "
+        "customers of the organisation see a public profile."
+    )
     async def requester(self, info: strawberry.Info[RequestContext]) -> User | None:
-        return await _user(info, self.row.requester_id)
+        return await visible_user(info, self.row.requester_id)
 
-    @strawberry.field(description="The agent working the ticket, or null while unassigned.")
+    @strawberry.field(
+        description="The agent working the ticket, or null while unassigned; customers see "
+        "the agent's public profile (name only)."
+    )
     async def assignee(self, info: strawberry.Info[RequestContext]) -> User | None:
-        return await _user(info, self.row.assignee_id)
+        return await visible_user(info, self.row.assignee_id)
 
-    @strawberry.field(description="The team whose queue the ticket is in.")
+    @strawberry.field(
+        description="The team whose queue the ticket is in (staff only: null for customers, "
+        "teams are internal routing)."
+    )
     async def team(self, info: strawberry.Info[RequestContext]) -> Team | None:
-        if self.row.team_id is None:
+        if self.row.team_id is None or not info.context.allows(policy.can_see_team):
             return None
         row = await info.context.loaders.team_by_id.load(self.row.team_id)
         return Team.from_row(row) if row is not None else None
@@ -150,7 +160,7 @@ class Ticket(relay.Node):
         loaders = info.context.loaders
         follows = await loaders.followers_by_ticket_id.load(self.row.id)
         users = await loaders.user_by_id.load_many([f.user_id for f in follows])
-        return [User.from_row(u) for u in users if u is not None]
+        return [user for user in (user_from_row(info, u) for u in users) if user is not None]
 
     @strawberry.field(description="The ticket this one was merged into (then it is closed).")
     async def merged_into(self, info: strawberry.Info[RequestContext]) -> Ticket | None:
@@ -201,13 +211,6 @@ class Ticket(relay.Node):
 
 def _customer_or_none(row: CustomerRow | None) -> Customer | None:
     return Customer.from_row(row) if row is not None else None
-
-
-async def _user(info: strawberry.Info[RequestContext], user_id: uuid.UUID | None) -> User | None:
-    if user_id is None:
-        return None
-    row = await info.context.loaders.user_by_id.load(user_id)
-    return User.from_row(row) if row is not None else None
 
 
 @strawberry.type(description="A page of tickets.")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from auth import policy
 from auth.passwords import hash_password
 from db.base import utcnow
 from db.models import User
@@ -163,8 +164,7 @@ async def users_page(
     assign or mention), not customer accounts: those are reached through customers."""
     principal = ctx.require_staff()
     stmt: Select[tuple[User]] = select(User)
-    if not principal.is_admin:
-        stmt = stmt.where(User.role != Role.CUSTOMER.value)
+    stmt = stmt.where(policy.user_scope(principal))
     if filter.role is not None:
         stmt = stmt.where(User.role == filter.role.value)
     if filter.is_active is not None:

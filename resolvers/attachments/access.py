@@ -1,4 +1,5 @@
-"""Who may see which attachment, in Python (one object) and in SQL (lists).
+"""Which attachments a caller may see, by id: the rule itself is auth.policy's
+(can_see_attachment for one row, attachment_scope in SQL).
 
 Staff see every attachment. A customer sees the attachments of the public messages of
 their own tickets, plus the files they uploaded themselves that are not on a message yet
@@ -9,47 +10,19 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from auth.policy import attachment_scope, can_see_attachment
 from auth.principal import Principal
-from db.models import Attachment, Ticket, TicketMessage
-from db.models.tickets import Visibility
+from db.models import Attachment
 from resolvers.context import RequestContext
-from resolvers.tickets.common import can_see_ticket
 
 __all__ = ["can_see_attachment", "customer_attachment_clause", "visible_attachments"]
 
 
-def can_see_attachment(
-    principal: Principal | None,
-    ticket: Ticket | None,
-    message: TicketMessage | None,
-    attachment: Attachment,
-) -> bool:
-    if principal is None or ticket is None or not can_see_ticket(principal, ticket):
-        return False
-    if principal.is_staff:
-        return True
-    if attachment.message_id is None:
-        return principal.user_id is not None and attachment.uploaded_by_id == principal.user_id
-    return message is not None and message.visibility == Visibility.PUBLIC.value
-
-
 def customer_attachment_clause(principal: Principal) -> ColumnElement[bool]:
-    """The same rule for a query already limited to one of the customer's tickets."""
-    public_message = exists(
-        select(TicketMessage.id).where(
-            TicketMessage.id == Attachment.message_id,
-            TicketMessage.visibility == Visibility.PUBLIC.value,
-        )
-    )
-    if principal.user_id is None:  # an API key uploads as nobody in particular
-        return public_message
-    own_pending = and_(
-        Attachment.message_id.is_(None), Attachment.uploaded_by_id == principal.user_id
-    )
-    return or_(public_message, own_pending)
+    """The policy's SQL scope of attachments for a non-staff caller."""
+    return attachment_scope(principal)
 
 
 async def visible_attachments(

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from strawberry import relay
 
+from auth import policy
 from auth.authenticate import authenticate, credentials_from_header
 from auth.download_tokens import (
     decode_download_token,
@@ -27,7 +28,6 @@ from auth.tokens import TokenError
 from db.blobs import BlobNotFound, BlobStore
 from db.engine import Database
 from db.models import Attachment, Ticket, TicketMessage
-from resolvers.attachments.access import can_see_attachment
 from resolvers.context import RequestContext
 
 __all__ = ["Download", "DownloadRefused", "download_url", "open_download"]
@@ -130,7 +130,7 @@ async def open_download(
             if row is not None and row.message_id is not None
             else None
         )
-    if row is None or not can_see_attachment(principal, ticket, message, row):
+    if row is None or not policy.can_see_attachment(principal, ticket, message, row):
         raise DownloadRefused(404, "No such file.")
     chunks = blobs.open(row.storage_key)
     try:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from auth import policy
 from auth.principal import Principal
 from db.models import Attachment, Ticket, TicketMessage
 from resolvers.audit import MutationTx, diff
@@ -50,11 +51,7 @@ async def link_attachments(
     problems: list[FieldProblem] = []
     for index, key in enumerate(attachment_ids):
         row = found.get(key)
-        mine = principal.is_staff or (
-            row is not None
-            and principal.user_id is not None
-            and row.uploaded_by_id == principal.user_id
-        )
+        mine = row is not None and policy.may_attach_upload(principal, row)
         if row is None or row.ticket_id != ticket.id or not mine:
             problems.append(
                 FieldProblem(

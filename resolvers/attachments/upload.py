@@ -14,17 +14,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth import policy
 from auth.principal import Principal
 from db.base import utcnow
 from db.models import Attachment, Ticket, TicketMessage
-from db.models.accounts import Role
 from db.models.tickets import Visibility
-from resolvers.attachments.access import can_see_attachment
 from resolvers.attachments.storage import UploadedFile, require_blobs, store_upload
 from resolvers.audit import MutationTx, diff
 from resolvers.error_codes import AttachmentErrorCode
 from resolvers.errors import NotFound, ValidationFailed
-from resolvers.tickets.common import can_see_ticket, load_ticket_for_update
+from resolvers.tickets.common import load_ticket_for_update
 from resolvers.tickets.transitions import ensure_accepts_messages
 
 __all__ = ["attachment_snapshot", "delete_attachment", "upload_attachment"]
@@ -59,7 +58,7 @@ async def _target(
         ticket = await load_ticket_for_update(session, principal, ticket_id, "ticketId")
     else:
         found = await session.get(Ticket, ticket_id)
-        if found is None or not can_see_ticket(principal, found):
+        if found is None or not policy.can_see_ticket(principal, found):
             raise NotFound("ticketId", "ticket")
         ticket = found
     ensure_accepts_messages(ticket)
@@ -67,12 +66,12 @@ async def _target(
         return ticket, None
     message = await session.get(TicketMessage, message_id)
     hidden = message is not None and (
-        not principal.is_staff and message.visibility != Visibility.PUBLIC.value
+        not policy.can_see_internal_messages(principal)
+        and message.visibility != Visibility.PUBLIC.value
     )
     if message is None or message.ticket_id != ticket.id or hidden:
         raise NotFound("messageId", "message on this ticket")
-    agent = principal.role in (Role.ADMIN, Role.AGENT)
-    if not agent and message.author_user_id != principal.user_id:
+    if not policy.may_file_on_message(principal, message):
         raise ValidationFailed.one(
             "messageId",
             "You can only add files to your own messages.",
@@ -140,14 +139,9 @@ async def delete_attachment(tx: MutationTx, attachment_id: uuid.UUID) -> Attachm
         if row is not None and row.message_id is not None
         else None
     )
-    if row is None or not can_see_attachment(principal, ticket, message, row):
+    if row is None or not policy.can_see_attachment(principal, ticket, message, row):
         raise NotFound("attachmentId", "attachment")
-    may_delete = principal.role in (Role.ADMIN, Role.AGENT) or (
-        row.message_id is None
-        and principal.user_id is not None
-        and row.uploaded_by_id == principal.user_id
-    )
-    if not may_delete:
+    if not policy.may_delete_attachment(principal, row):
         raise ValidationFailed.one(
             "attachmentId",
             "Only agents and admins can remove a file that is already on a message.",

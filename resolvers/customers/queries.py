@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from auth import policy
 from db.customer_search import (
     MAX_SEARCH_LENGTH,
     CustomerCriteria,
@@ -40,7 +41,7 @@ async def get_customer(
     ctx: RequestContext, customer_id: uuid.UUID, *, include_deleted: bool = False
 ) -> Customer | None:
     principal = ctx.require_principal()
-    if include_deleted and not principal.is_admin:
+    if include_deleted and not policy.can_see_deleted_customers(principal):
         raise Forbidden("Only an admin may see deleted customers.")
     row = await ctx.loaders.customer_by_id.load(customer_id)
     return row if can_see(principal, row, include_deleted=include_deleted) else None
@@ -72,7 +73,7 @@ async def list_customers(
     caller never mistakes a partial list for the whole one.
     """
     principal = ctx.require_principal()
-    if list_filter.include_deleted and not principal.is_admin:
+    if list_filter.include_deleted and not policy.can_see_deleted_customers(principal):
         raise Forbidden("Only an admin may list deleted customers.")
     if list_filter.search is not None and len(list_filter.search) > MAX_SEARCH_LENGTH:
         raise ValidationFailed.one(
@@ -90,7 +91,7 @@ async def list_customers(
         phone_country_code=phone_country_code(ctx.settings.default_phone_region),
     )
     max_size = ctx.settings.max_page_size
-    if not principal.is_staff:
+    if not ctx.allows(policy.is_staff):
         if principal.customer_id is None:
             page.size(20, max_size)  # still refuse a bad page size
             return Page(

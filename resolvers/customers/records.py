@@ -12,9 +12,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth import policy
 from auth.principal import Principal
 from db.models import Customer, CustomerEmail, CustomerPhone
-from db.models.accounts import Role
 from resolvers.context import RequestContext
 from resolvers.customers.validation import Phone
 from resolvers.error_codes import CustomerErrorCode
@@ -42,7 +42,7 @@ _KEY_VALUE = re.compile(r"Key \(email\)=\((?P<email>.*)\) already exists")
 def require_editor(ctx: RequestContext) -> Principal:
     """Admins and agents create and delete customers; reviewers only read."""
     principal = ctx.require_principal()
-    if principal.role not in (Role.ADMIN, Role.AGENT):
+    if not policy.may_create_customer(principal):
         raise Forbidden("Only agents and admins may do this.")
     return principal
 
@@ -52,11 +52,7 @@ def can_see(
 ) -> bool:
     """Staff see every live record, customers only their own; deleted ones only an admin
     who asked for them. What the caller may not see looks exactly like what is absent."""
-    if principal is None or row is None:
-        return False
-    if row.deleted_at is not None and not (include_deleted and principal.is_admin):
-        return False
-    return principal.is_staff or row.id == principal.customer_id
+    return policy.can_see_customer(principal, row, include_deleted=include_deleted)
 
 
 async def load_for_change(

@@ -10,9 +10,9 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 
+from auth import policy
 from db.base import utcnow
 from db.models import Customer
-from db.models.accounts import Role
 from resolvers.audit import MutationTx, diff
 from resolvers.customers.records import (
     OBJECT_TYPE,
@@ -29,15 +29,15 @@ from resolvers.errors import Forbidden
 
 __all__ = ["CUSTOMER_EDITABLE", "update_customer"]
 
-CUSTOMER_EDITABLE = frozenset({"name", "phones"})
+CUSTOMER_EDITABLE = policy.CUSTOMER_EDITABLE_CUSTOMER_FIELDS
 
 
 async def update_customer(tx: MutationTx, customer_id: uuid.UUID, draft: CustomerDraft) -> Customer:
     ctx = tx.ctx
     principal = ctx.require_principal()
-    if principal.role is Role.REVIEWER:
+    if policy.is_reviewer(principal):
         raise Forbidden("Reviewers may read customers but not change them.")
-    if principal.role is Role.CUSTOMER:
+    if not policy.may_edit_customer(principal, frozenset(draft.given())):
         refused = [name for name in draft.given() if name not in CUSTOMER_EDITABLE]
         if refused:
             raise Forbidden(

@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from auth import policy
 from auth.principal import Principal
 from db.base import utcnow
 from db.models import Ticket, TicketMessage
-from db.models.accounts import Role
 from db.models.tickets import AuthorKind, Visibility
 from resolvers.attachments.link import link_attachments
 from resolvers.audit import MutationTx, diff
@@ -70,18 +70,22 @@ def message_snapshot(message: TicketMessage | None) -> dict[str, Any]:
 def check_visibility(principal: Principal, visibility: str) -> None:
     """Customers write public replies only; reviewers (like Zendesk's light agents) write
     internal notes only; agents and admins write both."""
-    if principal.role is Role.CUSTOMER and visibility != Visibility.PUBLIC.value:
+    if visibility in policy.message_visibilities(principal):
+        return
+    if policy.is_customer(principal):
         raise ValidationFailed.one(
             "visibility", "Customers can only post public replies.", MessageErrorCode.FORBIDDEN
         )
-    if principal.role is Role.REVIEWER and visibility != Visibility.INTERNAL.value:
+    if policy.is_reviewer(principal):
         raise ValidationFailed.one(
             "visibility", "Reviewers can only post internal notes.", MessageErrorCode.FORBIDDEN
         )
 
 
 def author_kind_of(principal: Principal) -> str:
-    return AuthorKind.CUSTOMER.value if principal.role is Role.CUSTOMER else AuthorKind.USER.value
+    return (
+        AuthorKind.CUSTOMER.value if policy.writes_as_customer(principal) else AuthorKind.USER.value
+    )
 
 
 async def post_message(
@@ -166,7 +170,8 @@ async def add_message(
     if in_reply_to_id is not None:
         parent = await tx.session.get(TicketMessage, in_reply_to_id)
         hidden = parent is not None and (
-            not principal.is_staff and parent.visibility != Visibility.PUBLIC.value
+            not policy.can_see_internal_messages(principal)
+            and parent.visibility != Visibility.PUBLIC.value
         )
         if parent is None or parent.ticket_id != ticket.id or hidden:
             raise NotFound("inReplyToId", "message on this ticket")

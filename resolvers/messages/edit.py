@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from auth import policy
 from db.base import utcnow
 from db.models import Ticket, TicketMessage, TicketMessageRevision
 from db.models.tickets import TicketStatus
@@ -27,8 +28,7 @@ async def edit_message(
     ticket = await tx.session.get(Ticket, message.ticket_id) if message is not None else None
     if message is None or ticket is None or not can_see_message(principal, ticket, message):
         raise NotFound("messageId", "message")
-    is_author = principal.user_id is not None and message.author_user_id == principal.user_id
-    if not (is_author or principal.is_admin):
+    if not policy.may_edit_message(principal, message):
         raise Forbidden("Only the message's author or an admin may edit it.")
     if ticket.status == TicketStatus.CLOSED.value:
         raise ValidationFailed.one(

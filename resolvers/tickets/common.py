@@ -12,12 +12,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth.policy import AGENT_ROLES as _AGENT_ROLES
+from auth.policy import can_see_ticket
 from auth.principal import Principal
 from db.models import Ticket, User
-from db.models.accounts import Role
 from resolvers.context import RequestContext
 from resolvers.error_codes import TicketErrorCode
-from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
+from resolvers.errors import FieldProblem, NotFound, ValidationFailed
 
 __all__ = [
     "AGENT_ROLES",
@@ -47,7 +48,8 @@ class Unchanged(enum.Enum):
 
 UNCHANGED = Unchanged.UNCHANGED
 
-AGENT_ROLES = (Role.ADMIN.value, Role.AGENT.value)
+# Role values of the staff who work tickets, for SQL (the policy's AGENT_ROLES).
+AGENT_ROLES = tuple(sorted(role.value for role in _AGENT_ROLES))
 MAX_SUBJECT = 300
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 50
@@ -57,18 +59,7 @@ MAX_CUSTOM_FIELD_KEY = 64
 
 def require_agent(ctx: RequestContext) -> Principal:
     """Agents and admins work tickets; reviewers and customers may not."""
-    principal = ctx.require_principal()
-    if principal.role not in (Role.ADMIN, Role.AGENT):
-        raise Forbidden("Only agents and admins may do this.")
-    return principal
-
-
-def can_see_ticket(principal: Principal | None, ticket: Ticket) -> bool:
-    if principal is None:
-        return False
-    if principal.is_staff:
-        return True
-    return principal.customer_id is not None and ticket.customer_id == principal.customer_id
+    return ctx.require_agent()
 
 
 async def load_ticket_for_update(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth import policy
 from auth.principal import Principal
 from db.base import utcnow
 from db.models import Customer, Ticket, TicketMessage, User
@@ -86,7 +87,7 @@ def _first_message_author(
 ) -> tuple[str, uuid.UUID | None]:
     """Customers write their own description; an integration relays the requester's words;
     staff write on the customer's behalf under their own name."""
-    if principal.role is Role.CUSTOMER:
+    if policy.writes_as_customer(principal):
         return AuthorKind.CUSTOMER.value, principal.user_id
     if principal.user_id is None:
         return AuthorKind.CUSTOMER.value, requester_id
@@ -122,9 +123,9 @@ async def store_first_message(
 async def create_ticket(tx: MutationTx, new: NewTicket) -> Ticket:
     ctx = tx.ctx
     principal = ctx.require_principal()
-    if principal.role is Role.REVIEWER:
+    if not policy.may_create_ticket(principal):
         raise Forbidden("Reviewers may read tickets but not open them.")
-    is_customer = principal.role is Role.CUSTOMER
+    is_customer = policy.is_customer(principal)
     if is_customer:
         _refuse_staff_only_fields(new)
     subject = normalize_subject(new.subject)

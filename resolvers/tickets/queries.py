@@ -17,6 +17,7 @@ from sqlalchemy import Select, false, func, not_, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from auth import policy
 from auth.principal import Principal
 from db.base import utcnow
 from db.customer_search import tsquery_text
@@ -26,7 +27,6 @@ from db.models.tickets import Visibility
 from db.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.context import RequestContext
 from resolvers.messages.access import customer_only_public
-from resolvers.tickets.common import can_see_ticket
 from resolvers.tickets.sla import sla_breached_clause
 
 __all__ = [
@@ -98,14 +98,6 @@ def sort_key(sort: TicketSort, descending: bool) -> SortKey:
     return SortKey(key.expression, key.value, descending=descending)
 
 
-def _scope(principal: Principal) -> ColumnElement[bool]:
-    if principal.is_staff:
-        return true()
-    if principal.customer_id is None:
-        return false()
-    return Ticket.customer_id == principal.customer_id
-
-
 def _search(principal: Principal, text: str) -> ColumnElement[bool]:
     query = tsquery_text(text)
     if query is None:
@@ -114,13 +106,15 @@ def _search(principal: Principal, text: str) -> ColumnElement[bool]:
     return or_(
         Ticket.search_vector.op("@@")(tsquery),
         Ticket.id.in_(
-            ticket_ids_with_matching_messages(tsquery, public_only=not principal.is_staff)
+            ticket_ids_with_matching_messages(
+                tsquery, public_only=not policy.can_see_internal_messages(principal)
+            )
         ),
     )
 
 
 def tickets_statement(principal: Principal, c: TicketCriteria) -> Select[Any]:
-    stmt = select(Ticket).where(_scope(principal))
+    stmt = select(Ticket).where(policy.ticket_scope(principal))
     if c.statuses:
         stmt = stmt.where(Ticket.status.in_(c.statuses))
     if c.priorities:
@@ -271,5 +265,5 @@ async def visible_tickets(ctx: RequestContext, ids: list[uuid.UUID | None]) -> l
     found: list[Ticket | None] = []
     for key in ids:
         row = by_id.get(key) if key is not None else None
-        found.append(row if row is not None and can_see_ticket(principal, row) else None)
+        found.append(row if row is not None and policy.can_see_ticket(principal, row) else None)
     return found

@@ -367,14 +367,17 @@ async def test_over_long_profile_name_is_refused_and_nothing_changes(
     assert await count(db, AuditEntry) == 0
 
 
-async def test_customer_sees_themselves_by_node_id_but_not_other_users(
+async def test_customer_sees_themselves_by_node_id_and_staff_only_as_a_public_profile(
     customer: ApiClient, db: Database
 ) -> None:
-    other = await make_user(db, role="agent")
+    agent = await make_user(db, role="agent")
+    stranger = await make_user(db, role="customer")
     assert customer.user is not None
 
     mine = await customer.data(NODE_USER, {"id": gid(customer.user)})
-    theirs = await customer.data(NODE_USER, {"id": gid(other)})
+    staff = await customer.data(NODE_USER, {"id": gid(agent)})
+    theirs = await customer.data(NODE_USER, {"id": gid(stranger)})
 
     assert mine["node"] == {"email": customer.user.email}
+    assert staff["node"] == {"email": None}
     assert theirs["node"] is None
