@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from auth import policy
 from auth.passwords import hash_password
 from db.base import utcnow
 from db.models import User
@@ -22,7 +23,7 @@ from resolvers.mail import kick_mail, queue_mail
 
 __all__ = ["STAFF_ROLES", "accept_invitation", "invite_user"]
 
-STAFF_ROLES = frozenset({Role.ADMIN, Role.AGENT, Role.REVIEWER})
+STAFF_ROLES = policy.STAFF_ROLES
 
 
 async def invite_user(tx: MutationTx, *, email: str, name: str, role: Role) -> User:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from auth import policy
 from db.models import Attachment
 from db.pagination import Column, Page, PageRequest, SortKey, fetch_page
 from resolvers.attachments.access import customer_attachment_clause
@@ -52,7 +53,7 @@ async def attachments_page(
     """The caller may see the ticket; this decides which of its files they may see."""
     principal = ctx.require_principal()
     stmt = select(Attachment).where(Attachment.ticket_id == ticket_id)
-    if not principal.is_staff:
+    if not ctx.allows(policy.is_staff):
         stmt = stmt.where(customer_attachment_clause(principal))
     if criteria.content_types:
         stmt = stmt.where(Attachment.content_type.in_(criteria.content_types))
