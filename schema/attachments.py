@@ -227,8 +227,9 @@ class UploadAttachmentInput:
     )
     message_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description="Put the file straight on this message of yours; usually left out and "
-        "the file is linked by addMessage(attachmentIds).",
+        description="Put the file straight on this message of yours (agents and admins: any "
+        "message); usually left out and the file is linked by addMessage(attachmentIds). "
+        "Reviewers upload too, so their files only ever reach their internal notes.",
     )
 
 

@@ -276,7 +276,9 @@ class AddMessageInput:
     )
     visibility: MessageVisibility = strawberry.field(
         default=MessageVisibility.PUBLIC,
-        description="PUBLIC (a reply the customer sees) or INTERNAL (a note for staff).",
+        description="PUBLIC (a reply the customer sees) or INTERNAL (a note for staff). "
+        "Customers post PUBLIC only, reviewers INTERNAL only (they comment, never speak to "
+        "the customer), agents and admins both; another choice is refused (forbidden).",
     )
     in_reply_to_id: strawberry.ID | None = strawberry.field(
         default=None, description="A message on the same ticket this one answers."
