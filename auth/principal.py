@@ -19,6 +19,8 @@ class Principal:
     api_key_id: uuid.UUID | None = None
     customer_id: uuid.UUID | None = None
 
+    # Authorisation decisions belong to auth.policy (is_staff, is_admin …); these two
+    # remain for callers outside the request path (CLI, workers) that only label things.
     @property
     def is_staff(self) -> bool:
         return self.role.is_staff

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 
-from auth.policy.roles import is_admin, is_staff
+from auth.policy.roles import STAFF_ROLES, is_admin, is_staff
 from auth.principal import Principal
 from db.models import (
     ApiKey,
@@ -88,7 +88,7 @@ def user_view(principal: Principal | None, user: User) -> UserView:
         return UserView.NONE
     if is_staff(principal) or (principal.user_id is not None and principal.user_id == user.id):
         return UserView.FULL
-    if Role(user.role).is_staff:
+    if Role(user.role) in STAFF_ROLES:
         return UserView.PUBLIC
     if principal.customer_id is not None and user.customer_id == principal.customer_id:
         return UserView.PUBLIC
