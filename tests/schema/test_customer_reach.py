@@ -25,11 +25,13 @@ from graphql import (
     GraphQLSchema,
     GraphQLUnionType,
     Lexer,
+    OperationDefinitionNode,
     Source,
     TokenKind,
     get_named_type,
     is_leaf_type,
     is_required_argument,
+    parse,
 )
 
 from auth import policy
@@ -37,6 +39,7 @@ from auth.principal import Principal
 from db.engine import Database
 from db.models.accounts import Role
 from schema import build_schema
+from schema.limits import OperationLimits, measure_operation
 from schema.permissions import _RoleRequired
 from settings import Settings
 from tests.auth.policy_world import World, build_world, gid
@@ -183,9 +186,20 @@ def _tokens(text: str) -> int:
     return count
 
 
-def batched_queries(schema: GraphQLSchema, paths: list[Path], args: str) -> Iterator[str]:
+def _fits(schema: GraphQLSchema, limits: OperationLimits, text: str) -> bool:
+    """Within the server's token and cost limits (with a margin)."""
+    if _tokens(text) > TOKEN_BUDGET:
+        return False
+    (operation,) = parse(text).definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    return measure_operation(schema, operation, {}, limits).cost <= limits.max_cost * 0.9
+
+
+def batched_queries(
+    schema: GraphQLSchema, limits: OperationLimits, paths: list[Path], args: str
+) -> Iterator[str]:
     """The paths (all from one root field and type) merged into as few queries as the
-    server's token limit allows; prefixes ride along with the longer paths."""
+    server's token and cost limits allow; prefixes ride along with the longer paths."""
     if not paths:
         return
     root, root_type = paths[0].steps[0], paths[0].types[0]
@@ -193,7 +207,9 @@ def batched_queries(schema: GraphQLSchema, paths: list[Path], args: str) -> Iter
     for path in paths:
         candidate: Tree = _copy(tree)
         _add(candidate, path.steps[1:])
-        if tree and _tokens(_query_text(schema, root, root_type, args, candidate)) > TOKEN_BUDGET:
+        if tree and not _fits(
+            schema, limits, _query_text(schema, root, root_type, args, candidate)
+        ):
             yield _query_text(schema, root, root_type, args, tree)
             candidate = {}
             _add(candidate, path.steps[1:])
@@ -313,6 +329,12 @@ async def test_customer_never_reads_a_staff_private_field_anywhere(
     settings: Settings, world: World, customer: ApiClient
 ) -> None:
     schema = build_schema(settings)._schema
+    limits = OperationLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_cost=settings.max_query_cost,
+        max_page_size=settings.max_page_size,
+    )
     groups: dict[tuple[str, str], list[Path]] = {}
     for path in customer_paths(schema):
         groups.setdefault((path.root, path.types[0]), []).append(path)
@@ -320,7 +342,7 @@ async def test_customer_never_reads_a_staff_private_field_anywhere(
     asked = 0
     for paths in groups.values():
         for args in _root_args(world, paths[0]):
-            for query in batched_queries(schema, paths, args):
+            for query in batched_queries(schema, limits, paths, args):
                 body = await customer.post(query)
                 asked += 1
                 where = f"{paths[0].root}{args} on {paths[0].types[0]}"
