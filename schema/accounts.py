@@ -121,7 +121,11 @@ class UserOrder:
 class UserFilter:
     role: Role | None = strawberry.field(default=None, description="Only this role.")
     search: str | None = strawberry.field(
-        default=None, description="Part of the name or e-mail, case-insensitive."
+        default=None,
+        description=(
+            "Part of the name or e-mail, case-insensitive, at most 200 characters. "
+            "Blank = no search; no letter or digit = BAD_USER_INPUT."
+        ),
     )
     is_active: bool | None = strawberry.field(
         default=None, description="Only active (true) or only deactivated (false) users."

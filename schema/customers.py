@@ -124,7 +124,8 @@ class CustomerFilter:
         default=None,
         description=(
             "Free text: word prefixes of name or company, an e-mail prefix, phone digits "
-            "(3 or more), or a name with typos. At most 200 characters."
+            "(3 or more), or a name with typos. At most 200 characters. "
+            "Blank = no search; no letter or digit = BAD_USER_INPUT."
         ),
     )
     tags: list[str] | None = strawberry.field(

@@ -105,7 +105,13 @@ class TeamsQuery:
         self,
         info: strawberry.Info[RequestContext],
         search: Annotated[
-            str | None, strawberry.argument(description="Part of the name, any case.")
+            str | None,
+            strawberry.argument(
+                description=(
+                    "Part of the name, any case, at most 200 characters. "
+                    "Blank = no search; no letter or digit = BAD_USER_INPUT."
+                )
+            ),
         ] = None,
         first: int | None = None,
         after: str | None = None,

@@ -255,7 +255,10 @@ class TicketFilter:
     )
     search: str | None = strawberry.field(
         default=None,
-        description="Words (prefixes) found in the subject or in a message you may read.",
+        description=(
+            "Words (prefixes) found in the subject or in a message you may read, at most 200 "
+            "characters. Blank = no search; no letter or digit = BAD_USER_INPUT."
+        ),
     )
 
 
