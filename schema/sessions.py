@@ -27,7 +27,11 @@ class SignUpInput:
 @strawberry.type(description="The result of signUp.")
 class SignUpPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(
-        default=None, description="The new account; it can log in once the e-mail is verified."
+        default=None,
+        description=(
+            "The new account; it can log in once the e-mail is verified. (For an address that "
+            "already has an account, an unsaved look-alike: the answer does not tell.)"
+        ),
     )
 
 
@@ -132,7 +136,8 @@ class SessionsMutation:
     @mutation(
         description=(
             "Register a customer account. A confirmation link is mailed; login works once "
-            "the address is verified."
+            "the address is verified. The answer is the same when the address already has an "
+            "account: nothing is created and its owner is mailed a notice instead."
         )
     )
     async def sign_up(tx: MutationTx, input: SignUpInput) -> SignUpPayload:
