@@ -45,8 +45,12 @@ class Role(enum.Enum):
 @strawberry.type(description="A person who signs in: staff or a customer.")
 class User(relay.Node):
     id: relay.NodeID[str]
-    email: str = strawberry.field(description="Sign-in address, lower-cased.")
-    name: str = strawberry.field(description="Display name.")
+    email: str = strawberry.field(
+        description="Sign-in address, lower-cased. Plain text: escape before rendering as HTML."
+    )
+    name: str = strawberry.field(
+        description="Display name. Plain text: escape before rendering as HTML."
+    )
     role: Role = strawberry.field(description="What this user may do.")
     is_active: bool = strawberry.field(description="False once deactivated by an admin.")
     email_verified: bool = strawberry.field(

@@ -66,13 +66,17 @@ class LoginInput:
 @strawberry.type(description="A session's tokens: send the access token as a Bearer token.")
 class LoginPayload(MutationPayload[AccountError]):
     access_token: str | None = strawberry.field(
-        default=None, description="Short-lived token for `Authorization: Bearer …`."
+        default=None,
+        description="Short-lived token for `Authorization: Bearer …`."
+        " Plain text: escape before rendering as HTML.",
     )
     access_token_expires_at: datetime | None = strawberry.field(
         default=None, description="When to call refreshSession."
     )
     refresh_token: str | None = strawberry.field(
-        default=None, description="Single-use token for refreshSession; keep it secret."
+        default=None,
+        description="Single-use token for refreshSession; keep it secret."
+        " Plain text: escape before rendering as HTML.",
     )
     refresh_token_expires_at: datetime | None = strawberry.field(
         default=None, description="When the session ends unless refreshed before."
