@@ -33,7 +33,9 @@ __all__ = [
     "install_text_coercion",
 ]
 
-MAX_TEXT_LENGTH = 100_000
+# Above every field's own limit (the largest: a message body, 100 KB), so those answer first
+# with their precise UserError; this only keeps unbounded text away from the database.
+MAX_TEXT_LENGTH = 200_000
 
 # C0 controls but \t \n \r, DEL, C1 controls, and UTF-16 surrogates (only lone ones can
 # reach a Python str: JSON's "\ud800" escape decodes to one).
