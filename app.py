@@ -12,6 +12,8 @@ from typing import Any
 
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -23,6 +25,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.temporal_response import TemporalResponse
 
 from auth.authenticate import authenticate, credentials_from_header
+from auth.client_address import client_address, parse_proxies
 from auth.request_guard import JsonBodyGuard, MultipartGuard, nested_deeper_than
 from auth.tokens import TokenError
 from dataloaders import Loaders
@@ -42,6 +45,14 @@ from workers.events import Publisher
 __all__ = ["Runtime", "app_from_environment", "create_app"]
 
 _log = logging.getLogger("autocrm")
+
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "X-Api-Key",
+    "X-Request-Id",
+    "Apollo-Require-Preflight",
+]
 
 
 @dataclass
@@ -74,6 +85,7 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
         self.runtime = runtime
         self.subscription_hub = runtime.hub
         self.allowed_origins = frozenset(runtime.settings.allowed_origins)
+        self.trusted_proxies = parse_proxies(runtime.settings.trusted_proxies)
 
     def decode_json(self, data: str | bytes) -> object:
         """WebSocket messages (HTTP bodies are checked by JsonBodyGuard): JSON nested too
@@ -100,7 +112,12 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
             settings=runtime.settings,
             loaders=Loaders(runtime.db),
             meta=RequestMeta(
-                ip=client.host if client else None,
+                ip=client_address(
+                    client.host if client else None,
+                    request.headers.getlist(runtime.settings.forwarded_header),
+                    self.trusted_proxies,
+                    header=runtime.settings.forwarded_header,
+                ),
                 user_agent=request.headers.get("user-agent"),
                 request_id=request.headers.get("x-request-id") or RequestMeta().request_id,
             ),
@@ -212,7 +229,20 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
         Mount(GRAPHIQL_PREFIX, StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql"),
         WebSocketRoute("/graphql", graphql),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[cors(runtime.settings)])
+
+
+def cors(settings: Settings) -> Middleware:
+    """CORS for the browser apps in ALLOWED_ORIGINS (the list that guards WebSockets); other
+    origins get no CORS headers. Bearer tokens, not cookies: no credentials mode."""
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=CORS_REQUEST_HEADERS,
+        expose_headers=["X-Request-Id"],
+        max_age=600,
+    )
 
 
 def build_runtime(settings: Settings, db: Database) -> Runtime:

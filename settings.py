@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -92,7 +94,18 @@ class Settings(BaseSettings):
     invite_token_days: int = 7
     verify_token_hours: int = 48
 
-    allowed_origins: list[str] = Field(default_factory=list)
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (CORS) and open the WebSocket.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Reverse proxies (IPs or CIDRs) whose forwarding header names the client.",
+    )
+    forwarded_header: Literal["x-forwarded-for", "forwarded"] = Field(
+        default="x-forwarded-for",
+        description="The header the trusted proxies append the client's address to.",
+    )
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
@@ -206,6 +219,13 @@ class Settings(BaseSettings):
     def model_price(self, model: str) -> ModelPrice | None:
         """The configured price of `model` (AI_PRICES first, then the defaults)."""
         return self.ai_prices.get(model) or DEFAULT_AI_PRICES.get(model)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names the bad entry
+        return value
 
     @field_validator("database_url", "redis_url", "smtp_url", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
 from resolvers.error_codes import TeamErrorCode
 from resolvers.errors import NotFound, ValidationFailed
+from resolvers.search import search_text
 from resolvers.tickets.assignment import check_assignee, load_team
 
 __all__ = [
@@ -177,8 +178,9 @@ _BY_NAME = SortKey(func.lower(Team.name), lambda row: row.name.lower())
 async def teams_page(ctx: RequestContext, search: str | None, page: PageRequest) -> Page[Team]:
     ctx.require_staff()
     stmt = select(Team)
-    if search and search.strip():
-        pattern = f"%{escape_like(search.strip().lower())}%"
+    search = search_text(search, "search")
+    if search:
+        pattern = f"%{escape_like(search.lower())}%"
         stmt = stmt.where(func.lower(Team.name).like(pattern, escape="\\"))
     async with ctx.db.sessions() as session:
         result: Page[Team] = await fetch_page(

@@ -25,6 +25,7 @@ from schema.sessions import SessionsMutation
 from schema.sla import SlaMutation, SlaQuery
 from schema.subscriptions import RealtimeSubscription
 from schema.teams import TeamsMutation, TeamsQuery
+from schema.text import SCALAR_OVERRIDES, install_text_coercion
 from schema.ticket_mutations import TicketsMutation
 from schema.tickets import TicketsQuery
 from schema.validation import DocumentChecks, OperationChecks
@@ -80,10 +81,12 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
     Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
     # Built once: the rules and caches must outlive requests for the caches to hit.
     checks = DocumentChecks(limits, max_tokens=max_tokens)
+    install_text_coercion()
     return AutoCRMSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        scalar_overrides=SCALAR_OVERRIDES,
         extensions=[lambda: OperationChecks(checks), RateLimit, ErrorCodes],
         checks=checks,
     )

@@ -53,7 +53,10 @@ class Role(enum.Enum):
 )
 class User(relay.Node):
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="Display name (part of the public profile).")
+    name: str = strawberry.field(
+        description="Display name (part of the public profile). Plain text: escape before "
+        "rendering as HTML."
+    )
     row: strawberry.Private[UserRow]
     # How much of the account the caller may read, decided by the policy's read rule
     # where a user is reached from another object (see visible_user); FULL where the
@@ -65,7 +68,10 @@ class User(relay.Node):
     def _full(self) -> bool:
         return self.view is policy.UserView.FULL
 
-    @strawberry.field(description="Sign-in address, lower-cased (null in a public profile).")
+    @strawberry.field(
+        description="Sign-in address, lower-cased (null in a public profile). Plain text: escape "
+        "before rendering as HTML."
+    )
     def email(self) -> str | None:
         return self.row.email if self._full else None
 
@@ -163,7 +169,11 @@ class UserOrder:
 class UserFilter:
     role: Role | None = strawberry.field(default=None, description="Only this role.")
     search: str | None = strawberry.field(
-        default=None, description="Part of the name or e-mail, case-insensitive."
+        default=None,
+        description=(
+            "Part of the name or e-mail, case-insensitive, at most 200 characters. "
+            "Blank = no search; no letter or digit = BAD_USER_INPUT."
+        ),
     )
     is_active: bool | None = strawberry.field(
         default=None, description="Only active (true) or only deactivated (false) users."

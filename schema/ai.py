@@ -44,7 +44,8 @@ class AiQuotaScope(enum.Enum):
 class AiUsageGroup:
     key: str | None = strawberry.field(
         description="The group: an ISO date (DAY), a User ID (USER; null for calls made for no "
-        "user, e.g. background jobs), or the provider, model or operation name."
+        "user, e.g. background jobs), or the provider, model or operation name. "
+        "Plain text: escape before rendering as HTML."
     )
     calls: int = strawberry.field(
         description="Calls recorded: provider attempts (failed ones too) and cache hits."

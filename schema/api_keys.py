@@ -29,8 +29,13 @@ __all__ = ["ApiKey", "ApiKeysMutation", "ApiKeysQuery"]
 @strawberry.type(description="A key an integration uses to call the API with a role.")
 class ApiKey(relay.Node):
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="What uses the key, e.g. 'Zapier'.")
-    prefix: str = strawberry.field(description="The key's first characters, to recognise it.")
+    name: str = strawberry.field(
+        description="What uses the key, e.g. 'Zapier'. Plain text: escape before rendering as HTML."
+    )
+    prefix: str = strawberry.field(
+        description="The key's first characters, to recognise it."
+        " Plain text: escape before rendering as HTML."
+    )
     role: Role = strawberry.field(description="What requests made with the key may do.")
     created_at: datetime = strawberry.field(description="When the key was created.")
     last_used_at: datetime | None = strawberry.field(
@@ -138,7 +143,8 @@ class CreateApiKeyPayload(MutationPayload[ApiKeyError]):
     api_key: ApiKey | None = strawberry.field(default=None, description="The new key's record.")
     key: str | None = strawberry.field(
         default=None,
-        description="The key itself (acrm_…). Shown this once: only a hash is stored.",
+        description="The key itself (acrm_…). Shown this once: only a hash is stored."
+        " Plain text: escape before rendering as HTML.",
     )
 
 

@@ -58,13 +58,18 @@ class Attachment(relay.Node):
     filename: str = strawberry.field(
         description="The uploaded name, made safe (no folders, at most 255 characters), "
         "with the extension of the detected type."
+        " Plain text: escape before rendering as HTML."
     )
     content_type: str = strawberry.field(
         description="The type detected from the file's content (not the name or the type "
         "the client declared), e.g. image/png."
+        " Plain text: escape before rendering as HTML."
     )
     size_bytes: int = strawberry.field(description="Size in bytes.")
-    sha256: str = strawberry.field(description="SHA-256 of the content, hex: spot duplicates.")
+    sha256: str = strawberry.field(
+        description="SHA-256 of the content, hex: spot duplicates."
+        " Plain text: escape before rendering as HTML."
+    )
     created_at: datetime = strawberry.field(description="When it was uploaded.")
     row: strawberry.Private[AttachmentRow]
 
@@ -95,6 +100,7 @@ class Attachment(relay.Node):
         description="A link that downloads the file for you, valid for a few minutes (10 by "
         "default): usable as a plain <a href> without an Authorization header. Fetch a new "
         "one when it has expired."
+        " Plain text: escape before rendering as HTML."
     )
     def download_url(self, info: strawberry.Info[RequestContext]) -> str | None:
         return download_url(info.context, self.row)

@@ -26,15 +26,30 @@ __all__ = ["AuditEntry", "AuditQuery"]
 class AuditEntry(relay.Node):
     id: relay.NodeID[str]
     created_at: datetime = strawberry.field(description="When the change was committed.")
-    action: str = strawberry.field(description="The mutation, e.g. `createCustomer`.")
-    object_type: str | None = strawberry.field(description="Type of the object changed.")
-    object_id: str | None = strawberry.field(description="Global ID of the object changed.")
+    action: str = strawberry.field(
+        description="The mutation, e.g. `createCustomer`."
+        " Plain text: escape before rendering as HTML."
+    )
+    object_type: str | None = strawberry.field(
+        description="Type of the object changed. Plain text: escape before rendering as HTML."
+    )
+    object_id: str | None = strawberry.field(
+        description="Global ID of the object changed. Plain text: escape before rendering as HTML."
+    )
     changes: JSON = strawberry.field(
         description="Changed fields as {field: {before, after}}; secrets are masked."
+        " Its strings are plain text: escape before rendering as HTML."
     )
-    actor_label: str = strawberry.field(description="Who: user e-mail, `api-key:<name>`, …")
-    ip: str | None = strawberry.field(description="Client address.")
-    request_id: str | None = strawberry.field(description="X-Request-Id of the request.")
+    actor_label: str = strawberry.field(
+        description="Who: user e-mail, `api-key:<name>`, …"
+        " Plain text: escape before rendering as HTML."
+    )
+    ip: str | None = strawberry.field(
+        description="Client address. Plain text: escape before rendering as HTML."
+    )
+    request_id: str | None = strawberry.field(
+        description="X-Request-Id of the request. Plain text: escape before rendering as HTML."
+    )
     actor_user_id: strawberry.Private[Any]
 
     @strawberry.field(description="The user who made the change (null for API keys).")

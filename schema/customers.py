@@ -42,10 +42,20 @@ __all__ = ["Customer", "CustomerConnection", "CustomersMutation", "CustomersQuer
 @strawberry.type(description="A person or company that gets support, with contact details.")
 class Customer(relay.Node):
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="Full name (or company name for a company).")
-    company: str | None = strawberry.field(description="Company the person works for.")
-    tags: list[str] = strawberry.field(description="Lower-case labels, for filtering.")
-    custom_fields: JSON = strawberry.field(description="Integrator-defined JSON object.")
+    name: str = strawberry.field(
+        description="Full name (or company name for a company)."
+        " Plain text: escape before rendering as HTML."
+    )
+    company: str | None = strawberry.field(
+        description="Company the person works for. Plain text: escape before rendering as HTML."
+    )
+    tags: list[str] = strawberry.field(
+        description="Lower-case labels, for filtering. Plain text: escape before rendering as HTML."
+    )
+    custom_fields: JSON = strawberry.field(
+        description="Integrator-defined JSON object."
+        " Its strings are plain text: escape before rendering as HTML."
+    )
     created_at: datetime = strawberry.field(description="When the record was created.")
     updated_at: datetime = strawberry.field(description="When the record last changed.")
     deleted_at: datetime | None = strawberry.field(
@@ -55,18 +65,25 @@ class Customer(relay.Node):
     internal_notes: strawberry.Private[str]
 
     @strawberry.field(
-        description="Internal notes for support staff; customers may not read them.",
+        description="Internal notes for support staff; customers may not read them."
+        " Plain text: escape before rendering as HTML.",
         permission_classes=[IsStaff],
     )
     def notes(self) -> str | None:
         return self.internal_notes
 
-    @strawberry.field(description="E-mail addresses, lower-case, primary first.")
+    @strawberry.field(
+        description="E-mail addresses, lower-case, primary first."
+        " Plain text: escape before rendering as HTML."
+    )
     async def emails(self, info: strawberry.Info[RequestContext]) -> list[str]:
         rows = await info.context.loaders.emails_by_customer_id.load(self.row_id)
         return [row.email for row in rows]
 
-    @strawberry.field(description="Phone numbers in E.164 form (+14155552671), primary first.")
+    @strawberry.field(
+        description="Phone numbers in E.164 form (+14155552671), primary first."
+        " Plain text: escape before rendering as HTML."
+    )
     async def phones(self, info: strawberry.Info[RequestContext]) -> list[str]:
         rows = await info.context.loaders.phones_by_customer_id.load(self.row_id)
         return [row.phone for row in rows]
@@ -124,7 +141,8 @@ class CustomerFilter:
         default=None,
         description=(
             "Free text: word prefixes of name or company, an e-mail prefix, phone digits "
-            "(3 or more), or a name with typos. At most 200 characters."
+            "(3 or more), or a name with typos. At most 200 characters. "
+            "Blank = no search; no letter or digit = BAD_USER_INPUT."
         ),
     )
     tags: list[str] | None = strawberry.field(

@@ -201,7 +201,10 @@ class TicketReport:
     range_to: datetime = strawberry.field(name="to", description="End of the range.")
     interval: ReportInterval = strawberry.field(description="Bucket size.")
     group_by: ReportGroupBy = strawberry.field(description="How buckets are split.")
-    time_zone: str = strawberry.field(description="Whose calendar the buckets follow.")
+    time_zone: str = strawberry.field(
+        description="Whose calendar the buckets follow."
+        " Plain text: escape before rendering as HTML."
+    )
     buckets: list[TicketReportBucket] = strawberry.field(
         description="Every bucket of the range in order, empty ones included."
     )

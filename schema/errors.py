@@ -65,8 +65,12 @@ _CODE = "A stable code for programs to branch on."
 class UserError:
     field: str | None = strawberry.field(
         description="The input field at fault (camelCase path), or null for the whole input."
+        " Plain text: escape before rendering as HTML."
     )
-    message: str = strawberry.field(description="What is wrong and what to do about it.")
+    message: str = strawberry.field(
+        description="What is wrong and what to do about it."
+        " Plain text: escape before rendering as HTML."
+    )
 
 
 @strawberry.type(description="A problem with the input of an account or session mutation.")

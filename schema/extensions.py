@@ -21,6 +21,7 @@ from ai.quotas import QuotaExceeded
 from db.pagination import InvalidPageRequest
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, Unauthenticated, ValidationFailed
+from schema.text import TextRefused
 from workers.log_throttle import LogThrottle
 
 __all__ = [
@@ -108,6 +109,14 @@ class ErrorLoggingSchema(strawberry.Schema):
 
 class ErrorCodes(SchemaExtension):
     """Give every error an `extensions.code`; never show an unexpected exception's text."""
+
+    def on_validate(self) -> Iterator[None]:
+        """A literal refused by the String/ID/JSON input rules is bad input, not a bad query."""
+        yield
+        errors = self.execution_context.pre_execution_errors or []
+        for i, error in enumerate(errors):
+            if isinstance(error.original_error, TextRefused):
+                errors[i] = _copy(error, error.message, "BAD_USER_INPUT")
 
     def on_execute(self) -> Iterator[None]:
         yield

@@ -31,7 +31,10 @@ __all__ = ["FEEDBACK_FIELD", "FeedbackMutation", "TicketFeedback", "ticket_feedb
 class TicketFeedback(relay.Node):
     id: relay.NodeID[str]
     rating: int = strawberry.field(description="1 (bad) to 5 (great).")
-    comment: str = strawberry.field(description="The customer's words (may be empty).")
+    comment: str = strawberry.field(
+        description="The customer's words (may be empty)."
+        " Plain text: escape before rendering as HTML."
+    )
     created_at: datetime = strawberry.field(description="When the rating was given.")
     updated_at: datetime = strawberry.field(description="When it was last changed.")
     editable_until: datetime = strawberry.field(

@@ -61,8 +61,13 @@ class MessageAuthorKind(enum.Enum):
 
 @strawberry.type(description="A message body as it was before an edit replaced it.")
 class MessageRevision:
-    body_html: str = strawberry.field(description="The sanitised HTML body before the edit.")
-    body_text: str = strawberry.field(description="The plain-text body before the edit.")
+    body_html: str = strawberry.field(
+        description="The body before the edit. Sanitised HTML (allowlist), safe to render."
+    )
+    body_text: str = strawberry.field(
+        description="The plain-text body before the edit."
+        " Plain text: escape before rendering as HTML."
+    )
     replaced_at: datetime = strawberry.field(description="When the edit replaced this body.")
     editor_id: strawberry.Private[uuid.UUID | None]
 
@@ -90,9 +95,12 @@ class Message(relay.Node):
         description="PUBLIC replies are seen by the customer; INTERNAL notes by staff only."
     )
     body_html: str = strawberry.field(
-        description="The body as sanitised HTML: safe to render as is."
+        description="The body. Sanitised HTML (allowlist), safe to render as is."
     )
-    body_text: str = strawberry.field(description="The body as plain text (not HTML-escaped).")
+    body_text: str = strawberry.field(
+        description="The body as plain text (not HTML-escaped)."
+        " Plain text: escape before rendering as HTML."
+    )
     created_at: datetime = strawberry.field(description="When the message was posted.")
     edited_at: datetime | None = strawberry.field(description="When it was last edited.")
     row_id: strawberry.Private[uuid.UUID]
@@ -144,7 +152,10 @@ class Message(relay.Node):
     async def author(self, info: strawberry.Info[RequestContext]) -> User | None:
         return await visible_user(info, self.author_user_id)
 
-    @strawberry.field(description="The author's display name, for everyone who sees the message.")
+    @strawberry.field(
+        description="The author's display name, for everyone who sees the message."
+        " Plain text: escape before rendering as HTML."
+    )
     async def author_name(self, info: strawberry.Info[RequestContext]) -> str | None:
         if self.author_kind is MessageAuthorKind.AI:
             return "AI assistant"

@@ -27,7 +27,11 @@ class SignUpInput:
 @strawberry.type(description="The result of signUp.")
 class SignUpPayload(MutationPayload[AccountError]):
     user: User | None = strawberry.field(
-        default=None, description="The new account; it can log in once the e-mail is verified."
+        default=None,
+        description=(
+            "The new account; it can log in once the e-mail is verified. (For an address that "
+            "already has an account, an unsaved look-alike: the answer does not tell.)"
+        ),
     )
 
 
@@ -62,13 +66,17 @@ class LoginInput:
 @strawberry.type(description="A session's tokens: send the access token as a Bearer token.")
 class LoginPayload(MutationPayload[AccountError]):
     access_token: str | None = strawberry.field(
-        default=None, description="Short-lived token for `Authorization: Bearer …`."
+        default=None,
+        description="Short-lived token for `Authorization: Bearer …`."
+        " Plain text: escape before rendering as HTML.",
     )
     access_token_expires_at: datetime | None = strawberry.field(
         default=None, description="When to call refreshSession."
     )
     refresh_token: str | None = strawberry.field(
-        default=None, description="Single-use token for refreshSession; keep it secret."
+        default=None,
+        description="Single-use token for refreshSession; keep it secret."
+        " Plain text: escape before rendering as HTML.",
     )
     refresh_token_expires_at: datetime | None = strawberry.field(
         default=None, description="When the session ends unless refreshed before."
@@ -132,7 +140,8 @@ class SessionsMutation:
     @mutation(
         description=(
             "Register a customer account. A confirmation link is mailed; login works once "
-            "the address is verified."
+            "the address is verified. The answer is the same when the address already has an "
+            "account: nothing is created and its owner is mailed a notice instead."
         )
     )
     async def sign_up(tx: MutationTx, input: SignUpInput) -> SignUpPayload:

@@ -56,8 +56,12 @@ class TeamMembership:
 @strawberry.type(description="A group of agents sharing a ticket queue, e.g. Billing.")
 class Team(relay.Node):
     id: relay.NodeID[str]
-    name: str = strawberry.field(description="Unique name.")
-    description: str = strawberry.field(description="What the team handles.")
+    name: str = strawberry.field(
+        description="Unique name. Plain text: escape before rendering as HTML."
+    )
+    description: str = strawberry.field(
+        description="What the team handles. Plain text: escape before rendering as HTML."
+    )
     created_at: datetime = strawberry.field(description="When the team was created.")
     row_id: strawberry.Private[uuid.UUID]
 
@@ -104,7 +108,13 @@ class TeamsQuery:
         self,
         info: strawberry.Info[RequestContext],
         search: Annotated[
-            str | None, strawberry.argument(description="Part of the name, any case.")
+            str | None,
+            strawberry.argument(
+                description=(
+                    "Part of the name, any case, at most 200 characters. "
+                    "Blank = no search; no letter or digit = BAD_USER_INPUT."
+                )
+            ),
         ] = None,
         first: int | None = None,
         after: str | None = None,

@@ -86,11 +86,17 @@ class TicketChannel(enum.Enum):
 class Ticket(relay.Node):
     id: relay.NodeID[str]
     number: int = strawberry.field(description="Human-friendly number, e.g. 1042 for #1042.")
-    subject: str = strawberry.field(description="One-line summary (at most 300 characters).")
+    subject: str = strawberry.field(
+        description="One-line summary (at most 300 characters)."
+        " Plain text: escape before rendering as HTML."
+    )
     status: TicketStatus = strawberry.field(description="Where the ticket is in its life.")
     priority: TicketPriority = strawberry.field(description="How urgent it is.")
     channel: TicketChannel = strawberry.field(description="How it reached support.")
-    custom_fields: JSON = strawberry.field(description="Integrator-defined JSON object.")
+    custom_fields: JSON = strawberry.field(
+        description="Integrator-defined JSON object."
+        " Its strings are plain text: escape before rendering as HTML."
+    )
     first_response_due_at: datetime | None = strawberry.field(
         description="When the first public staff reply is due (SLA)."
     )
@@ -108,7 +114,8 @@ class Ticket(relay.Node):
     row: strawberry.Private[TicketRow]
 
     @strawberry.field(
-        description="Labels for routing and reporting (staff only).",
+        description="Labels for routing and reporting (staff only)."
+        " Plain text: escape before rendering as HTML.",
         permission_classes=[IsStaff],
     )
     def tags(self) -> list[str]:
@@ -258,7 +265,10 @@ class TicketFilter:
     )
     search: str | None = strawberry.field(
         default=None,
-        description="Words (prefixes) found in the subject or in a message you may read.",
+        description=(
+            "Words (prefixes) found in the subject or in a message you may read, at most 200 "
+            "characters. Blank = no search; no letter or digit = BAD_USER_INPUT."
+        ),
     )
 
 

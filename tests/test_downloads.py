@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import update
 
 from auth.download_tokens import issue_download_token
@@ -70,6 +71,37 @@ async def test_download_url_streams_the_file_with_safe_headers(
         "filename*=UTF-8''Screenshot%20%C3%BCber%20alles.png"
     )
     assert response.headers["cache-control"] == "private, no-store"
+
+
+async def test_uploaded_html_is_renamed_and_downloads_as_plain_text(
+    db: Database, customer: ApiClient
+) -> None:
+    assert customer.user is not None
+    ticket = await make_ticket(db, customer.user)
+    page = b"<html><script>alert(document.cookie)</script></html>"
+
+    attachment = await _uploaded(customer, ticket.id, page, "invoice.html")
+    response = await customer.http.get(path_of(attachment["downloadUrl"]))
+
+    assert attachment["filename"] == "invoice.html.txt"
+    assert response.content == page
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-disposition"].startswith(
+        'attachment; filename="invoice.html.txt"'
+    )
+
+
+@pytest.mark.parametrize("name", ["logo.svg", "feed.xml", "page.xhtml", "app.js", "page.htm"])
+async def test_markup_and_script_uploads_get_a_txt_name(
+    db: Database, customer: ApiClient, name: str
+) -> None:
+    assert customer.user is not None
+    ticket = await make_ticket(db, customer.user)
+
+    attachment = await _uploaded(customer, ticket.id, b"<svg onload='alert(1)'/>", name)
+
+    assert attachment["filename"] == f"{name}.txt"
+    assert attachment["contentType"] == "text/plain"
 
 
 async def test_download_with_an_authorization_header(db: Database, agent: ApiClient) -> None:

@@ -80,7 +80,8 @@ async def request_password_reset(tx: MutationTx, *, email: str) -> None:
             TokenPurpose.PASSWORD_RESET,
             timedelta(minutes=ctx.settings.reset_token_minutes),
         )
-        subject, body = password_reset_mail(ctx.settings, user.name, token)
+        name = user.name if user.email_verified_at is not None else None
+        subject, body = password_reset_mail(ctx.settings, name, token)
         queue_mail(
             tx.session,
             to=user.email,

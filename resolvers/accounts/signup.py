@@ -1,8 +1,15 @@
-"""Customer self sign-up and e-mail verification."""
+"""Customer self sign-up and e-mail verification.
+
+Sign-up answers the same whether or not the address already has an account (as login and
+password reset do): a taken address gets a notice mailed to its owner instead of a new
+account, and the caller sees the same payload. Mails to an address nobody has verified yet
+carry no text the caller chose (the name), so sign-up cannot send anyone a phishing text.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,14 +20,8 @@ from auth.passwords import hash_password
 from db.base import utcnow
 from db.models import User
 from db.models.accounts import Role, TokenPurpose
-from resolvers.accounts.mails import verification_mail
-from resolvers.accounts.records import (
-    customer_for_email,
-    email_taken,
-    is_unique_email_violation,
-    snapshot,
-    unique_email,
-)
+from resolvers.accounts.mails import sign_up_attempt_mail, verification_mail
+from resolvers.accounts.records import customer_for_email, is_unique_email_violation, snapshot
 from resolvers.accounts.sessions import check_rate_limit
 from resolvers.accounts.tokens import issue_user_token, use_user_token
 from resolvers.accounts.validation import InputCheck
@@ -32,39 +33,63 @@ __all__ = ["resend_email_verification", "sign_up", "verify_email"]
 
 
 async def sign_up(tx: MutationTx, *, email: str, name: str, password: str) -> User:
+    """The new account, or — when the address is taken — an unsaved look-alike of one, so
+    the answer does not tell whether the address has an account."""
     ctx = tx.ctx
     check = InputCheck()
     email = check.email(email)
     name = check.name(name)
     check.new_password(password)
     check.done()
+    await check_rate_limit(ctx, "sign_up", email)
+    # Hashed either way, so a taken address answers as slowly as a free one.
     password_hash = await asyncio.to_thread(hash_password, password)
+    owner = await tx.session.scalar(select(User).where(User.email == email))
+    if owner is not None:
+        subject, body = sign_up_attempt_mail(ctx.settings)
+        queue_mail(tx.session, to=owner.email, subject=subject, body=body, kind="sign_up_attempt")
+        tx.audit("User", owner.id, {})
+        tx.after_commit(kick_mail, ctx)
+        return _look_alike(email, name)
+    user = User(
+        email=email,
+        name=name,
+        role=Role.CUSTOMER.value,
+        password_hash=password_hash,
+        customer_id=await customer_for_email(tx.session, email, name),
+        email_verified_at=None,
+    )
     try:
-        await unique_email(tx.session, email)
-        user = User(
-            email=email,
-            name=name,
-            role=Role.CUSTOMER.value,
-            password_hash=password_hash,
-            customer_id=await customer_for_email(tx.session, email, name),
-            email_verified_at=None,
-        )
-        tx.session.add(user)
-        await tx.session.flush()
-        await _queue_verification(ctx, tx.session, user)
-        tx.audit(
-            "User",
-            user.id,
-            diff({}, snapshot(user)),
-            actor_user_id=user.id,
-            actor_label=user.email,
-        )
-    except IntegrityError as exc:  # a concurrent sign-up with the same address won
-        if is_unique_email_violation(exc):
-            raise email_taken() from exc
+        async with tx.session.begin_nested():
+            tx.session.add(user)
+            await tx.session.flush()
+    except IntegrityError as exc:
+        if is_unique_email_violation(exc):  # a concurrent sign-up with the address won
+            return _look_alike(email, name)
         raise
+    await _queue_verification(ctx, tx.session, user)
+    tx.audit(
+        "User",
+        user.id,
+        diff({}, snapshot(user)),
+        actor_user_id=user.id,
+        actor_label=user.email,
+    )
     tx.after_commit(kick_mail, ctx)
     return user
+
+
+def _look_alike(email: str, name: str) -> User:
+    """What a fresh sign-up returns, never stored (nobody can look it up by its ID)."""
+    return User(
+        id=uuid.uuid4(),
+        email=email,
+        name=name,
+        role=Role.CUSTOMER.value,
+        is_active=True,
+        created_at=utcnow(),
+        email_verified_at=None,
+    )
 
 
 async def verify_email(tx: MutationTx, *, token: str) -> User:
@@ -105,7 +130,7 @@ async def _queue_verification(ctx: RequestContext, session: AsyncSession, user: 
         TokenPurpose.EMAIL_VERIFICATION,
         timedelta(hours=ctx.settings.verify_token_hours),
     )
-    subject, body = verification_mail(ctx.settings, user.name, token)
+    subject, body = verification_mail(ctx.settings, token)
     queue_mail(
         session,
         to=user.email,

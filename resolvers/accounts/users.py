@@ -28,6 +28,7 @@ from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
 from resolvers.error_codes import AccountErrorCode
 from resolvers.errors import NotFound
+from resolvers.search import search_text
 
 __all__ = ["UserFilter", "create_user", "update_profile", "update_user", "users_page"]
 
@@ -169,8 +170,9 @@ async def users_page(
         stmt = stmt.where(User.role == filter.role.value)
     if filter.is_active is not None:
         stmt = stmt.where(User.is_active.is_(filter.is_active))
-    if filter.search and filter.search.strip():
-        pattern = "%" + _escape_like(filter.search.strip().lower()) + "%"
+    search = search_text(filter.search, "filter.search")
+    if search:
+        pattern = "%" + _escape_like(search.lower()) + "%"
         stmt = stmt.where(
             or_(
                 func.lower(User.name).like(pattern, escape="\\"),

@@ -47,7 +47,10 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "image/gif": ("gif",),
     "image/webp": ("webp",),
     "application/pdf": ("pdf",),
-    "text/plain": ("txt", "text", "log", "md", "json", "xml", "html", "htm", "ics", "vcf"),
+    # Markup and script names (html, htm, xhtml, xml, svg, js …) are left out on purpose:
+    # such text keeps its name with ".txt" added, so no browser or desktop opens it as a
+    # page, an image or a program.
+    "text/plain": ("txt", "text", "log", "md", "json", "ics", "vcf"),
     "text/csv": ("csv", "tsv"),
     "message/rfc822": ("eml",),
     DOCX: ("docx",),

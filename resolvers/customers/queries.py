@@ -10,7 +10,6 @@ from datetime import datetime
 
 from auth import policy
 from db.customer_search import (
-    MAX_SEARCH_LENGTH,
     CustomerCriteria,
     CustomerSort,
     customer_sort,
@@ -21,8 +20,8 @@ from db.pagination import Page, PageRequest
 from resolvers.context import RequestContext
 from resolvers.customers.records import can_see, phone_country_code
 from resolvers.customers.validation import normalize_tags
-from resolvers.error_codes import CustomerErrorCode
-from resolvers.errors import Forbidden, ValidationFailed
+from resolvers.errors import Forbidden
+from resolvers.search import search_text
 
 __all__ = ["CustomerListFilter", "get_customer", "list_customers", "visible_customers"]
 
@@ -75,14 +74,8 @@ async def list_customers(
     principal = ctx.require_principal()
     if list_filter.include_deleted and not policy.can_see_deleted_customers(principal):
         raise Forbidden("Only an admin may list deleted customers.")
-    if list_filter.search is not None and len(list_filter.search) > MAX_SEARCH_LENGTH:
-        raise ValidationFailed.one(
-            "filter.search",
-            f"Search with at most {MAX_SEARCH_LENGTH} characters.",
-            CustomerErrorCode.TOO_LONG,
-        )
     criteria = CustomerCriteria(
-        search=list_filter.search,
+        search=search_text(list_filter.search, "filter.search"),
         tags=tuple(normalize_tags(list(list_filter.tags))),
         company=list_filter.company,
         created_after=list_filter.created_after,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from db.models.tickets import Visibility
 from db.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.context import RequestContext
 from resolvers.messages.access import customer_only_public
+from resolvers.search import search_text
 from resolvers.tickets.sla import sla_breached_clause
 
 __all__ = [
@@ -100,8 +101,8 @@ def sort_key(sort: TicketSort, descending: bool) -> SortKey:
 
 def _search(principal: Principal, text: str) -> ColumnElement[bool]:
     query = tsquery_text(text)
-    if query is None:
-        return true()
+    if query is None:  # search_text refuses such a search; never widen to every ticket
+        return false()
     tsquery = func.to_tsquery("simple", query)
     return or_(
         Ticket.search_vector.op("@@")(tsquery),
@@ -146,7 +147,7 @@ def tickets_statement(principal: Principal, c: TicketCriteria) -> Select[Any]:
     if c.sla_breached is not None:
         breached = sla_breached_clause(utcnow())
         stmt = stmt.where(breached if c.sla_breached else not_(breached))
-    if c.search and c.search.strip():
+    if c.search:  # already checked by resolvers.search.search_text
         stmt = stmt.where(_search(principal, c.search))
     return stmt
 
@@ -235,6 +236,7 @@ async def tickets_page(
     """One page of tickets in one statement with the related rows `preload` names, plus
     `count(*)` only when `count`."""
     principal = ctx.require_principal()
+    criteria = replace(criteria, search=search_text(criteria.search, "filter.search"))
     stmt = tickets_statement(principal, criteria)
     public_only = customer_only_public(principal)
     names, prepare = _related(preload, public_only)

@@ -10,6 +10,7 @@ from db.engine import Database
 from db.models import AuditEntry, Customer, CustomerEmail, OutboxMail, User, UserToken
 from tests.auth.support import (
     LOGIN,
+    REQUEST_RESET,
     RESEND_VERIFICATION,
     SIGN_UP,
     VERIFY_EMAIL,
@@ -132,19 +133,74 @@ async def test_sign_up_joins_the_customer_record_support_already_has_for_the_add
     assert await count(db, Customer) == customers_before
 
 
-async def test_sign_up_with_a_taken_address_is_refused_and_writes_nothing(
-    anonymous: ApiClient, db: Database
+def shape(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a caller can compare between two sign-ups (the ID is random either way)."""
+    user = dict(payload["user"])
+    user.pop("id")
+    return {"user": user, "errors": payload["errors"]}
+
+
+async def test_sign_up_with_a_taken_address_answers_like_a_new_one(
+    anonymous: ApiClient, db: Database, smtp_server: Any
 ) -> None:
     await make_user(db, role="customer", email="nora@example.com")
+    fresh = await anonymous.data(SIGN_UP, sign_up_input(email="other@example.com"))
+    await smtp_server.mailbox.next()
+
+    taken = await anonymous.data(SIGN_UP, sign_up_input(email="NORA@example.com"))
+
+    assert shape(taken["signUp"]) == shape(fresh["signUp"]) | {
+        "user": shape(fresh["signUp"])["user"] | {"email": "nora@example.com"}
+    }
+    assert taken["signUp"]["errors"] == []
+
+
+async def test_sign_up_with_a_taken_address_creates_nothing_and_notifies_the_owner(
+    anonymous: ApiClient, db: Database, smtp_server: Any
+) -> None:
+    owner = await make_user(db, role="customer", email="nora@example.com", name="Nora")
     users_before = await count(db, User)
 
-    data = await anonymous.data(SIGN_UP, sign_up_input(email="NORA@example.com"))
+    await anonymous.data(
+        SIGN_UP, sign_up_input(email="nora@example.com", name="Click http://evil.example")
+    )
 
-    assert data["signUp"]["user"] is None
-    assert first_error(data["signUp"]) == ("email", "UNIQUE")
+    mail = await smtp_server.mailbox.next()
+    assert mail.recipients == ["nora@example.com"]
+    assert mail.subject == "Sign-up attempt with your e-mail address"
+    assert "already has an account" in mail.body
+    assert "reset your password" in mail.body
+    assert "evil.example" not in mail.body
     assert await count(db, User) == users_before
-    assert await count(db, OutboxMail) == 0
-    assert await count(db, AuditEntry) == 0
+    stored = await user_by_email(db, "nora@example.com")
+    assert stored is not None
+    assert (stored.name, stored.password_hash) == ("Nora", owner.password_hash)
+    assert await count(db, UserToken) == 0
+
+
+async def test_verification_mail_does_not_carry_the_name_given_at_sign_up(
+    anonymous: ApiClient, smtp_server: Any
+) -> None:
+    await anonymous.data(SIGN_UP, sign_up_input(name="Your bank account is locked, call 555"))
+
+    mail = await smtp_server.mailbox.next()
+
+    assert "bank" not in mail.body
+    assert "bank" not in mail.subject
+    assert mail.body.startswith("Hello,")
+
+
+async def test_password_reset_mail_to_an_unverified_address_does_not_carry_the_name(
+    anonymous: ApiClient, smtp_server: Any
+) -> None:
+    await anonymous.data(SIGN_UP, sign_up_input(name="Your bank account is locked"))
+    await smtp_server.mailbox.next()
+
+    await anonymous.data(REQUEST_RESET, {"input": {"email": "nora@example.com"}})
+
+    mail = await smtp_server.mailbox.next()
+    assert mail.subject == "Reset your password"
+    assert "bank" not in mail.body
 
 
 async def test_sign_up_reports_every_bad_field_and_writes_nothing(

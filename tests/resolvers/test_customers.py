@@ -347,10 +347,28 @@ BAD_CREATE_INPUTS = [
         {"customFields": {"blob": "x" * 16_400}}, "customFields", "TOO_LONG", id="fields-over-16kb"
     ),
     pytest.param({"customFields": NESTED}, "customFields", "INVALID", id="fields-too-deep"),
-    pytest.param({"name": "Ada\x00"}, "name", "INVALID", id="nul-in-name"),
-    pytest.param({"tags": ["a\x00b"]}, "tags.0", "INVALID", id="nul-in-tag"),
-    pytest.param({"customFields": {"k": ["\x00"]}}, "customFields", "INVALID", id="nul-in-fields"),
 ]
+
+# Control characters are refused before any resolver runs (schema/text.py): a GraphQL
+# error with code BAD_USER_INPUT that names the input field.
+NUL_INPUTS = [
+    pytest.param({"name": "Ada\x00"}, ".name", id="nul-in-name"),
+    pytest.param({"tags": ["a\x00b"]}, ".tags[0]", id="nul-in-tag"),
+    pytest.param({"customFields": {"k": ["\x00"]}}, ".customFields", id="nul-in-fields"),
+]
+
+
+@pytest.mark.parametrize(("fields", "path"), NUL_INPUTS)
+async def test_nul_character_is_bad_user_input_and_nothing_is_written(
+    agent: ApiClient, db: Database, fields: dict[str, Any], path: str
+) -> None:
+    body = await agent.post(CREATE_CUSTOMER, {"input": {"name": "Ada", **fields}})
+
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert f"at {path}:" in error["message"]
+    assert await customer_count(db) == 0
+    assert await audit_entries(db) == []
 
 
 @pytest.mark.parametrize(("fields", "field", "code"), BAD_CREATE_INPUTS)
