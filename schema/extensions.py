@@ -110,6 +110,13 @@ class ErrorLoggingSchema(strawberry.Schema):
 class ErrorCodes(SchemaExtension):
     """Give every error an `extensions.code`; never show an unexpected exception's text."""
 
+    def on_parse(self) -> Iterator[None]:
+        """A syntax error is the client's mistake: code it before Strawberry answers with it."""
+        yield
+        for error in self.execution_context.pre_execution_errors or []:
+            if not (error.extensions and "code" in error.extensions):
+                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_PARSE_FAILED"}
+
     def on_validate(self) -> Iterator[None]:
         """A literal refused by the String/ID/JSON input rules is bad input, not a bad query."""
         yield

@@ -76,6 +76,14 @@ async def test_syntax_error_is_one_info_line(
     assert len([r for r in caplog.records if r.name == "autocrm.graphql"]) == 1
 
 
+async def test_syntax_error_carries_a_code_clients_can_branch_on(anonymous: ApiClient) -> None:
+    body = await anonymous.post("{ customers(first: 1) { totalCount }")
+
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert body["data"] is None
+
+
 @contextlib.asynccontextmanager
 async def _client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(build_runtime(settings, database))
