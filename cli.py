@@ -321,6 +321,8 @@ def _run_server(settings: Settings, url: str) -> None:
         # Events are small JSON frames: deflating each one per subscriber costs more CPU
         # (and a compressor's memory per socket) than the bytes it saves.
         ws_per_message_deflate=False,
+        # A WebSocket message is a request too: the same size limit as an HTTP body.
+        ws_max_size=settings.max_request_bytes,
     )
 
 
@@ -349,6 +351,7 @@ def _serve_processes(settings: Settings, url: str, host: str, port: int) -> None
         port=port,
         log_level=settings.log_level.lower(),
         ws_per_message_deflate=False,
+        ws_max_size=settings.max_request_bytes,
     )
 
 
