@@ -37,8 +37,19 @@ class OwnRedis:
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -74,8 +85,16 @@ class WorkerProcess:
         environment = {k: v for k, v in os.environ.items() if k not in {"SMTP_URL"}}
         environment.update(env)
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from cli import main; main()", "worker",
-             "--processes", str(processes), "--threads", "2"],
+            [
+                sys.executable,
+                "-c",
+                "from cli import main; main()",
+                "worker",
+                "--processes",
+                str(processes),
+                "--threads",
+                "2",
+            ],
             env=environment,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -50,7 +50,8 @@ async def test_job_sent_after_commit_runs_once_and_succeeds(db: Database, jobs: 
     job = await finished(db, job_id)
 
     assert (job.status, job.attempts, job.progress, job.last_error) == ("succeeded", 1, 1.0, None)
-    assert job.sent_at is not None and job.finished_at is not None
+    assert job.sent_at is not None
+    assert job.finished_at is not None
     assert await probe_effects(db, job_id) == 1
 
 
@@ -58,13 +59,16 @@ async def test_job_of_a_rolled_back_transaction_never_exists(db: Database, jobs:
     class Abort(Exception):
         pass
 
-    job_id: uuid.UUID | None = None
-    with pytest.raises(Abort):
+    job_id = uuid.uuid4()
+
+    async def enqueue_then_fail() -> None:
         async with db.transaction() as session:
-            job_id = enqueue(session, "probe.write").id
+            enqueue(session, "probe.write").id = job_id
             raise Abort
 
-    assert job_id is not None
+    with pytest.raises(Abort):
+        await enqueue_then_fail()
+
     async with db.sessions() as session:
         assert await session.get(Job, job_id) is None
     assert await probe_effects(db, job_id) == 0
@@ -147,8 +151,11 @@ async def test_slow_worker_that_lost_its_lease_cannot_apply_its_effect_again(
     assert slow is not None
     # The slow worker misses its heartbeats; another worker takes the job over and ends it.
     async with db.transaction() as session:
-        await session.execute(update(Job).where(Job.id == job.id).values(lease_expires_at=utcnow()))
-    assert await run_job(JobEnv(db=db, settings=settings, sender=jobs.sender), job.id) == "succeeded"
+        expired = update(Job).where(Job.id == job.id).values(lease_expires_at=utcnow())
+        await session.execute(expired)
+    assert (
+        await run_job(JobEnv(db=db, settings=settings, sender=jobs.sender), job.id) == "succeeded"
+    )
 
     with pytest.raises(JobLost):
         async with JobRun(env, slow).finishing():

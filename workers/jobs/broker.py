@@ -9,6 +9,7 @@ the database at all.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
@@ -35,7 +36,9 @@ def job_queues() -> list[str]:
 def make_broker(redis_url: str, *, asyncio_loop: bool = False) -> RedisBroker:
     """The broker; `asyncio_loop` adds the AsyncIO middleware a worker process needs
     (one event loop per process, shared by every worker thread's async actor)."""
-    broker = RedisBroker(url=redis_url, heartbeat_timeout=_HEARTBEAT_TIMEOUT_MS)
+    broker = RedisBroker(  # type: ignore[no-untyped-call]
+        url=redis_url, heartbeat_timeout=_HEARTBEAT_TIMEOUT_MS
+    )
     if asyncio_loop:
         broker.add_middleware(AsyncIO())
     for queue in job_queues():
@@ -44,9 +47,7 @@ def make_broker(redis_url: str, *, asyncio_loop: bool = False) -> RedisBroker:
 
 
 def job_message(job_id: str, queue: str) -> Message[None]:
-    return Message(
-        queue_name=queue, actor_name=ACTOR_NAME, args=(job_id,), kwargs={}, options={}
-    )
+    return Message(queue_name=queue, actor_name=ACTOR_NAME, args=(job_id,), kwargs={}, options={})
 
 
 class DramatiqSender:
@@ -65,9 +66,10 @@ class DramatiqSender:
             await asyncio.to_thread(self._send, messages)
 
 
-def declare_actor(broker: RedisBroker, fn: object) -> dramatiq.Actor[..., None]:
-    return dramatiq.actor(  # type: ignore[no-any-return]
-        fn,
+def declare_actor(
+    broker: RedisBroker, fn: Callable[[str], Awaitable[None]]
+) -> dramatiq.Actor[[str], None]:
+    declare = dramatiq.actor(
         actor_name=ACTOR_NAME,
         queue_name=DEFAULT_QUEUE,
         broker=broker,
@@ -76,3 +78,4 @@ def declare_actor(broker: RedisBroker, fn: object) -> dramatiq.Actor[..., None]:
         min_backoff=1_000,
         max_backoff=300_000,
     )
+    return declare(fn)

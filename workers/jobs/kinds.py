@@ -6,16 +6,16 @@ in-process worker both look them up here, so one kind behaves the same in either
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workers.jobs.runner import JobRun
 
 __all__ = ["KINDS", "JobKind", "TransientJobError", "job_kind", "kind_of"]
 
-Handler = Callable[["JobRun"], Awaitable[str | None]]
+Handler = Callable[["JobRun"], Coroutine[Any, Any, str | None]]
 
 
 class TransientJobError(Exception):

@@ -57,8 +57,8 @@ class JobLost(Exception):
 
 def backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter: about 1 s, 2 s, 4 s … capped at 5 minutes."""
-    base = min(_MAX_BACKOFF, _MIN_BACKOFF * 2 ** max(0, attempt - 1))
-    return base * random.uniform(0.8, 1.2)
+    base = min(_MAX_BACKOFF, _MIN_BACKOFF * 2.0 ** max(0, attempt - 1))
+    return base * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not a secret)
 
 
 def worker_name() -> str:
@@ -101,7 +101,7 @@ class JobRun:
         return and_(Job.id == self.id, Job.status == "running", Job.attempts == self.attempt)
 
     async def progress(self, fraction: float, message: str | None = None) -> None:
-        """Record progress (0–1) for `jobUpdated`; raises JobCancelled once cancel was asked."""
+        """Record progress (0 to 1) for `jobUpdated`; raises JobCancelled once cancel was asked."""
         fraction = min(1.0, max(0.0, fraction))
         async with self.db.transaction() as session:
             row = (
@@ -133,7 +133,9 @@ class JobRun:
             if held is None:
                 raise JobLost(f"job {self.id} is no longer held by this worker")
             yield session
-            await session.execute(update(Job).where(Job.id == self.id).values(**_success(result_ref)))
+            await session.execute(
+                update(Job).where(Job.id == self.id).values(**_success(result_ref))
+            )
         self.finished = True
 
     async def publish(self, status: str, progress: float, *, throttled: bool = False) -> None:
@@ -307,9 +309,7 @@ async def _retry_or_die(run: JobRun, exc: BaseException) -> str | None:
     now = utcnow()
     async with run.db.transaction() as session:
         row = (
-            await session.execute(
-                select(Job.max_attempts).where(run._mine()).with_for_update()
-            )
+            await session.execute(select(Job.max_attempts).where(run._mine()).with_for_update())
         ).first()
         if row is None:
             return None
