@@ -55,6 +55,15 @@ async def test_job_sent_after_commit_runs_once_and_succeeds(db: Database, jobs: 
     assert await probe_effects(db, job_id) == 1
 
 
+async def test_job_without_an_effect_of_its_own_succeeds(db: Database, jobs: JobQueue) -> None:
+    job_id = await submit(db, jobs, "probe.noop")
+
+    job = await finished(db, job_id)
+
+    assert (job.status, job.attempts, job.progress) == ("succeeded", 1, 1.0)
+    assert job.lease_expires_at is None
+
+
 async def test_job_of_a_rolled_back_transaction_never_exists(db: Database, jobs: JobQueue) -> None:
     class Abort(Exception):
         pass

@@ -232,7 +232,7 @@ async def _end(run: JobRun, values: dict[str, Any]) -> str | None:
             await session.execute(
                 update(Job)
                 .where(run._mine())
-                .values(updated_at=utcnow(), lease_expires_at=None, **values)
+                .values({"updated_at": utcnow(), "lease_expires_at": None, **values})
                 .returning(Job.status)
             )
         ).scalar_one_or_none()
