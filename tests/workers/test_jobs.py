@@ -3,6 +3,7 @@ transient, fail what is not, observe cancellation, and never apply an effect twi
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -14,10 +15,16 @@ from db.engine import Database
 from db.models import Job
 from settings import Settings
 from tests.workers.job_services import eventually, load_job, probe_effects
-from workers.jobs import JobQueue, build_job_queue, enqueue
+from workers.jobs import JobQueue, build_job_queue, enqueue, job_kind
 from workers.jobs.runner import JobEnv, JobLost, JobRun, _claim, run_job
 
 FINISHED = {"succeeded", "failed", "cancelled", "dead"}
+
+
+@job_kind("test.too_slow", time_limit=0.2, max_attempts=1)
+async def too_slow(run: JobRun) -> str | None:
+    await asyncio.sleep(30)
+    return None
 
 
 @pytest.fixture
@@ -135,6 +142,17 @@ async def test_running_job_stops_when_cancelled(db: Database, jobs: JobQueue) ->
     assert job.status == "cancelled"
     assert 0 < job.progress < 1
     assert await probe_effects(db, job_id) == 0
+
+
+async def test_job_over_its_time_limit_is_stopped_and_kept_with_the_reason(
+    db: Database, jobs: JobQueue
+) -> None:
+    job_id = await submit(db, jobs, "test.too_slow")
+
+    job = await finished(db, job_id)
+
+    assert (job.status, job.attempts) == ("dead", 1)
+    assert job.last_error == "TimeoutError: time limit of 0.2 s exceeded"
 
 
 async def _progressed(db: Database, job_id: uuid.UUID) -> bool:
