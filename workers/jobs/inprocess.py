@@ -2,7 +2,8 @@
 
 It is a `JobSender`, so enqueueing is the same call in both modes; messages wait in an
 asyncio queue and a few tasks run them through the same `run_job` as a Dramatiq worker.
-Started lazily on the first send, so it also works where no app lifespan runs.
+Started lazily on the first send, so it also works where no app lifespan runs; the relay
+(JobQueue.start) re-sends what an earlier run of the server left behind.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 from db.engine import Database
 from settings import Settings
 from workers.events import Publisher
-from workers.jobs.relay import relay_once
 from workers.jobs.runner import JobEnv, run_job
 from workers.jobs.sender import Outgoing
 
@@ -34,11 +34,9 @@ class InProcessWorker:
         publisher: Publisher | None = None,
         *,
         concurrency: int = 4,
-        relay_every: float = 10.0,
     ) -> None:
         self.env = JobEnv(db=db, settings=settings, sender=self, publisher=publisher)
         self._concurrency = concurrency
-        self._relay_every = relay_every
         self._queue: asyncio.Queue[uuid.UUID] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._timers: set[asyncio.TimerHandle] = set()
@@ -82,18 +80,8 @@ class InProcessWorker:
                 queue.task_done()
 
     async def start(self) -> None:
-        """Start consuming and re-send what an earlier run of the server left behind."""
+        """Start consuming now (rather than on the first send)."""
         self._ensure_running()
-        self._spawn(self._relay_loop(), "job-relay")
-
-    async def _relay_loop(self) -> None:
-        while True:
-            try:
-                while await relay_once(self.env.db, self.env.settings, self) > 0:
-                    pass
-            except Exception as exc:
-                _log.warning("job relay pass failed: %s", exc)
-            await asyncio.sleep(self._relay_every)
 
     async def drain(self) -> None:
         """Wait until every job sent so far has run (tests, and a graceful shutdown)."""
