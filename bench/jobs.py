@@ -44,8 +44,16 @@ from workers.jobs import build_job_queue, enqueue
 
 def start_worker(processes: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-c", "from cli import main; main()", "worker",
-         "--processes", str(processes), "--threads", "4"],
+        [
+            sys.executable,
+            "-c",
+            "from cli import main; main()",
+            "worker",
+            "--processes",
+            str(processes),
+            "--threads",
+            "4",
+        ],
         env={**os.environ, **env},
         stdout=log.open("a"),
         stderr=subprocess.STDOUT,
@@ -62,8 +70,8 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
         worker.wait()
 
 
-async def wait_all_succeeded(db: Database, ids: list[uuid.UUID], timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_all_succeeded(db: Database, ids: list[uuid.UUID]) -> None:
+    deadline = time.monotonic() + 600
     while True:
         async with db.sessions() as session:
             stmt = select(func.count()).where(Job.id.in_(ids), Job.status == "succeeded")
@@ -125,8 +133,10 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
         "LOG_LEVEL": "WARNING",
     }
     print(f"jobs: {args.jobs} per throughput run, {args.latency} for latency; 4 threads/process")
-    print(f"{'processes':>9} {'no-op jobs/s':>13} {'db-write jobs/s':>16} {'start p50':>10} "
-          f"{'start p95':>10}")
+    print(
+        f"{'processes':>9} {'no-op jobs/s':>13} {'db-write jobs/s':>16} {'start p50':>10} "
+        f"{'start p95':>10}"
+    )
     try:
         for processes in args.processes:
             worker = start_worker(processes, env, folder / "worker.log")

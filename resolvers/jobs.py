@@ -18,8 +18,9 @@ from auth.principal import Principal
 from db.base import utcnow
 from db.models import Job
 from db.pagination import Page, PageRequest, SortKey, fetch_page
-from resolvers.audit import mutation_tx
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
+from resolvers.error_codes import JobErrorCode
 from resolvers.errors import FieldProblem, NotFound, ValidationFailed
 from workers.events import ReceivedEvent
 from workers.jobs.events import job_channel, job_event
@@ -32,6 +33,7 @@ __all__ = [
     "get_jobs",
     "job_update_stream",
     "jobs_page",
+    "publish_job_event",
     "retry_job",
 ]
 
@@ -115,55 +117,56 @@ async def _locked(ctx: RequestContext, session: AsyncSession, job_id: uuid.UUID)
     return job
 
 
-async def cancel_job(ctx: RequestContext, job_id: uuid.UUID) -> Job:
+async def cancel_job(tx: MutationTx, job_id: uuid.UUID) -> Job:
     """A queued job is cancelled at once; a running one is asked to stop and ends as
     `cancelled` when its worker next checks (its heartbeat or a progress report)."""
-    ctx.require_principal()
-    async with mutation_tx(ctx, "cancelJob") as tx:
-        job = await _locked(ctx, tx.session, job_id)
-        before = job.status
-        if job.status == "queued":
-            job.status = "cancelled"
-            job.finished_at = utcnow()
-        elif job.status == "running":
-            job.cancel_requested_at = job.cancel_requested_at or utcnow()
-        else:
-            raise ValidationFailed(
-                FieldProblem("id", f"The job has already ended ({job.status}).", "invalid_state")
+    ctx = tx.ctx
+    job = await _locked(ctx, tx.session, job_id)
+    before = job.status
+    if job.status == "queued":
+        job.status = "cancelled"
+        job.finished_at = utcnow()
+    elif job.status == "running":
+        job.cancel_requested_at = job.cancel_requested_at or utcnow()
+    else:
+        raise ValidationFailed(
+            FieldProblem(
+                "id", f"The job has already ended ({job.status}).", JobErrorCode.INVALID_STATE
             )
-        tx.audit("Job", job.id, {"status": {"before": before, "after": job.status}})
-    await _publish(ctx, job)
+        )
+    tx.audit("Job", job.id, {"status": {"before": before, "after": job.status}})
+    tx.after_commit(publish_job_event, ctx, job)
     return job
 
 
-async def retry_job(ctx: RequestContext, job_id: uuid.UUID) -> Job:
+async def retry_job(tx: MutationTx, job_id: uuid.UUID) -> Job:
     """Run a failed, dead or cancelled job again from its first attempt."""
-    ctx.require_principal()
-    async with mutation_tx(ctx, "retryJob") as tx:
-        job = await _locked(ctx, tx.session, job_id)
-        if job.status not in _RETRYABLE:
-            raise ValidationFailed(
-                FieldProblem(
-                    "id",
-                    f"Only a failed, dead or cancelled job can be retried ({job.status}).",
-                    "invalid_state",
-                )
+    ctx = tx.ctx
+    job = await _locked(ctx, tx.session, job_id)
+    if job.status not in _RETRYABLE:
+        raise ValidationFailed(
+            FieldProblem(
+                "id",
+                f"Only a failed, dead or cancelled job can be retried ({job.status}).",
+                JobErrorCode.INVALID_STATE,
             )
-        before = job.status
-        job.status = "queued"
-        job.attempts = 0
-        job.progress = 0.0
-        job.progress_message = None
-        job.sent_at = job.run_after = job.started_at = job.finished_at = None
-        job.cancel_requested_at = job.lease_expires_at = None
-        tx.audit("Job", job.id, {"status": {"before": before, "after": "queued"}})
+        )
+    before = job.status
+    job.status = "queued"
+    job.attempts = 0
+    job.progress = 0.0
+    job.progress_message = None
+    job.sent_at = job.run_after = job.started_at = job.finished_at = None
+    job.cancel_requested_at = job.lease_expires_at = None
+    tx.audit("Job", job.id, {"status": {"before": before, "after": "queued"}})
     if ctx.jobs is not None:
-        await ctx.jobs.send_pending([job])
-    await _publish(ctx, job)
+        tx.after_commit(ctx.jobs.send_pending, [job])
+    tx.after_commit(publish_job_event, ctx, job)
     return job
 
 
-async def _publish(ctx: RequestContext, job: Job) -> None:
+async def publish_job_event(ctx: RequestContext, job: Job) -> None:
+    """A post-commit hook: tell `jobUpdated` subscribers the job moved."""
     if ctx.publisher is not None:
         await ctx.publisher.publish(
             job_channel(job.id), job_event(job.id, job.status, job.progress)

@@ -17,6 +17,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from db.models import Job as JobRow
+from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.jobs import (
     JobFilter,
@@ -28,8 +29,9 @@ from resolvers.jobs import (
 )
 from schema.accounts import User
 from schema.connections import connection_from_page
-from schema.errors import UserError, payload_or_errors
+from schema.errors import JobError
 from schema.ids import decode_id, uuid_or_none
+from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsStaff
 
 __all__ = ["Job", "JobStatus", "JobsMutation", "JobsQuery", "JobsSubscription"]
@@ -206,54 +208,38 @@ class RetryJobInput:
 
 
 @strawberry.type(description="Result of cancelJob.")
-class CancelJobPayload:
+class CancelJobPayload(MutationPayload[JobError]):
     job: Job | None = strawberry.field(
         default=None,
         description="The job: cancelled if it was queued; still running, with "
         "cancelRequestedAt set, until its worker stops it.",
     )
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
-    )
 
 
 @strawberry.type(description="Result of retryJob.")
-class RetryJobPayload:
+class RetryJobPayload(MutationPayload[JobError]):
     job: Job | None = strawberry.field(default=None, description="The job, queued again.")
-    errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why nothing changed (empty on success)."
-    )
 
 
 @strawberry.type
 class JobsMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Cancel a queued or running job (admins, or the staff member who "
         "requested it). A running job stops at its next check.",
         permission_classes=[IsStaff],
     )
-    async def cancel_job(
-        self, info: strawberry.Info[RequestContext], input: CancelJobInput
-    ) -> CancelJobPayload:
-        async def run() -> CancelJobPayload:
-            row = await cancel_job(info.context, decode_id(input.id, "Job", "id"))
-            return CancelJobPayload(job=Job.from_row(row))
+    async def cancel_job(tx: MutationTx, input: CancelJobInput) -> CancelJobPayload:
+        row = await cancel_job(tx, decode_id(input.id, "Job", "id"))
+        return CancelJobPayload(job=Job.from_row(row))
 
-        return await payload_or_errors(CancelJobPayload, run)
-
-    @strawberry.mutation(
+    @mutation(
         description="Run a failed, dead or cancelled job again from its first attempt "
         "(admins, or the staff member who requested it).",
         permission_classes=[IsStaff],
     )
-    async def retry_job(
-        self, info: strawberry.Info[RequestContext], input: RetryJobInput
-    ) -> RetryJobPayload:
-        async def run() -> RetryJobPayload:
-            row = await retry_job(info.context, decode_id(input.id, "Job", "id"))
-            return RetryJobPayload(job=Job.from_row(row))
-
-        return await payload_or_errors(RetryJobPayload, run)
+    async def retry_job(tx: MutationTx, input: RetryJobInput) -> RetryJobPayload:
+        row = await retry_job(tx, decode_id(input.id, "Job", "id"))
+        return RetryJobPayload(job=Job.from_row(row))
 
 
 @strawberry.type
