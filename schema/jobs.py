@@ -50,9 +50,17 @@ class JobStatus(enum.Enum):
 @strawberry.type(description="A background job (mail delivery, AI work, imports …).")
 class Job(relay.Node):
     id: relay.NodeID[str]
-    kind: str = strawberry.field(description="What the job does, e.g. `deliver_mail`.")
-    queue: str = strawberry.field(description="The worker queue it runs on.")
-    arguments: JSON = strawberry.field(description="The job's arguments (plain JSON).")
+    kind: str = strawberry.field(
+        description="What the job does, e.g. `deliver_mail`. "
+        "Plain text: escape before rendering as HTML."
+    )
+    queue: str = strawberry.field(
+        description="The worker queue it runs on. Plain text: escape before rendering as HTML."
+    )
+    arguments: JSON = strawberry.field(
+        description="The job's arguments. "
+        "Its strings are plain text: escape before rendering as HTML."
+    )
     status: JobStatus = strawberry.field(
         description="queued, running, succeeded, failed (a permanent error), cancelled, or "
         "dead (transient errors on every attempt; kept with its error for admins)."
@@ -60,14 +68,15 @@ class Job(relay.Node):
     attempts: int = strawberry.field(description="Attempts started so far.")
     max_attempts: int = strawberry.field(description="Attempts allowed before it is dead.")
     last_error: str | None = strawberry.field(
-        description="The last attempt's error (plain text), if any."
+        description="The last attempt's error, if any. Plain text: escape before rendering as HTML."
     )
     progress: float = strawberry.field(description="Fraction done, from 0 to 1.")
     progress_message: str | None = strawberry.field(
-        description="What it is doing now (plain text)."
+        description="What it is doing now. Plain text: escape before rendering as HTML."
     )
     result_ref: str | None = strawberry.field(
-        description="A reference to what it produced (e.g. `sent:3`), once succeeded."
+        description="A reference to what it produced (e.g. `sent:3`), once succeeded. "
+        "Plain text: escape before rendering as HTML."
     )
     created_at: datetime = strawberry.field(description="When it was requested.")
     started_at: datetime | None = strawberry.field(description="When the last attempt began.")
