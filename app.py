@@ -39,8 +39,9 @@ from schema.fanout import SubscriptionHub
 from schema.ide import GRAPHIQL_ASSETS, GRAPHIQL_PREFIX, offline_graphiql_html
 from schema.websocket import OperationContextHandler
 from settings import Settings
-from workers.email import MailKicker
 from workers.events import Publisher
+from workers.jobs import JobQueue, build_job_queue
+from workers.jobs.mail import DELIVER_MAIL
 
 __all__ = ["Runtime", "app_from_environment", "create_app"]
 
@@ -63,7 +64,8 @@ class Runtime:
     db: Database
     secret_key: str
     rate_limiter: MovingWindowRateLimiter
-    mail_kicker: MailKicker | None = None
+    # Background jobs: Dramatiq over Redis, or the in-process worker (embedded mode).
+    jobs: JobQueue | None = None
     # Realtime fan-out (memory:// or Redis); connected by the app lifespan.
     publisher: Publisher = field(default_factory=Publisher)
     # Attachment bytes: LocalBlobStore(data_dir/files) from build_runtime.
@@ -123,7 +125,7 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
             ),
             rate_limiter=runtime.rate_limiter,
             secret_key=runtime.secret_key,
-            mail_kicker=runtime.mail_kicker,
+            jobs=runtime.jobs,
             publisher=runtime.publisher,
             blobs=runtime.blobs,
         )
@@ -202,18 +204,20 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if runtime.mail_kicker is not None:
-            runtime.mail_kicker.kick()  # mail left pending by an earlier run
         await runtime.publisher.connect()
+        if runtime.jobs is not None:
+            await runtime.jobs.start()  # in-process worker; re-sends what a crash left
+            if runtime.settings.smtp_url is not None:
+                runtime.jobs.kick(DELIVER_MAIL)  # mail left pending by an earlier run
         # Everything loaded by now lives as long as the process: keep it out of the cyclic
         # collector, whose full passes over it stalled live-event fan-out by 300+ ms.
         gc.freeze()
         try:
             yield
         finally:
+            if runtime.jobs is not None:
+                await runtime.jobs.stop()
             await runtime.publisher.disconnect()
-        if runtime.mail_kicker is not None:
-            await runtime.mail_kicker.drain()
         if own_database:
             await runtime.db.dispose()
 
@@ -250,13 +254,14 @@ def build_runtime(settings: Settings, db: Database) -> Runtime:
     # Several processes share events through Redis when there is one, else through the
     # database itself (LISTEN/NOTIFY); one process keeps them in memory.
     realtime_url = redis_url or (db.url if settings.workers > 1 else None)
+    publisher = Publisher(realtime_url)
     return Runtime(
         settings=settings,
         db=db,
         secret_key=settings.resolved_secret_key(),
         rate_limiter=MovingWindowRateLimiter(rate_limit_storage(redis_url)),
-        mail_kicker=MailKicker(db, settings),
-        publisher=Publisher(realtime_url),
+        jobs=build_job_queue(db, settings, publisher),
+        publisher=publisher,
         blobs=LocalBlobStore(settings.data_dir / "files"),
     )
 

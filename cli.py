@@ -1,5 +1,5 @@
-"""The `autocrm` command: serve, migrate, create an admin, export the schema, seed demo data,
-and look after the embedded PostgreSQL (`autocrm db status|stop`).
+"""The `autocrm` command: serve, worker, migrate, create an admin, export the schema, seed demo
+data, and look after the embedded PostgreSQL (`autocrm db status|stop`).
 
 An operator's mistake (a bad DATABASE_URL, a busy port) is one line on stderr that says
 what to change, and a non-zero exit: never a traceback.
@@ -362,6 +362,35 @@ def migrate(data_dir: DataDir = None) -> None:
     with _database(settings) as url:
         _migrate(url)
     typer.echo("Database is up to date.")
+
+
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="Jobs at once per process.")] = 4,
+    queues: Annotated[
+        list[str] | None, typer.Option("--queue", help="Only these queues (repeat; default all).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Run background-job worker processes (Dramatiq over REDIS_URL)."""
+    from dramatiq.cli import main as dramatiq_main
+    from dramatiq.cli import make_argument_parser
+
+    settings = _settings(data_dir)
+    if settings.redis_url is None:
+        _fail("autocrm worker needs REDIS_URL; without it `autocrm serve` runs jobs itself.")
+    args = ["workers.jobs.worker", "--processes", str(processes), "--threads", str(threads)]
+    if queues:
+        args += ["--queues", *queues]
+    with _database(settings) as url:
+        # Resolved once here, so worker processes do not each start the embedded server.
+        os.environ["DATABASE_URL"] = url
+        os.environ["DATA_DIR"] = str(settings.data_dir)
+        get_settings.cache_clear()
+        parsed = make_argument_parser().parse_args(args)  # type: ignore[no-untyped-call]
+        code = dramatiq_main(parsed)  # type: ignore[no-untyped-call]
+    raise typer.Exit(code)
 
 
 @app.command("create-admin")

@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     download_link_minutes: int = Field(
         default=10, gt=0, description="How long an attachment's signed downloadUrl works."
     )
+    job_lease_seconds: float = Field(
+        default=30.0, gt=0, description="A running job's lease; a worker silent this long is dead."
+    )
+    job_resend_seconds: float = Field(
+        default=300.0, gt=0, description="Re-send a job still queued this long after its send."
+    )
 
     # True when public_url was not configured and follows the listening address.
     _public_url_derived: bool = PrivateAttr(default=False)

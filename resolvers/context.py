@@ -16,8 +16,8 @@ from db.blobs import BlobStore
 from db.engine import Database
 from resolvers.errors import Forbidden, Unauthenticated
 from settings import Settings
-from workers.email import MailKicker
 from workers.events import Publisher
+from workers.jobs import JobQueue
 
 __all__ = ["RequestContext", "RequestMeta"]
 
@@ -43,8 +43,8 @@ class RequestContext:
     rate_limiter: MovingWindowRateLimiter | None = None
     # Signs access tokens (login, refreshSession); from Runtime.secret_key.
     secret_key: str = ""
-    # Starts outbox delivery after a mutation that queued mail has committed.
-    mail_kicker: MailKicker | None = None
+    # Background jobs: `send_pending` after commit; `kick` starts outbox delivery.
+    jobs: JobQueue | None = None
     # Realtime events go out through it after a commit (resolvers.events); None = nowhere.
     publisher: Publisher | None = None
     # Attachment bytes (local folder or S3-compatible); from Runtime.blobs.

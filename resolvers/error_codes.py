@@ -20,6 +20,7 @@ __all__ = [
     "CustomerErrorCode",
     "ErrorCode",
     "FeedbackErrorCode",
+    "JobErrorCode",
     "MessageErrorCode",
     "NotificationErrorCode",
     "TeamErrorCode",
@@ -132,6 +133,19 @@ class MessageErrorCode(ErrorCode):
 
 
 class NotificationErrorCode(ErrorCode):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+
+
+class JobErrorCode(ErrorCode):
+    """Background jobs: cancel and retry."""
+
     INVALID = "invalid"
     REQUIRED = "required"
     TOO_LONG = "too_long"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxMail
 from resolvers.context import RequestContext
+from workers.jobs.mail import DELIVER_MAIL
 
 __all__ = ["kick_mail", "queue_mail"]
 
@@ -32,6 +33,7 @@ def queue_mail(
 
 def kick_mail(ctx: RequestContext) -> None:
     """A post-commit hook (`tx.after_commit(kick_mail, ctx)`) of the transaction that queued
-    mail: inside it, the sender would not see the uncommitted rows."""
-    if ctx.mail_kicker is not None:
-        ctx.mail_kicker.kick()
+    mail: inside it, the sender would not see the uncommitted rows. Delivery runs as a
+    `deliver_mail` job."""
+    if ctx.jobs is not None and ctx.settings.smtp_url is not None:
+        ctx.jobs.kick(DELIVER_MAIL)

@@ -18,6 +18,7 @@ from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.execution import AutoCRMSchema
 from schema.extensions import ErrorCodes, RateLimit
 from schema.feedback import FeedbackMutation
+from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
 from schema.limits import OperationLimits
 from schema.messages import MessagesMutation
 from schema.notifications import NotificationsMutation
@@ -45,6 +46,7 @@ QUERIES: tuple[type, ...] = (NodeQuery, AccountsQuery, ApiKeysQuery, AuditQuery,
 QUERIES += (TicketsQuery, TeamsQuery, SlaQuery)
 QUERIES += (DashboardQuery,)
 QUERIES += (AiQuery,)
+QUERIES += (JobsQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -59,8 +61,10 @@ MUTATIONS: tuple[type, ...] = (
 MUTATIONS += (AttachmentsMutation,)
 MUTATIONS += (NotificationsMutation,)
 MUTATIONS += (AiMutation,)
+MUTATIONS += (JobsMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
+SUBSCRIPTIONS += (JobsSubscription,)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

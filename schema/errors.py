@@ -22,6 +22,7 @@ from resolvers.error_codes import (
     CustomerErrorCode,
     ErrorCode,
     FeedbackErrorCode,
+    JobErrorCode,
     MessageErrorCode,
     NotificationErrorCode,
     TeamErrorCode,
@@ -36,6 +37,7 @@ __all__ = [
     "AttachmentError",
     "CustomerError",
     "FeedbackError",
+    "JobError",
     "MessageError",
     "NotificationError",
     "TeamError",
@@ -55,6 +57,7 @@ strawberry.enum(CustomerErrorCode, description=_CODES.format(what="customers"))
 strawberry.enum(FeedbackErrorCode, description=_CODES.format(what="feedback"))
 strawberry.enum(MessageErrorCode, description=_CODES.format(what="messages"))
 strawberry.enum(NotificationErrorCode, description=_CODES.format(what="notification settings"))
+strawberry.enum(JobErrorCode, description=_CODES.format(what="background jobs"))
 strawberry.enum(TeamErrorCode, description=_CODES.format(what="teams"))
 strawberry.enum(TicketErrorCode, description=_CODES.format(what="tickets and SLA policies"))
 
@@ -111,6 +114,11 @@ class MessageError(UserError):
 @strawberry.type(description="A problem with the input of a notification-settings mutation.")
 class NotificationError(UserError):
     code: NotificationErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a job mutation (cancel, retry).")
+class JobError(UserError):
+    code: JobErrorCode = strawberry.field(description=_CODE)
 
 
 @strawberry.type(description="A problem with the input of a team mutation.")

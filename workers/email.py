@@ -1,12 +1,11 @@
 """Outbox delivery: send pending mail over SMTP and record the outcome on each outbox row.
 
-`deliver_pending` is the unit of work (a Dramatiq actor can call it as is); `MailKicker`
-runs it in-process right after a mutation that queued mail has committed.
+`deliver_pending` is the unit of work; the `deliver_mail` job (workers/jobs/mail.py) runs
+it after a mutation that queued mail has committed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from settings import Settings
 
 __all__ = [
     "MAX_ATTEMPTS",
-    "MailKicker",
     "SmtpTarget",
     "build_message",
     "deliver_pending",
@@ -196,37 +194,3 @@ def _failed(row: OutboxMail, target: SmtpTarget, exc: BaseException, *, permanen
         row.status,
         row.last_error,
     )
-
-
-class MailKicker:
-    """Starts outbox delivery in the background of this process, one run at a time.
-
-    A kick during a run makes the run go round once more, so mail committed while a
-    batch was being sent is not left waiting for the next kick.
-    """
-
-    def __init__(self, db: Database, settings: Settings) -> None:
-        self._db = db
-        self._settings = settings
-        self._again = False
-        self._task: asyncio.Task[None] | None = None
-
-    def kick(self) -> None:
-        if self._settings.smtp_url is None:
-            return
-        self._again = True
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        while self._again:
-            self._again = False
-            try:
-                await deliver_pending(self._db, self._settings)
-            except Exception:
-                _log.exception("outbox delivery failed")
-
-    async def drain(self) -> None:
-        """Wait for the current run (tests, and a graceful shutdown)."""
-        if self._task is not None:
-            await asyncio.shield(self._task)

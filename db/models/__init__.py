@@ -4,6 +4,7 @@ from db.models.accounts import ApiKey, AuthSession, RefreshToken, Role, User, Us
 from db.models.ai import AiCall, AiQuotaLimit
 from db.models.audit import AuditEntry
 from db.models.customers import Customer, CustomerEmail, CustomerPhone
+from db.models.jobs import Job
 from db.models.outbox import OutboxMail
 from db.models.tickets import (
     Attachment,
@@ -27,6 +28,7 @@ __all__ = [
     "Customer",
     "CustomerEmail",
     "CustomerPhone",
+    "Job",
     "OutboxMail",
     "RefreshToken",
     "Role",

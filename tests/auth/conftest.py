@@ -21,5 +21,5 @@ def settings(settings: Settings, smtp_server: Any) -> Settings:
 async def runtime(runtime: Runtime) -> AsyncIterator[Runtime]:
     yield runtime
     # Let a delivery started by the test finish before its tables are truncated.
-    if runtime.mail_kicker is not None:
-        await runtime.mail_kicker.drain()
+    if runtime.jobs is not None:
+        await runtime.jobs.stop()

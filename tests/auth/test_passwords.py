@@ -241,7 +241,7 @@ async def test_reset_request_for_an_unknown_address_answers_the_same_and_sends_n
 
     assert unknown == known == {"requestPasswordReset": {"errors": []}}
     await smtp_server.mailbox.next()  # the known user's mail
-    await runtime.mail_kicker.drain()
+    await runtime.jobs.drain()
     assert [m.to_address for m in await outbox(db)] == [user.email]
     assert [m.recipients for m in smtp_server.mailbox.received] == [[user.email]]
 

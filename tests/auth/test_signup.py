@@ -259,8 +259,8 @@ async def test_verification_mail_is_delivered_and_marked_sent(
 ) -> None:
     await anonymous.data(SIGN_UP, sign_up_input())
     await smtp_server.mailbox.next()
-    assert runtime.mail_kicker is not None
-    await runtime.mail_kicker.drain()
+    assert runtime.jobs is not None
+    await runtime.jobs.drain()
 
     [mail] = await outbox(db)
 

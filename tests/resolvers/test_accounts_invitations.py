@@ -44,8 +44,8 @@ def settings(settings: Settings, smtp_server: Any) -> Settings:
 @pytest.fixture
 async def runtime(runtime: Runtime) -> AsyncIterator[Runtime]:
     yield runtime
-    if runtime.mail_kicker is not None:
-        await runtime.mail_kicker.drain()
+    if runtime.jobs is not None:
+        await runtime.jobs.stop()
 
 
 def invite(

@@ -75,8 +75,8 @@ def settings(settings: Settings, smtp_server: SmtpServer) -> Settings:
 async def runtime(runtime: Runtime) -> AsyncIterator[Runtime]:
     yield runtime
     # Let a delivery started by the test finish before its tables are truncated.
-    if runtime.mail_kicker is not None:
-        await runtime.mail_kicker.drain()
+    if runtime.jobs is not None:
+        await runtime.jobs.stop()
 
 
 async def outbox(db: Database) -> list[OutboxMail]:

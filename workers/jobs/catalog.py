@@ -1,0 +1,7 @@
+"""Imports every module that registers job kinds, so server and workers know the same set."""
+
+from __future__ import annotations
+
+from workers.jobs import mail, probes
+
+__all__ = ["mail", "probes"]
