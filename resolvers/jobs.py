@@ -11,9 +11,10 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth import policy
 from auth.principal import Principal
 from db.base import utcnow
 from db.models import Job
@@ -52,21 +53,11 @@ class JobFilter:
 
 
 def can_see_job(principal: Principal, job: Job) -> bool:
-    if principal.is_admin:
-        return True
-    return (
-        principal.is_staff
-        and job.requested_by_id is not None
-        and (job.requested_by_id == principal.user_id)
-    )
+    return policy.can_see_job(principal, job)
 
 
 def _scope(principal: Principal, stmt: Select[Any]) -> Select[Any]:
-    if principal.is_admin:
-        return stmt
-    if not principal.is_staff or principal.user_id is None:
-        return stmt.where(false())
-    return stmt.where(Job.requested_by_id == principal.user_id)
+    return stmt.where(policy.job_scope(principal))
 
 
 async def get_jobs(ctx: RequestContext, ids: list[uuid.UUID]) -> dict[uuid.UUID, Job]:

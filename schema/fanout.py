@@ -41,6 +41,7 @@ from redis.exceptions import RedisError
 from strawberry.schema import BaseSchema
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+from auth import policy
 from auth.principal import Principal
 from dataloaders import Loaders
 from db.engine import Database
@@ -133,7 +134,7 @@ def plan_shared(
     per_viewer = any(
         name in PER_VIEWER_FIELDS for name in _fields(operation.selection_set, fragments, set())
     )
-    if principal.is_staff and not per_viewer:
+    if policy.is_staff(principal) and not per_viewer:
         audience: tuple[Any, ...] = ("staff", principal.role.value)
         stand_in = Principal(role=principal.role, label=f"{principal.role.value} subscribers")
     else:

@@ -23,6 +23,7 @@ from db.models import (
     User,
 )
 from db.models.accounts import Role
+from db.models.jobs import Job
 from db.models.tickets import Visibility
 
 __all__ = [
@@ -172,6 +173,18 @@ def can_see_api_key(principal: Principal | None, key: ApiKey) -> bool:
     if principal is None:
         return False
     return is_admin(principal) or principal.api_key_id == key.id
+
+
+def can_see_job(principal: Principal | None, job: Job) -> bool:
+    """The row rule matching job_scope: admins, or the staff member who asked for it."""
+    if is_admin(principal):
+        return True
+    return (
+        principal is not None
+        and is_staff(principal)
+        and job.requested_by_id is not None
+        and job.requested_by_id == principal.user_id
+    )
 
 
 def can_see_audit_entry(principal: Principal | None, entry: AuditEntry | None = None) -> bool:

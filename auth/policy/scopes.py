@@ -15,6 +15,7 @@ from auth.policy.roles import is_admin, is_staff
 from auth.principal import Principal
 from db.models import ApiKey, Attachment, Customer, Ticket, TicketMessage, User
 from db.models.accounts import Role
+from db.models.jobs import Job
 from db.models.tickets import Visibility
 
 __all__ = [
@@ -113,3 +114,12 @@ def api_key_scope(principal: Principal | None) -> ColumnElement[bool]:
 
 def audit_scope(principal: Principal | None) -> ColumnElement[bool]:
     return true() if is_admin(principal) else false()
+
+
+def job_scope(principal: Principal | None) -> ColumnElement[bool]:
+    """Admins list every job; other staff the jobs they asked for; customers none."""
+    if is_admin(principal):
+        return true()
+    if principal is None or not is_staff(principal) or principal.user_id is None:
+        return false()
+    return Job.requested_by_id == principal.user_id
