@@ -26,6 +26,7 @@ from strawberry.http.temporal_response import TemporalResponse
 
 from auth.authenticate import authenticate, credentials_from_header
 from auth.client_address import client_address, parse_proxies
+from auth.limit_storage import limit_storage
 from auth.request_guard import JsonBodyGuard, MultipartGuard, nested_deeper_than
 from auth.tokens import TokenError
 from dataloaders import Loaders
@@ -34,7 +35,6 @@ from db.engine import Database
 from resolvers.attachments import DownloadRefused, open_download
 from resolvers.context import RequestContext, RequestMeta
 from schema import build_schema
-from schema.extensions import rate_limit_storage
 from schema.fanout import SubscriptionHub
 from schema.ide import GRAPHIQL_ASSETS, GRAPHIQL_PREFIX, offline_graphiql_html
 from schema.websocket import OperationContextHandler
@@ -259,7 +259,7 @@ def build_runtime(settings: Settings, db: Database) -> Runtime:
         settings=settings,
         db=db,
         secret_key=settings.resolved_secret_key(),
-        rate_limiter=MovingWindowRateLimiter(rate_limit_storage(redis_url)),
+        rate_limiter=MovingWindowRateLimiter(limit_storage(redis_url)),
         jobs=build_job_queue(db, settings, publisher),
         publisher=publisher,
         blobs=LocalBlobStore(settings.data_dir / "files"),

@@ -8,8 +8,9 @@ from pydantic import SecretStr
 from ai.cache import MemoryCache, RedisCache, ResponseCache
 from ai.gateway import Gateway
 from ai.providers import AnthropicProvider, ExtractiveResponder, OpenAIProvider, Provider
-from ai.quotas import Quotas, quota_storage
+from ai.quotas import Quotas
 from ai.recorder import CallRecorder
+from auth.limit_storage import limit_storage
 from db.engine import Database
 from settings import Settings
 
@@ -73,7 +74,7 @@ def build_gateway(settings: Settings, db: Database) -> Gateway:
         settings=settings,
         cache=cache,
         recorder=CallRecorder(db),
-        quotas=Quotas(quota_storage(redis_url), settings, db),
+        quotas=Quotas(limit_storage(redis_url), settings, db),
     )
 
 

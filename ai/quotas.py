@@ -14,9 +14,8 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
-from limits.storage import storage_from_string
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -32,7 +31,6 @@ __all__ = [
     "QuotaExceeded",
     "QuotaLimits",
     "Quotas",
-    "quota_storage",
     "read_limits",
     "save_limits",
 ]
@@ -41,16 +39,6 @@ _log = logging.getLogger("autocrm.ai")
 
 SCOPES = ("user", "api_key", "installation")
 LIMITS_REFRESH_SECONDS = 5.0
-
-
-def quota_storage(redis_url: str | None) -> Storage:
-    """Shared by every process through Redis when configured, per process otherwise."""
-    if redis_url:
-        # limits defaults to the coredis client, which is not installed; redis-py is.
-        storage = storage_from_string("async+" + redis_url, implementation="redispy")
-        assert isinstance(storage, Storage)
-        return storage
-    return MemoryStorage()
 
 
 class QuotaExceeded(Exception):

@@ -10,8 +10,6 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from limits import parse
-from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 from redis.exceptions import RedisError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay import GlobalIDValueError
@@ -29,7 +27,6 @@ __all__ = [
     "ErrorLoggingSchema",
     "RateLimit",
     "error_code",
-    "rate_limit_storage",
 ]
 
 _log = logging.getLogger("autocrm.graphql")
@@ -166,16 +163,6 @@ def _copy(error: GraphQLError, message: str, code: str, **extra: Any) -> GraphQL
         original_error=error.original_error,
         extensions={**(error.extensions or {}), "code": code, **extra},
     )
-
-
-def rate_limit_storage(redis_url: str | None) -> Storage:
-    """Shared across server processes when Redis is configured, per process otherwise."""
-    if redis_url:
-        # limits defaults to the coredis client, which is not installed; redis-py is.
-        storage = storage_from_string("async+" + redis_url, implementation="redispy")
-        assert isinstance(storage, Storage)
-        return storage
-    return MemoryStorage()
 
 
 class RateLimit(SchemaExtension):
