@@ -17,12 +17,13 @@ import logging
 from typing import Any
 
 import asyncpg
-from broadcaster import BroadcastBackend, Event
+from broadcaster import Event
+
+from workers.supervised_backend import SupervisedBackend
 
 __all__ = ["PostgresNotifyBackend", "asyncpg_dsn"]
 
 _log = logging.getLogger("autocrm.realtime")
-_MIN_BACKOFF = 0.05
 _MAX_IDENTIFIER = 63
 
 
@@ -41,8 +42,11 @@ def wire_name(channel: str) -> str:
     return "autocrm_" + hashlib.sha256(channel.encode()).hexdigest()[:48]
 
 
-class PostgresNotifyBackend(BroadcastBackend):
+class PostgresNotifyBackend(SupervisedBackend):
     """`BroadcastBackend` over asyncpg LISTEN/NOTIFY with a supervised listener."""
+
+    _label = "PostgreSQL listener"
+    _transient = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
     def __init__(
         self,
@@ -56,35 +60,14 @@ class PostgresNotifyBackend(BroadcastBackend):
         self._dsn = asyncpg_dsn(url)
         self._ping_interval = ping_interval
         self._dead_after = dead_after
-        self._max_backoff = max_backoff
-        self._connect_timeout = connect_timeout
+        self._init_supervision(max_backoff=max_backoff, connect_timeout=connect_timeout)
         self._channels: dict[str, str] = {}  # wire name → channel
         self._listener: asyncpg.Connection | None = None
         self._sender: asyncpg.Connection | None = None
         self._send_lock = asyncio.Lock()
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._connected = asyncio.Event()
-        self._supervisor: asyncio.Task[None] | None = None
-        # Listener connections established so far: more than one means it has reconnected.
-        self.sessions = 0
-
-    @property
-    def is_connected(self) -> bool:
-        return self._connected.is_set()
-
-    async def connect(self) -> None:
-        """Start the listener; wait briefly for it, never failing the app's start-up."""
-        self._supervisor = asyncio.create_task(self._supervise(), name="autocrm-pg-listener")
-        try:
-            await asyncio.wait_for(self._connected.wait(), self._connect_timeout)
-        except TimeoutError:
-            _log.warning("PostgreSQL LISTEN is not ready yet; realtime resumes once it is")
 
     async def disconnect(self) -> None:
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            await asyncio.wait([self._supervisor])
-            self._supervisor = None
+        await self._stop_supervisor()
         if self._sender is not None:
             with contextlib.suppress(Exception):
                 await self._sender.close(timeout=2)
@@ -125,34 +108,12 @@ class PostgresNotifyBackend(BroadcastBackend):
                     if attempt == 2:
                         raise
 
-    async def next_published(self) -> Event:
-        return await self._queue.get()
-
     def _on_notify(self, connection: Any, pid: int, wire: str, payload: str) -> None:
         channel = self._channels.get(wire)
         if channel is not None:
             self._queue.put_nowait(Event(channel, payload))
 
-    async def _supervise(self) -> None:
-        backoff = _MIN_BACKOFF
-        while True:
-            sessions_before = self.sessions
-            try:
-                await self._listen_session()
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
-                if self.sessions != sessions_before:
-                    _log.warning("PostgreSQL listener lost (%s); reconnecting", exc)
-                else:
-                    _log.debug("PostgreSQL not reachable for LISTEN yet: %s", exc)
-            except Exception:
-                # A bug must not silence every subscriber for the life of the process.
-                _log.exception("PostgreSQL listener failed; restarting it")
-            if self.sessions != sessions_before:
-                backoff = _MIN_BACKOFF
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, self._max_backoff)
-
-    async def _listen_session(self) -> None:
+    async def _session(self) -> None:
         """One connection's life: LISTEN, then ping until it fails, closes or goes quiet."""
         connection: asyncpg.Connection = await asyncpg.connect(
             self._dsn, timeout=self._connect_timeout

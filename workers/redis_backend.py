@@ -15,7 +15,7 @@ import contextlib
 import logging
 from typing import Any
 
-from broadcaster import BroadcastBackend, Event
+from broadcaster import Event
 from redis import asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
@@ -23,21 +23,24 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from workers.log_throttle import LogThrottle
+from workers.supervised_backend import SupervisedBackend
 
 __all__ = ["ResilientRedisBackend"]
 
 _log = logging.getLogger("autocrm.realtime")
 # A flapping Redis would otherwise log a loss and a reconnect per flap.
 _connection_log = LogThrottle(_log, 60.0)
-_MIN_BACKOFF = 0.05
 
 
 class _DeadConnection(ConnectionError):
     """The pub/sub connection stopped answering pings."""
 
 
-class ResilientRedisBackend(BroadcastBackend):
+class ResilientRedisBackend(SupervisedBackend):
     """`BroadcastBackend` over redis.asyncio with a supervised, self-healing subscriber."""
+
+    _label = "Redis subscriber"
+    _transient = (RedisError, OSError)
 
     def __init__(
         self,
@@ -53,8 +56,7 @@ class ResilientRedisBackend(BroadcastBackend):
         self._heartbeat = heartbeat_channel
         self._ping_interval = ping_interval
         self._dead_after = dead_after
-        self._max_backoff = max_backoff
-        self._connect_timeout = connect_timeout
+        self._init_supervision(max_backoff=max_backoff, connect_timeout=connect_timeout)
         # The supervisor owns reconnects; redis-py retrying underneath would only hide them.
         options: dict[str, Any] = {
             "socket_connect_timeout": connect_timeout,
@@ -65,29 +67,9 @@ class ResilientRedisBackend(BroadcastBackend):
         self._writer_client = aioredis.Redis.from_url(url, retry=Retry(NoBackoff(), 1), **options)
         self._channels: set[str] = set()
         self._pubsub: PubSub | None = None
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._connected = asyncio.Event()
-        self._supervisor: asyncio.Task[None] | None = None
-        # Connections established so far: more than one means it has reconnected.
-        self.sessions = 0
-
-    @property
-    def is_connected(self) -> bool:
-        return self._connected.is_set()
-
-    async def connect(self) -> None:
-        """Start the reader; wait briefly for Redis, but never fail the app's start-up on it."""
-        self._supervisor = asyncio.create_task(self._supervise(), name="autocrm-redis-reader")
-        try:
-            await asyncio.wait_for(self._connected.wait(), self._connect_timeout)
-        except TimeoutError:
-            _log.warning("Redis is not answering yet; realtime events resume once it does")
 
     async def disconnect(self) -> None:
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            await asyncio.wait([self._supervisor])
-            self._supervisor = None
+        await self._stop_supervisor()
         await self._reader_client.aclose()
         await self._writer_client.aclose()
 
@@ -109,29 +91,11 @@ class ResilientRedisBackend(BroadcastBackend):
     async def publish(self, channel: str, message: Any) -> None:
         await self._writer_client.publish(channel, message)
 
-    async def next_published(self) -> Event:
-        return await self._queue.get()
+    def _report_lost(self, exc: BaseException) -> None:
+        # A flapping Redis would otherwise log a loss and a reconnect per flap.
+        _connection_log.warning("lost", "Redis subscriber lost (%s); reconnecting", exc)
 
-    async def _supervise(self) -> None:
-        backoff = _MIN_BACKOFF
-        while True:
-            sessions_before = self.sessions
-            try:
-                await self._read_session()
-            except (RedisError, OSError) as exc:
-                if self.sessions != sessions_before:
-                    _connection_log.warning("lost", "Redis subscriber lost (%s); reconnecting", exc)
-                else:
-                    _log.debug("Redis not reachable yet: %s", exc)
-            except Exception:
-                # A bug must not silence every subscriber for the life of the process.
-                _log.exception("Redis subscriber failed; restarting it")
-            if self.sessions != sessions_before:
-                backoff = _MIN_BACKOFF
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, self._max_backoff)
-
-    async def _read_session(self) -> None:
+    async def _session(self) -> None:
         """One connection's life: subscribe, then read and ping until it fails or goes quiet."""
         loop = asyncio.get_running_loop()
         pubsub = self._reader_client.pubsub()
