@@ -191,6 +191,16 @@ def _check_port(host: str, port: int) -> None:
             _fail(f"cannot listen on {host}:{port}: {exc.strerror}. Pass another --host/--port.")
 
 
+def _check_blob_store(settings: Settings) -> None:
+    """BLOB_URL=s3://… without the S3 client installed is one line, before anything starts."""
+    from db.blobs import BlobStoreUnavailable, blob_store
+
+    try:
+        blob_store(settings)
+    except BlobStoreUnavailable as exc:
+        _fail(str(exc))
+
+
 # --- which servers use a data folder -------------------------------------------------------
 
 
@@ -286,6 +296,7 @@ def serve(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     _check_port(settings.host, settings.port)
+    _check_blob_store(settings)
     signal.signal(signal.SIGTERM, _exit_quietly)
     signal.signal(signal.SIGINT, _exit_quietly)
     address = f"{settings.host}:{settings.port}"
@@ -309,6 +320,8 @@ def _run_server(settings: Settings, url: str) -> None:
     typer.echo(f"Data folder: {settings.data_dir.resolve()}")
     if settings.database_url is not None:
         typer.echo(f"Database: {_describe(url)} (DATABASE_URL)")
+    if settings.blob_url is not None:
+        typer.echo(f"Files: {settings.blob_url} (BLOB_URL)")
     if settings.workers > 1:
         _serve_processes(settings, url, settings.host, settings.port)
         return
