@@ -162,9 +162,20 @@ async def _migrate_async(url: str) -> None:
 
 
 def _migrate(url: str) -> None:
+    from db.migrate import DatabaseUnsupported
+
     try:
         asyncio.run(_migrate_async(url))
+    except DatabaseUnsupported as exc:
+        _fail(f"the database at {_describe(url)} {exc}")
     except Exception as exc:
+        reason = _reason(exc)
+        if "permission denied to create extension" in reason:
+            _fail(
+                f"the database at {_describe(url)} has pgvector, but this user may not enable "
+                f"it ({reason}). Ask a database admin to run `CREATE EXTENSION vector;` in "
+                "this database once, then run `autocrm migrate` again."
+            )
         logging.getLogger("autocrm").debug("migration failed", exc_info=True)
         _fail(f"could not apply the database migrations at {_describe(url)}: {_reason(exc)}")
 
