@@ -4,42 +4,15 @@ reached over TCP with SCRAM passwords, with TLS off and on as the URL says."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from tests.external_postgres import (
-    Certificates,
-    ExternalPostgres,
-    TlsFront,
-    make_certificates,
-)
+from tests.external_postgres import Certificates, ExternalPostgres, TlsFront, make_certificates
 from tests.test_cli import _autocrm, _one_line_error
 
 pytestmark = pytest.mark.scaled
-
-
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExternalPostgres]:
-    server = ExternalPostgres(tmp_path_factory.mktemp("external-pg"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return make_certificates(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture(scope="module")
-def tls(postgres: ExternalPostgres, certificates: Certificates) -> Iterator[TlsFront]:
-    front = TlsFront(postgres.port, certificates)
-    front.start()
-    yield front
-    front.stop()
 
 
 _databases = iter(range(1000))
