@@ -34,8 +34,7 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 64 * 1024
-# Keys are ours (never user input), but the local store still refuses anything that could
-# climb out of its folder.
+# What a blob key may look like (see check_key).
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_.-]*)*$")
 
 
