@@ -16,17 +16,26 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import functools
+import importlib
 import ipaddress
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
-__all__ = ["EgressPolicy", "EgressRefused", "EgressResponse", "ResponseTooLarge", "fetch"]
+__all__ = [
+    "EgressPolicy",
+    "EgressRefused",
+    "EgressResponse",
+    "ResponseTooLarge",
+    "checked_transport",
+    "fetch",
+]
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization", "x-api-key"}
@@ -103,43 +112,60 @@ async def _checked_addresses(policy: EgressPolicy, host: str, port: int) -> list
     return addresses
 
 
-class _CheckedBackend(httpcore.AsyncNetworkBackend):
-    """Connects only to addresses the policy allows, checked at connect time."""
+@functools.cache
+def _checked_backend_class(core: ModuleType) -> type[Any]:
+    """A network backend for `core` (httpcore, or httpcore2 under the httpx2 that the
+    OpenAI/Anthropic SDKs and authlib use) that connects only to addresses the policy
+    allows, checked at connect time."""
 
-    def __init__(self, policy: EgressPolicy) -> None:
-        self._policy = policy
-        self._inner = httpcore.AnyIOBackend()
+    class CheckedBackend(core.AsyncNetworkBackend):  # type: ignore[name-defined,misc]
+        def __init__(self, policy: EgressPolicy) -> None:
+            self._policy = policy
+            self._inner = core.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = await _checked_addresses(self._policy, host, port)
-        return await self._inner.connect_tcp(
-            addresses[0], port, timeout, local_address, socket_options
-        )
+        async def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+            local_address: str | None = None,
+            socket_options: Iterable[Any] | None = None,
+        ) -> Any:
+            addresses = await _checked_addresses(self._policy, host, port)
+            return await self._inner.connect_tcp(
+                addresses[0], port, timeout, local_address, socket_options
+            )
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise EgressRefused("Unix sockets are not reachable by tools.")
+        async def connect_unix_socket(
+            self,
+            path: str,
+            timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+            socket_options: Iterable[Any] | None = None,
+        ) -> Any:
+            raise EgressRefused("Unix sockets are not reachable by tools.")
 
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+        async def sleep(self, seconds: float) -> None:
+            await self._inner.sleep(seconds)
+
+    return CheckedBackend
+
+
+def checked_transport(policy: EgressPolicy, http: ModuleType = httpx) -> Any:
+    """An `http.AsyncHTTPTransport` (httpx or httpx2) that connects only to addresses
+    `policy` allows, for clients built by libraries (e.g. authlib's OAuth2 client); such
+    clients must not follow redirects."""
+    transport = http.AsyncHTTPTransport(retries=0)
+    pool = transport._pool
+    core = importlib.import_module(type(pool).__module__.split(".")[0])
+    # httpx has no public hook for the network backend; httpcore's pool takes one.
+    pool._network_backend = _checked_backend_class(core)(policy)
+    return transport
 
 
 def _client(policy: EgressPolicy) -> httpx.AsyncClient:
-    transport = httpx.AsyncHTTPTransport(retries=0)
-    # httpx has no public hook for the network backend; httpcore's pool takes one.
-    transport._pool._network_backend = _CheckedBackend(policy)
-    return httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False)
+    return httpx.AsyncClient(
+        transport=checked_transport(policy), follow_redirects=False, trust_env=False
+    )
 
 
 def _check_url(policy: EgressPolicy, url: str) -> tuple[str, int]:
