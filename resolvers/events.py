@@ -24,6 +24,7 @@ __all__ = [
     "message_event_payload",
     "occurred_at",
     "publish_message_event",
+    "publish_payload",
     "publish_ticket_event",
     "publish_ticket_events",
     "ticket_event_payload",
@@ -113,7 +114,8 @@ def message_event_payload(
     }
 
 
-async def _publish(ctx: RequestContext, channel: str, payload: Mapping[str, Any]) -> None:
+async def publish_payload(ctx: RequestContext, channel: str, payload: Mapping[str, Any]) -> None:
+    """Publish one event; a failure is logged, never raised (the change is committed)."""
     if ctx.publisher is None:
         return
     try:
@@ -128,7 +130,7 @@ async def publish_ticket_event(
 ) -> None:
     """Tell subscribers a ticket changed: a post-commit hook (`tx.after_commit`), never
     called inside the transaction."""
-    await _publish(ctx, TICKETS_CHANNEL, ticket_event_payload(kind, ticket))
+    await publish_payload(ctx, TICKETS_CHANNEL, ticket_event_payload(kind, ticket))
 
 
 async def publish_ticket_events(
@@ -143,6 +145,6 @@ async def publish_message_event(
     ctx: RequestContext, kind: MessageEventKind | str, message: MessageLike, ticket: TicketLike
 ) -> None:
     """Tell the ticket's subscribers a message was created or edited (after the commit)."""
-    await _publish(
+    await publish_payload(
         ctx, ticket_messages_channel(ticket.id), message_event_payload(kind, message, ticket)
     )

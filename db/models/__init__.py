@@ -4,7 +4,16 @@ from db.models.accounts import ApiKey, AuthSession, RefreshToken, Role, User, Us
 from db.models.ai import AiCall, AiQuotaLimit
 from db.models.audit import AuditEntry
 from db.models.customers import Customer, CustomerEmail, CustomerPhone
+from db.models.engagement import (
+    CustomerNote,
+    CustomerNoteRevision,
+    Interaction,
+    InteractionParticipant,
+    InteractionRevision,
+)
 from db.models.jobs import Job
+from db.models.kb import Article, ArticleVersion, KbChunk
+from db.models.organizations import CustomerSegment, Organization
 from db.models.outbox import OutboxMail
 from db.models.tickets import (
     Attachment,
@@ -22,13 +31,23 @@ __all__ = [
     "AiCall",
     "AiQuotaLimit",
     "ApiKey",
+    "Article",
+    "ArticleVersion",
     "Attachment",
     "AuditEntry",
     "AuthSession",
     "Customer",
     "CustomerEmail",
+    "CustomerNote",
+    "CustomerNoteRevision",
     "CustomerPhone",
+    "CustomerSegment",
+    "Interaction",
+    "InteractionParticipant",
+    "InteractionRevision",
     "Job",
+    "KbChunk",
+    "Organization",
     "OutboxMail",
     "RefreshToken",
     "Role",

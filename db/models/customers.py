@@ -28,6 +28,7 @@ class Customer(UUIDPrimaryKey, TimestampMixin, Base):
         Index("ix_customers_name_trigrams", "name_trigrams", postgresql_using="gin"),
         Index("ix_customers_contact_vector", "contact_vector", postgresql_using="gin"),
         Index("ix_customers_deleted_at", "deleted_at"),
+        Index("ix_customers_organization", "organization_id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -39,6 +40,9 @@ class Customer(UUIDPrimaryKey, TimestampMixin, Base):
         JSONB, default=dict, server_default=text("'{}'::jsonb")
     )
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="SET NULL")
+    )
     deleted_at: Mapped[datetime | None]
     # Word-prefix search over name and company ("smi" finds "John Smith"). Search columns
     # are deferred: only SQL reads them, so loading a customer does not ship them.

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.models  # noqa: F401  (registers every table)
 from db.base import Base
 from db.engine import Database
-from db.migrate import alembic_config
+from tests.db.scratch import migrate_steps, scratch_database, table_names
 
 AI_TABLES = {"ai_calls", "ai_quota_limits"}
 
@@ -40,33 +38,12 @@ async def test_ai_models_match_the_migrated_database(db: Database) -> None:
 
 
 async def test_ai_migration_downgrades_and_upgrades_again(db: Database) -> None:
-    async with db.engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS mig_ai CASCADE"))
-        await conn.execute(text("CREATE SCHEMA mig_ai"))
-    engine = create_async_engine(
-        db.url, connect_args={"server_settings": {"search_path": "mig_ai"}}
-    )
-    try:
-        async with engine.begin() as conn:
-
-            def run(connection: Any) -> None:
-                config = alembic_config(db.url)
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
-                command.downgrade(config, "0002")
-                command.upgrade(config, "head")
-
-            await conn.run_sync(run)
-            tables = (
-                await conn.execute(
-                    text(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = 'mig_ai' "
-                        "AND tablename LIKE 'ai_%' ORDER BY tablename"
-                    )
-                )
-            ).scalars()
-            assert list(tables) == ["ai_calls", "ai_quota_limits"]
-    finally:
-        await engine.dispose()
-        async with db.engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA mig_ai CASCADE"))
+    async with scratch_database(db) as url:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(migrate_steps(url, "head", "-0002", "head"))
+                tables = await table_names(conn)
+                assert {t for t in tables if t.startswith("ai_")} == AI_TABLES
+        finally:
+            await engine.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import db.models  # noqa: F401  (registers every table)
 from db.base import Base
 from db.engine import Database
-from db.migrate import alembic_config
+from tests.db.scratch import migrate_steps, scratch_database
 
 TICKET_TABLES = {
     "teams",
@@ -54,31 +53,15 @@ async def test_ticket_models_match_the_migrated_database(db: Database) -> None:
 
 async def test_sla_policies_are_seeded_for_every_priority(db: Database) -> None:
     # Seeded rows are truncated before each test like every table, so read them from a
-    # fresh migration run in a scratch schema instead.
-    async with db.engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS mig_check CASCADE"))
-        await conn.execute(text("CREATE SCHEMA mig_check"))
-    engine = create_async_engine(
-        db.url, connect_args={"server_settings": {"search_path": "mig_check"}}
-    )
-    try:
-        async with engine.begin() as conn:
-
-            def run(connection: Any) -> None:
-                config = alembic_config(db.url)
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
-                command.downgrade(config, "0001")
-                command.upgrade(config, "head")
-
-            await conn.run_sync(run)
-            rows = (
-                await conn.execute(
-                    text("SELECT priority FROM mig_check.sla_policies ORDER BY priority")
-                )
-            ).scalars()
-            assert list(rows) == ["high", "low", "normal", "urgent"]
-    finally:
-        await engine.dispose()
-        async with db.engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA mig_check CASCADE"))
+    # fresh migration run in a scratch database instead.
+    async with scratch_database(db) as url:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(migrate_steps(url, "head", "-0001", "head"))
+                rows = (
+                    await conn.execute(text("SELECT priority FROM sla_policies ORDER BY priority"))
+                ).scalars()
+                assert list(rows) == ["high", "low", "normal", "urgent"]
+        finally:
+            await engine.dispose()
