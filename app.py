@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -30,7 +30,7 @@ from auth.limit_storage import limit_storage
 from auth.request_guard import JsonBodyGuard, MultipartGuard, nested_deeper_than
 from auth.tokens import TokenError
 from dataloaders import Loaders
-from db.blobs import BlobStore, LocalBlobStore
+from db.blobs import BlobStore, blob_store
 from db.engine import Database
 from resolvers.attachments import DownloadRefused, open_download
 from resolvers.context import RequestContext, RequestMeta
@@ -68,7 +68,7 @@ class Runtime:
     jobs: JobQueue | None = None
     # Realtime fan-out (memory:// or Redis); connected by the app lifespan.
     publisher: Publisher = field(default_factory=Publisher)
-    # Attachment bytes: LocalBlobStore(data_dir/files) from build_runtime.
+    # Attachment bytes: data_dir/files, or S3 when BLOB_URL is set (db.blobs.blob_store).
     blobs: BlobStore | None = None
     # Live subscriptions grouped by document and audience: one execution per event each.
     hub: SubscriptionHub = field(default_factory=SubscriptionHub)
@@ -184,6 +184,8 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
     async def download(request: Request) -> Response:
         """GET /files/{id}: an attachment's bytes, for its signed downloadUrl or a header."""
         assert runtime.blobs is not None
+        settings = runtime.settings
+        presign = settings.s3_link_seconds if settings.s3_downloads == "redirect" else None
         try:
             found = await open_download(
                 runtime.db,
@@ -193,6 +195,7 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
                 token=request.query_params.get("token"),
                 authorization=request.headers.get("authorization"),
                 api_key=request.headers.get("x-api-key"),
+                presign_seconds=presign,
             )
         except DownloadRefused as exc:
             return JSONResponse(
@@ -200,6 +203,9 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
                 status_code=exc.status,
                 headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
             )
+        if found.redirect is not None:
+            return RedirectResponse(found.redirect, status_code=307, headers=found.headers)
+        assert found.chunks is not None
         return StreamingResponse(found.chunks, media_type=found.content_type, headers=found.headers)
 
     @asynccontextmanager
@@ -218,6 +224,8 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
             if runtime.jobs is not None:
                 await runtime.jobs.stop()
             await runtime.publisher.disconnect()
+            if runtime.blobs is not None:
+                await runtime.blobs.aclose()
         if own_database:
             await runtime.db.dispose()
 
@@ -262,7 +270,7 @@ def build_runtime(settings: Settings, db: Database) -> Runtime:
         rate_limiter=MovingWindowRateLimiter(limit_storage(redis_url)),
         jobs=build_job_queue(db, settings, publisher),
         publisher=publisher,
-        blobs=LocalBlobStore(settings.data_dir / "files"),
+        blobs=blob_store(settings),
     )
 
 

@@ -162,9 +162,20 @@ async def _migrate_async(url: str) -> None:
 
 
 def _migrate(url: str) -> None:
+    from db.migrate import DatabaseUnsupported
+
     try:
         asyncio.run(_migrate_async(url))
+    except DatabaseUnsupported as exc:
+        _fail(f"the database at {_describe(url)} {exc}")
     except Exception as exc:
+        reason = _reason(exc)
+        if "permission denied to create extension" in reason:
+            _fail(
+                f"the database at {_describe(url)} has pgvector, but this user may not enable "
+                f"it ({reason}). Ask a database admin to run `CREATE EXTENSION vector;` in "
+                "this database once, then run `autocrm migrate` again."
+            )
         logging.getLogger("autocrm").debug("migration failed", exc_info=True)
         _fail(f"could not apply the database migrations at {_describe(url)}: {_reason(exc)}")
 
@@ -189,6 +200,16 @@ def _check_port(host: str, port: int) -> None:
                     f"Stop that program or pick another port: autocrm serve --port {port + 1}"
                 )
             _fail(f"cannot listen on {host}:{port}: {exc.strerror}. Pass another --host/--port.")
+
+
+def _check_blob_store(settings: Settings) -> None:
+    """BLOB_URL=s3://… without the S3 client installed is one line, before anything starts."""
+    from db.blobs import BlobStoreUnavailable, blob_store
+
+    try:
+        blob_store(settings)
+    except BlobStoreUnavailable as exc:
+        _fail(str(exc))
 
 
 # --- which servers use a data folder -------------------------------------------------------
@@ -286,6 +307,7 @@ def serve(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     _check_port(settings.host, settings.port)
+    _check_blob_store(settings)
     signal.signal(signal.SIGTERM, _exit_quietly)
     signal.signal(signal.SIGINT, _exit_quietly)
     address = f"{settings.host}:{settings.port}"
@@ -309,6 +331,8 @@ def _run_server(settings: Settings, url: str) -> None:
     typer.echo(f"Data folder: {settings.data_dir.resolve()}")
     if settings.database_url is not None:
         typer.echo(f"Database: {_describe(url)} (DATABASE_URL)")
+    if settings.blob_url is not None:
+        typer.echo(f"Files: {settings.blob_url} (BLOB_URL)")
     if settings.workers > 1:
         _serve_processes(settings, url, settings.host, settings.port)
         return

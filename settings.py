@@ -141,6 +141,38 @@ class Settings(BaseSettings):
     download_link_minutes: int = Field(
         default=10, gt=0, description="How long an attachment's signed downloadUrl works."
     )
+    # --- attachment storage (db/blobs.py) ---------------------------------------------
+    blob_url: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix: attachments in an S3-compatible store (the `s3` "
+        "extra); unset = files under DATA_DIR/files.",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="MinIO, R2, Ceph … (unset = AWS S3 for S3_REGION)."
+    )
+    s3_region: str | None = None
+    s3_access_key_id: SecretStr | None = Field(
+        default=None, description="Unset = the AWS default chain (AWS_* variables, an IAM role)."
+    )
+    s3_secret_access_key: SecretStr | None = None
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        default="auto", description="`path` for MinIO and most self-hosted servers."
+    )
+    s3_part_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=5 * 1024 * 1024,
+        description="Uploads larger than this go up as a multipart upload of parts this size.",
+    )
+    s3_downloads: Literal["redirect", "stream"] = Field(
+        default="redirect",
+        description="`redirect`: /files/<id> answers with a presigned S3 URL once it has "
+        "authorised the caller; `stream`: the server relays the bytes (a bucket clients "
+        "cannot reach).",
+    )
+    s3_link_seconds: int = Field(
+        default=60, gt=0, le=3600, description="How long a presigned download URL works."
+    )
+
     job_lease_seconds: float = Field(
         default=30.0, gt=0, description="A running job's lease; a worker silent this long is dead."
     )
@@ -233,10 +265,33 @@ class Settings(BaseSettings):
             ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names the bad entry
         return value
 
-    @field_validator("database_url", "redis_url", "smtp_url", mode="before")
+    @field_validator(
+        "database_url",
+        "redis_url",
+        "smtp_url",
+        "blob_url",
+        "s3_endpoint_url",
+        "s3_region",
+        "s3_access_key_id",
+        "s3_secret_access_key",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("blob_url")
+    @classmethod
+    def _s3_blob_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        bucket = value.removeprefix("s3://").split("/", 1)[0]
+        if not value.startswith("s3://") or not bucket:
+            raise ValueError(
+                "BLOB_URL must be s3://bucket or s3://bucket/prefix (unset it to keep "
+                "files in DATA_DIR/files)"
+            )
+        return value.rstrip("/")
 
     @field_validator(
         "openai_api_key",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,7 +18,11 @@ from sqlalchemy.ext.asyncio import (
 from db.embedded import embedded_database_url
 from settings import Settings
 
-__all__ = ["Database", "database_url", "to_async_url", "to_sync_url"]
+__all__ = ["Database", "connect_options", "database_url", "to_async_url", "to_sync_url"]
+
+# libpq's TLS parameters, as hosted databases print them in their connection strings.
+_TLS_PARAMS = ("sslmode", "ssl", "sslrootcert", "sslcert", "sslkey")
+_SSL_ALIASES = {"true": "require", "1": "require", "false": "disable", "0": "disable"}
 
 
 def to_async_url(url: str) -> str:
@@ -44,13 +51,58 @@ def database_url(settings: Settings) -> str:
     return embedded_database_url(settings.data_dir)
 
 
+def connect_options(url: str) -> tuple[str, dict[str, Any]]:
+    """The URL without libpq's TLS parameters, and asyncpg's `ssl` argument made from them.
+
+    `sslmode` (disable, allow, prefer, require, verify-ca, verify-full), `sslrootcert`,
+    `sslcert` and `sslkey` mean what they mean to psql; `ssl=true` is `sslmode=require`.
+    As in libpq, `require` with a root certificate verifies the server's chain. asyncpg is
+    given these through SQLAlchemy, which would otherwise pass them on as unknown keywords.
+    """
+    parsed = make_url(url)
+    query = {key: str(value) for key, value in parsed.query.items() if key in _TLS_PARAMS}
+    if not query:
+        return url, {}
+    bare = parsed.difference_update_query(_TLS_PARAMS).render_as_string(hide_password=False)
+    raw_mode = query.get("sslmode") or query.get("ssl") or "prefer"
+    mode = _SSL_ALIASES.get(raw_mode.lower(), raw_mode.lower())
+    root, cert, key = query.get("sslrootcert"), query.get("sslcert"), query.get("sslkey")
+    if mode == "require" and root:
+        mode = "verify-ca"
+    if mode == "disable":
+        return bare, {"ssl": False}
+    if mode in ("allow", "prefer", "require") and not cert:
+        return bare, {"ssl": mode}
+    if mode not in ("allow", "prefer", "require", "verify-ca", "verify-full"):
+        raise ValueError(
+            f"sslmode={raw_mode} is not one of disable, allow, prefer, require, verify-ca, "
+            "verify-full"
+        )
+    context = ssl.create_default_context(cafile=root)
+    if mode in ("allow", "prefer", "require"):
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif mode == "verify-ca":
+        context.check_hostname = False
+    if cert:
+        context.load_cert_chain(cert, key)
+    return bare, {"ssl": context}
+
+
 class Database:
     """Owns the engine; hands out sessions. One per process (or per test session)."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        # The URL as configured (LISTEN/NOTIFY hands it to asyncpg, which reads the TLS
+        # parameters itself); the engine gets them as asyncpg's `ssl` argument.
         self.url = url
+        engine_url, connect_args = connect_options(url)
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True
+            engine_url,
+            pool_size=pool_size,
+            max_overflow=20,
+            pool_pre_ping=True,
+            connect_args=connect_args,
         )
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False

@@ -6,14 +6,54 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["alembic_config", "upgrade"]
+__all__ = ["DatabaseUnsupported", "alembic_config", "check_server", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+OLDEST_POSTGRES = 15
+
+
+class DatabaseUnsupported(RuntimeError):
+    """The server cannot hold AutoCRM's schema; the message says what to install. It reads
+    as the end of a sentence that starts with where the database is."""
+
+
+def _pgvector_hint(major: int) -> str:
+    return (
+        "Install pgvector on the database server, then run `autocrm migrate` again: "
+        f"Debian/Ubuntu `apt install postgresql-{major}-pgvector` (from the PostgreSQL apt "
+        f"repository, apt.postgresql.org), Red Hat `dnf install pgvector_{major}`, "
+        f"macOS `brew install pgvector`, Docker image `pgvector/pgvector:pg{major}`. "
+        "Amazon RDS/Aurora, Google Cloud SQL, Azure and Supabase include it (an admin may "
+        "have to enable it). Or unset DATABASE_URL to use the embedded PostgreSQL, which "
+        "ships it."
+    )
+
+
+async def check_server(conn: AsyncConnection) -> None:
+    """PostgreSQL ≥ 15 with the `vector` extension available (pgvector), or one clear error
+    before any migration runs."""
+    number = int(str(await conn.scalar(text("SHOW server_version_num"))))
+    version = str(await conn.scalar(text("SHOW server_version"))).split(" ")[0]
+    major = number // 10000
+    if major < OLDEST_POSTGRES:
+        raise DatabaseUnsupported(
+            f"runs PostgreSQL {version}; AutoCRM needs PostgreSQL {OLDEST_POSTGRES} or newer "
+            "with the pgvector extension."
+        )
+    available = await conn.scalar(
+        text("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
+    )
+    if not available:
+        raise DatabaseUnsupported(
+            f"(PostgreSQL {version}) has no `vector` extension: AutoCRM needs pgvector for "
+            f"its knowledge base. {_pgvector_hint(major)}"
+        )
 
 
 def _quiet_alembic() -> None:
@@ -43,4 +83,5 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
     async with engine.begin() as conn:
+        await check_server(conn)
         await conn.run_sync(_upgrade)

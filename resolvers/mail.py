@@ -1,7 +1,8 @@
 """Outgoing mail from use cases: queued in the caller's transaction, sent after it commits.
 
 Writing to the outbox inside the mutation's transaction means a rolled-back mutation sends
-nothing, and a committed one cannot lose its mail when the process dies before sending.
+nothing, and a committed one cannot lose its mail when the process dies before sending:
+the `deliver_mail` job that sends it is written in that same transaction.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxMail
-from resolvers.context import RequestContext
-from workers.jobs.mail import DELIVER_MAIL
+from resolvers.audit import MutationTx
+from workers.jobs.mail import delivery_job
 
-__all__ = ["kick_mail", "queue_mail"]
+__all__ = ["queue_mail", "schedule_delivery"]
+
+_SCHEDULED = "autocrm.mail_delivery_scheduled"
 
 
 def queue_mail(
@@ -31,9 +34,14 @@ def queue_mail(
     return mail
 
 
-def kick_mail(ctx: RequestContext) -> None:
-    """A post-commit hook (`tx.after_commit(kick_mail, ctx)`) of the transaction that queued
-    mail: inside it, the sender would not see the uncommitted rows. Delivery runs as a
-    `deliver_mail` job."""
-    if ctx.jobs is not None and ctx.settings.smtp_url is not None:
-        ctx.jobs.kick(DELIVER_MAIL)
+async def schedule_delivery(tx: MutationTx) -> None:
+    """Call after `queue_mail` in a mutation: the `deliver_mail` job goes into the same
+    transaction (once, however many mails) and is sent to a worker after commit. Without
+    SMTP_URL mail stays in the outbox and no job is written."""
+    ctx = tx.ctx
+    if ctx.settings.smtp_url is None or tx.session.info.get(_SCHEDULED):
+        return
+    tx.session.info[_SCHEDULED] = True
+    job = await delivery_job(tx.session)
+    if job is not None and ctx.jobs is not None:
+        tx.after_commit(ctx.jobs.send_pending, [job])

@@ -28,7 +28,7 @@ from db.models.tickets import AuthorKind, TicketStatus, Visibility
 from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, NotFound
-from resolvers.mail import kick_mail, queue_mail
+from resolvers.mail import queue_mail, schedule_delivery
 
 __all__ = [
     "NotificationKind",
@@ -40,9 +40,6 @@ __all__ = [
     "update_notification_preferences",
 ]
 
-# Set on the session of a transaction that queued a notification, so the use case knows
-# to start delivery once it has committed.
-_QUEUED = "autocrm.notifications_queued"
 _MAX_SUBJECT = 300
 
 
@@ -79,7 +76,7 @@ def _actor_id(tx: MutationTx) -> uuid.UUID | None:
     return principal.user_id if principal is not None else None
 
 
-def _queue(
+async def _queue(
     tx: MutationTx,
     *,
     to: str,
@@ -96,9 +93,7 @@ def _queue(
         kind=kind.value,
         user_id=user.id if user else None,
     )
-    if not tx.session.info.get(_QUEUED):
-        tx.session.info[_QUEUED] = True
-        tx.after_commit(kick_mail, tx.ctx)  # once per transaction, however many mails
+    await schedule_delivery(tx)  # one delivery job per transaction, however many mails
 
 
 async def _customer_recipient(
@@ -174,7 +169,7 @@ async def notify_message(tx: MutationTx, ticket: Ticket, message: TicketMessage)
         f"{message.body_text.strip()}\n\n"
         f"See the conversation and reply: {ticket_link(tx.ctx, ticket)}\n"
     )
-    _queue(
+    await _queue(
         tx,
         to=address,
         user=user,
@@ -205,7 +200,7 @@ async def _notify_customer_reply(tx: MutationTx, ticket: Ticket, message: Ticket
         f"{message.body_text.strip()}\n\n"
         f"Open the ticket: {ticket_link(tx.ctx, ticket)}\n"
     )
-    _queue(
+    await _queue(
         tx,
         to=assignee.email,
         user=assignee,
@@ -232,7 +227,7 @@ async def notify_assigned(tx: MutationTx, ticket: Ticket, assignee_id: uuid.UUID
         f"was assigned to you{by}.\n\n"
         f"Open the ticket: {ticket_link(tx.ctx, ticket)}\n"
     )
-    _queue(
+    await _queue(
         tx,
         to=assignee.email,
         user=assignee,
@@ -259,7 +254,7 @@ async def notify_solved(tx: MutationTx, ticket: Ticket) -> None:
         f"If something is still not right, reply on the ticket and it will reopen: "
         f"{ticket_link(tx.ctx, ticket)}\n"
     )
-    _queue(
+    await _queue(
         tx,
         to=address,
         user=user,

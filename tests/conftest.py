@@ -236,3 +236,11 @@ async def smtp_server() -> AsyncIterator[Any]:
     server = SmtpServer.start(asyncio.get_running_loop())
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    """A real S3-compatible server (moto's server mode) on loopback, for the test session."""
+    from tests.s3_server import s3_server_running
+
+    yield from s3_server_running()

@@ -19,7 +19,7 @@ from resolvers.accounts.tokens import issue_user_token, use_user_token
 from resolvers.accounts.validation import InputCheck
 from resolvers.audit import MutationTx, diff
 from resolvers.error_codes import AccountErrorCode
-from resolvers.mail import kick_mail, queue_mail
+from resolvers.mail import queue_mail, schedule_delivery
 
 __all__ = ["STAFF_ROLES", "accept_invitation", "invite_user"]
 
@@ -78,7 +78,7 @@ async def invite_user(tx: MutationTx, *, email: str, name: str, role: Role) -> U
             raise email_taken() from exc
         raise
     tx.after_commit(ctx.loaders.user_by_id.prime, user.id, user, force=True)
-    tx.after_commit(kick_mail, ctx)
+    await schedule_delivery(tx)
     return user
 
 

@@ -18,7 +18,7 @@ from resolvers.accounts.tokens import issue_user_token, use_user_token
 from resolvers.accounts.validation import InputCheck
 from resolvers.audit import MutationTx, diff
 from resolvers.error_codes import AccountErrorCode
-from resolvers.mail import kick_mail, queue_mail
+from resolvers.mail import queue_mail, schedule_delivery
 
 __all__ = ["change_password", "request_password_reset", "reset_password"]
 
@@ -91,7 +91,7 @@ async def request_password_reset(tx: MutationTx, *, email: str) -> None:
             user_id=user.id,
         )
         tx.audit("User", user.id, {})
-        tx.after_commit(kick_mail, ctx)
+        await schedule_delivery(tx)
 
 
 async def reset_password(tx: MutationTx, *, token: str, new_password: str) -> User:

@@ -27,7 +27,7 @@ from resolvers.accounts.tokens import issue_user_token, use_user_token
 from resolvers.accounts.validation import InputCheck
 from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
-from resolvers.mail import kick_mail, queue_mail
+from resolvers.mail import queue_mail, schedule_delivery
 
 __all__ = ["resend_email_verification", "sign_up", "verify_email"]
 
@@ -49,7 +49,7 @@ async def sign_up(tx: MutationTx, *, email: str, name: str, password: str) -> Us
         subject, body = sign_up_attempt_mail(ctx.settings)
         queue_mail(tx.session, to=owner.email, subject=subject, body=body, kind="sign_up_attempt")
         tx.audit("User", owner.id, {})
-        tx.after_commit(kick_mail, ctx)
+        await schedule_delivery(tx)
         return _look_alike(email, name)
     user = User(
         email=email,
@@ -75,7 +75,7 @@ async def sign_up(tx: MutationTx, *, email: str, name: str, password: str) -> Us
         actor_user_id=user.id,
         actor_label=user.email,
     )
-    tx.after_commit(kick_mail, ctx)
+    await schedule_delivery(tx)
     return user
 
 
@@ -120,7 +120,7 @@ async def resend_email_verification(tx: MutationTx, *, email: str) -> None:
     if user is not None and user.password_hash is not None:
         await _queue_verification(ctx, tx.session, user)
         tx.audit("User", user.id, {})
-        tx.after_commit(kick_mail, ctx)
+        await schedule_delivery(tx)
 
 
 async def _queue_verification(ctx: RequestContext, session: AsyncSession, user: User) -> None:

@@ -4,6 +4,10 @@ see it, and the headers that make a browser save it instead of rendering it.
 The caller is named by the signed `?token=` of the attachment's downloadUrl, or by the
 usual Authorization / X-Api-Key header. A bad or expired credential is 401; an attachment
 that does not exist or is not the caller's to see is 404 (the two look the same).
+
+With an S3 store (and S3_DOWNLOADS=redirect) an authorised caller is redirected to a
+presigned URL that lives S3_LINK_SECONDS: the bytes never pass through the API servers, yet
+every download is still decided here, when it is clicked.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from auth.download_tokens import (
 )
 from auth.principal import Principal
 from auth.tokens import TokenError
-from db.blobs import BlobNotFound, BlobStore
+from db.blobs import BlobNotFound, BlobStore, PresignedDownloads
 from db.engine import Database
 from db.models import Attachment, Ticket, TicketMessage
 from resolvers.context import RequestContext
@@ -46,7 +50,9 @@ class DownloadRefused(Exception):
 class Download:
     headers: dict[str, str]
     content_type: str
-    chunks: AsyncIterator[bytes]
+    chunks: AsyncIterator[bytes] | None
+    # A presigned URL at the object store to send the client to instead of `chunks`.
+    redirect: str | None = None
 
 
 def download_url(ctx: RequestContext, attachment: Attachment) -> str | None:
@@ -117,7 +123,10 @@ async def open_download(
     token: str | None,
     authorization: str | None,
     api_key: str | None,
+    presign_seconds: int | None = None,
 ) -> Download:
+    """`presign_seconds`: answer with a presigned URL of that lifetime when the store can
+    sign one (None streams the bytes through this server)."""
     attachment_id = _attachment_id(raw_id)
     principal = await _principal(db, secret_key, attachment_id, token, authorization, api_key)
     if attachment_id is None:
@@ -132,6 +141,16 @@ async def open_download(
         )
     if row is None or not policy.can_see_attachment(principal, ticket, message, row):
         raise DownloadRefused(404, "No such file.")
+    if presign_seconds is not None and isinstance(blobs, PresignedDownloads):
+        url = await blobs.presigned_get(
+            row.storage_key,
+            filename_header=content_disposition(row.filename),
+            content_type=row.content_type,
+            seconds=presign_seconds,
+        )
+        # The redirect carries a credential as well: not cached, not sent on as Referer.
+        headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+        return Download(headers=headers, content_type=row.content_type, chunks=None, redirect=url)
     chunks = blobs.open(row.storage_key)
     try:
         first = await anext(chunks)
