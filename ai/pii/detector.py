@@ -95,7 +95,7 @@ class Detector:
                 text=text, language="en", entities=self._entities, score_threshold=0.0
             )
         found = [
-            Found(kind, r.start, r.end, r.score)
+            Found(kind, r.start, _trimmed_end(text, kind, r.start, r.end), r.score)
             for r in results
             if (kind := _KIND_OF.get(r.entity_type)) in self.thresholds
             and r.score >= self.thresholds[kind]
@@ -103,10 +103,26 @@ class Detector:
         return _without_overlaps(found)
 
 
+def _trimmed_end(text: str, kind: PiiKind, start: int, end: int) -> int:
+    # presidio's URL pattern takes the sentence's full stop or comma along.
+    if kind is PiiKind.URL:
+        while end > start + 1 and text[end - 1] in _URL_TRAILING:
+            end -= 1
+    return end
+
+
+_URL_TRAILING = frozenset(".,;:!?)]}'\"")
+
+
 def _without_overlaps(found: list[Found]) -> list[Found]:
-    # An e-mail also matches as a URL (its domain): keep the stronger, then the longer one.
+    # An e-mail also matches as a URL (its domain), and the model may call a URL a place:
+    # a pattern beats the model, then the stronger, then the longer match wins.
     kept: list[Found] = []
-    for item in sorted(found, key=lambda f: (-f.score, -(f.end - f.start), f.start)):
+    ranked = sorted(
+        found,
+        key=lambda f: (f.kind in NER_KINDS, -f.score, -(f.end - f.start), f.start),
+    )
+    for item in ranked:
         if all(item.end <= k.start or item.start >= k.end for k in kept):
             kept.append(item)
     return sorted(kept, key=lambda f: f.start)
@@ -119,7 +135,7 @@ def get_detector(mode: PiiMode, thresholds: tuple[tuple[PiiKind, float], ...] = 
 
 
 def _analyzer(mode: PiiMode) -> Any:
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer import AnalyzerEngine, Pattern, RecognizerRegistry
     from presidio_analyzer.predefined_recognizers import (
         CreditCardRecognizer,
         CryptoRecognizer,
@@ -133,10 +149,13 @@ def _analyzer(mode: PiiMode) -> Any:
     from ai.pii.phone import SupportPhoneRecognizer
 
     registry = RecognizerRegistry(supported_languages=["en"])
+    # presidio's card pattern predates Mastercard's 2221-2720 range (2017); Luhn still decides.
+    two_series = Pattern("Mastercard 2-series", _MASTERCARD_2_SERIES, 0.3)
+    cards = CreditCardRecognizer(patterns=[*CreditCardRecognizer.PATTERNS, two_series])
     for recognizer in (
         EmailRecognizer(),
         SupportPhoneRecognizer(),
-        CreditCardRecognizer(),
+        cards,
         IbanRecognizer(),
         IpRecognizer(),
         UrlRecognizer(),
@@ -148,6 +167,11 @@ def _analyzer(mode: PiiMode) -> Any:
     return AnalyzerEngine(
         registry=registry, nlp_engine=_nlp_engine(mode), supported_languages=["en"]
     )
+
+
+_MASTERCARD_2_SERIES = (
+    r"\b2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b"
+)
 
 
 def _nlp_engine(mode: PiiMode) -> Any:

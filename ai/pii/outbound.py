@@ -54,6 +54,7 @@ class PiiGuard:
         redactor = ticket if ticket is not None else Redactor(self.detector())
         if redactor.detector is None:
             redactor.detector = self.detector()
+        # The conversation first: the customer's values get the low numbers (<EMAIL_1>).
         messages = tuple(
             ChatMessage(
                 m.role,
