@@ -3,8 +3,9 @@
 The same value gets the same placeholder everywhere in a ticket (`<EMAIL_1>` in the first
 message and in the fifth), numbered in order of first appearance, so a ticket's thread
 redacted from its first message on always reads the same. A reply is restored only with the
-values the customer gave: a placeholder for anything else (an agent's note, another
-customer's number, one the model made up) stays masked."""
+values the customer gave (and values of published material, such as the support line in a
+knowledge-base article): a placeholder for anything else (an agent's note, another customer's
+number, one the model made up) stays masked."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ class _Entry:
     kind: PiiKind
     value: str
     from_customer: bool
+    public: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,17 +78,17 @@ class Redactor:
         redactor = cls(detector)
         return redactor, [redactor.redact(text, from_customer=mine) for text, mine in messages]
 
-    def redact(self, text: str, *, from_customer: bool = False) -> str:
-        """`text` with every value replaced by its placeholder."""
+    def redact(self, text: str, *, from_customer: bool = False, public: bool = False) -> str:
+        """`text` with every value replaced by its placeholder. `public` text (a published
+        article) may have its values back in a reply, like the customer's own."""
         if self.detector is None:
             return text
         parts: list[str] = []
         at = 0
         for found in self.detector.find(text):
             parts.append(text[at : found.start])
-            parts.append(
-                self._placeholder(found.kind, text[found.start : found.end], from_customer)
-            )
+            value = text[found.start : found.end]
+            parts.append(self._placeholder(found.kind, value, from_customer, public))
             at = found.end
         parts.append(text[at:])
         return "".join(parts)
@@ -98,7 +100,7 @@ class Redactor:
         def back(match: re.Match[str]) -> str:
             placeholder = f"<{match[1]}_{int(match[2])}>"
             entry = self._by_placeholder.get(placeholder)
-            if entry is not None and entry.from_customer:
+            if entry is not None and (entry.from_customer or entry.public):
                 return entry.value
             withheld.append(placeholder)
             return masked(PiiKind(match[1]))
@@ -115,22 +117,25 @@ class Redactor:
 
     def fingerprint(self) -> str:
         """Tells apart redactors that would restore the same reply differently."""
-        given = sorted(f"{p}={e.value}" for p, e in self._by_placeholder.items() if e.from_customer)
+        given = sorted(
+            f"{p}={e.value}" for p, e in self._by_placeholder.items() if e.from_customer or e.public
+        )
         return hashlib.sha256("\n".join(given).encode()).hexdigest()
 
-    def _placeholder(self, kind: PiiKind, value: str, from_customer: bool) -> str:
+    def _placeholder(self, kind: PiiKind, value: str, from_customer: bool, public: bool) -> str:
         key = (kind, _key(kind, value))
         entry = self._by_key.get(key)
         if entry is None:
             number = self._counts.get(kind, 0) + 1
             self._counts[kind] = number
-            entry = _Entry(f"<{kind.value}_{number}>", kind, value, from_customer)
+            entry = _Entry(f"<{kind.value}_{number}>", kind, value, from_customer, public)
             self._by_key[key] = entry
             self._by_placeholder[entry.placeholder] = entry
         elif from_customer and not entry.from_customer:
             # First seen in staff text, now also given by the customer: it is theirs to get back.
             entry.from_customer = True
             entry.value = value
+        entry.public = entry.public or public
         return entry.placeholder
 
 

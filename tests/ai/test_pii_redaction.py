@@ -52,6 +52,16 @@ def test_reply_gets_back_only_what_the_customer_gave() -> None:
     assert restored.withheld == ("<PHONE_2>", "<EMAIL_7>")
 
 
+def test_support_line_from_a_published_article_may_appear_in_the_reply() -> None:
+    redactor = _redactor()
+    redactor.redact("Billing questions: call +44 20 7946 0018.", public=True)
+    redactor.redact("Agent note: customer's landlord is on 0161 496 0753.")
+
+    restored = redactor.restore("Please call <PHONE_1>; do not share <PHONE_2>.")
+
+    assert restored.text == "Please call +44 20 7946 0018; do not share [phone removed]."
+
+
 def test_value_an_agent_wrote_first_is_restored_once_the_customer_gives_it() -> None:
     redactor = _redactor()
     redactor.redact("Agent note: is anna@example.de the right address?")
