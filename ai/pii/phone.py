@@ -14,6 +14,17 @@ __all__ = ["SupportPhoneRecognizer"]
 # National formats of the regions our customers write from, plus any `+` international number.
 REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "CH", "AT", "IE", "CA", "AU", "IN", "BR")
 
+CONTEXT = [
+    *PhoneRecognizer.CONTEXT,
+    "tel",
+    "telefon",
+    "téléphone",
+    "fax",
+    "landline",
+    "whatsapp",
+    "reach",
+]
+
 # A number glued to letters or an id separator belongs to an identifier (INV-2024-000123,
 # A-1234567, ref#5551234, /orders/2125550143).
 _GLUED_BEFORE = re.compile(r"(?:[\w.]|[\w][-/#_])$")
@@ -30,7 +41,9 @@ _IDENTIFIER_WORDS = re.compile(
 
 class SupportPhoneRecognizer(PhoneRecognizer):
     def __init__(self) -> None:
-        super().__init__(supported_regions=REGIONS)
+        # presidio's words, plus what support messages say; "call" cannot count: spaCy
+        # treats it as a stop word, and presidio skips those.
+        super().__init__(context=CONTEXT, supported_regions=REGIONS)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: Any = None
