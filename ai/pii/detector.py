@@ -81,10 +81,8 @@ class Detector:
         self.thresholds = {
             kind: thresholds.get(kind, DEFAULT_THRESHOLDS[kind]) for kind in self.kinds
         }
-        self._engine = _analyzer(mode)
+        self._engine, self._lock = _analyzer(mode)
         self._entities = [PRESIDIO_ENTITY[kind] for kind in self.kinds]
-        # spaCy pipelines are not documented as thread-safe; gateway calls run in threads.
-        self._lock = threading.Lock()
 
     def find(self, text: str) -> list[Found]:
         """Entities above their cut, without overlaps (the higher score, then the longer wins)."""
@@ -134,7 +132,10 @@ def get_detector(mode: PiiMode, thresholds: tuple[tuple[PiiKind, float], ...] = 
     return Detector(mode, dict(thresholds))
 
 
-def _analyzer(mode: PiiMode) -> Any:
+@functools.cache
+def _analyzer(mode: PiiMode) -> tuple[Any, threading.Lock]:
+    """The engine of a mode, shared by detectors with different cuts, and its lock: spaCy
+    pipelines are not documented as thread-safe, and gateway calls redact in threads."""
     from presidio_analyzer import AnalyzerEngine, Pattern, RecognizerRegistry
     from presidio_analyzer.predefined_recognizers import (
         CreditCardRecognizer,
@@ -164,9 +165,10 @@ def _analyzer(mode: PiiMode) -> Any:
         registry.add_recognizer(recognizer)
     if mode is PiiMode.NER:
         registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON", "LOCATION"]))
-    return AnalyzerEngine(
+    engine = AnalyzerEngine(
         registry=registry, nlp_engine=_nlp_engine(mode), supported_languages=["en"]
     )
+    return engine, threading.Lock()
 
 
 _MASTERCARD_2_SERIES = (

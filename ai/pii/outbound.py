@@ -37,6 +37,10 @@ class PiiGuard:
             return None
         return get_detector(self.mode, self._thresholds)
 
+    async def warm_up(self) -> None:
+        """Build the detector now (in a thread) rather than on the first external call."""
+        await asyncio.to_thread(self.detector)
+
     async def outbound(self, request: CompletionRequest) -> Outbound:
         """`request` redacted. With a ticket's redactor (`request.pii`) its placeholders and
         its record of what the customer gave are used; without one, the request's `user`
