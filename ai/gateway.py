@@ -167,7 +167,7 @@ class Gateway:
                 result = Embeddings(hit["vectors"], provider.name, hit["model"], Usage(0, 0), True)
                 self._record_cache_hit(request, "embed", result.provider, result.model)
                 return result
-        leaving = any(p.leaves_machine for p in capable)
+        leaving = self._pii.mode is not PiiMode.OFF and any(p.leaves_machine for p in capable)
         redacted = await self._pii.texts(texts) if leaving else texts
         deadline = asyncio.get_running_loop().time() + self._settings.ai_total_timeout
 
@@ -377,8 +377,8 @@ class Gateway:
     async def _outbound(
         self, request: CompletionRequest, providers: Sequence[Provider]
     ) -> Outbound | None:
-        """The request as providers outside the machine get it (None: no such provider)."""
-        if not any(p.leaves_machine for p in providers):
+        """The request as providers outside the machine get it (None: sent as it is)."""
+        if self._pii.mode is PiiMode.OFF or not any(p.leaves_machine for p in providers):
             return None
         return await self._pii.outbound(request)
 

@@ -52,8 +52,6 @@ class PiiGuard:
         return await asyncio.to_thread(self._texts, texts)
 
     def _outbound(self, request: CompletionRequest) -> Outbound:
-        if self.mode is PiiMode.OFF:
-            return Outbound(dataclasses.replace(request, pii=None), Redactor(None))
         ticket = request.pii
         redactor = ticket if ticket is not None else Redactor(self.detector())
         if redactor.detector is None:

@@ -155,12 +155,14 @@ async def test_pii_mode_off_sends_text_unchanged(
         cache=MemoryCache(off.ai_cache_size),
         pii=build_pii_guard(off),
     )
+    openai_server.script.text = "Noted, <EMAIL_1>."
     try:
-        await gateway.complete(_request())
+        answer = await gateway.complete(_request())
     finally:
         await gateway.close()
 
     assert _leaks(openai_server) == [EMAIL, PHONE, CARD, AGENTS_PHONE]
+    assert answer.text == "Noted, <EMAIL_1>."  # nothing to restore, nothing masked
 
 
 def test_unknown_pii_threshold_kind_is_refused_at_start_up() -> None:
