@@ -107,6 +107,17 @@ class Redactor:
 
         return Restored(_PLACEHOLDER.sub(back, text), tuple(withheld))
 
+    def foreign(self, text: str) -> list[tuple[PiiKind, str]]:
+        """Personal data in `text` (a reply) that neither the customer gave nor published
+        material holds: what output validation must refuse."""
+        if self.detector is None:
+            return []
+        allowed = {
+            key for key, entry in self._by_key.items() if entry.from_customer or entry.public
+        }
+        found = [(f.kind, text[f.start : f.end]) for f in self.detector.find(text)]
+        return [(kind, value) for kind, value in found if (kind, _key(kind, value)) not in allowed]
+
     def customer_values(self) -> dict[str, str]:
         """Placeholder -> value, for what the customer gave."""
         return {p: e.value for p, e in self._by_placeholder.items() if e.from_customer}

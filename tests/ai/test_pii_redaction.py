@@ -87,3 +87,15 @@ def test_off_mode_changes_nothing() -> None:
 
     assert redactor.redact("mail anna@example.de", from_customer=True) == "mail anna@example.de"
     assert redactor.restore("<EMAIL_1>").text == masked(PiiKind.EMAIL)
+
+
+def test_reply_with_a_number_the_customer_never_gave_is_flagged() -> None:
+    redactor = _redactor()
+    redactor.redact("Call me on 0171 2345678 or mail anna@example.de", from_customer=True)
+    redactor.redact("Support line: +44 20 7946 0018", public=True)
+
+    clean = redactor.foreign("We'll call 0171-2345678 or +44 20 7946 0018, ANNA@example.de.")
+    leaky = redactor.foreign("Your neighbour is on 0161 496 0753, bob@example.com.")
+
+    assert clean == []
+    assert leaky == [(PiiKind.PHONE, "0161 496 0753"), (PiiKind.EMAIL, "bob@example.com")]
