@@ -46,6 +46,8 @@ class ModelPrice(BaseModel):
 
 
 AI_PROVIDER_NAMES = ("openai", "anthropic", "local", "offline")
+# The kinds of personal data ai/pii finds (ai.pii.entities.PiiKind; a test keeps them equal).
+PII_KINDS = ("EMAIL", "PHONE", "CARD", "IBAN", "IP", "URL", "CRYPTO", "PERSON", "LOCATION")
 
 # List prices of the default models (USD per 1M tokens); override or extend with AI_PRICES.
 DEFAULT_AI_PRICES: dict[str, ModelPrice] = {
@@ -242,6 +244,17 @@ class Settings(BaseSettings):
     ai_api_key_tokens_per_day: int = Field(default=1_000_000, ge=0, description="0 = unlimited.")
     ai_installation_requests_per_minute: int = Field(default=600, ge=0)
     ai_installation_tokens_per_day: int = Field(default=10_000_000, ge=0)
+    pii_mode: Literal["off", "patterns", "ner"] = Field(
+        default="patterns",
+        description="Redaction of text sent to providers outside the machine: off; patterns "
+        "(e-mail, phone, card, IBAN, IP, URL, crypto wallet); ner (also names and places, "
+        "needs the pii-ner extra).",
+    )
+    pii_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description='Score cut per kind, as JSON, over the defaults: {"PHONE": 0.5}. Kinds: '
+        "EMAIL, PHONE, CARD, IBAN, IP, URL, CRYPTO, PERSON, LOCATION.",
+    )
 
     @field_validator("ai_providers")
     @classmethod
@@ -252,6 +265,16 @@ class Settings(BaseSettings):
                 f"AI_PROVIDERS lists {unknown or 'nothing'}; choose from "
                 f"{', '.join(AI_PROVIDER_NAMES)} (first choice first)"
             )
+        return value
+
+    @field_validator("pii_thresholds")
+    @classmethod
+    def _valid_pii_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        for kind, cut in value.items():
+            if kind not in PII_KINDS:
+                raise ValueError(f"PII_THRESHOLDS: unknown kind {kind!r}; choose from {PII_KINDS}")
+            if not 0.0 <= cut <= 1.0:
+                raise ValueError(f"PII_THRESHOLDS: {kind} must be between 0 and 1, not {cut}")
         return value
 
     def model_price(self, model: str) -> ModelPrice | None:

@@ -7,6 +7,7 @@ from pydantic import SecretStr
 
 from ai.cache import MemoryCache, RedisCache, ResponseCache
 from ai.gateway import Gateway
+from ai.pii import PiiGuard, PiiKind, PiiMode, check_ner_model
 from ai.providers import AnthropicProvider, ExtractiveResponder, OpenAIProvider, Provider
 from ai.quotas import Quotas
 from ai.recorder import CallRecorder
@@ -14,7 +15,7 @@ from auth.limit_storage import limit_storage
 from db.engine import Database
 from settings import Settings
 
-__all__ = ["build_gateway", "build_providers"]
+__all__ = ["build_gateway", "build_pii_guard", "build_providers"]
 
 
 def build_providers(settings: Settings) -> list[Provider]:
@@ -75,7 +76,17 @@ def build_gateway(settings: Settings, db: Database) -> Gateway:
         cache=cache,
         recorder=CallRecorder(db),
         quotas=Quotas(limit_storage(redis_url), settings, db),
+        pii=build_pii_guard(settings),
     )
+
+
+def build_pii_guard(settings: Settings) -> PiiGuard:
+    """Redaction as PII_MODE says; `ner` without its pinned model fails here, at start-up."""
+    mode = PiiMode(settings.pii_mode)
+    if mode is PiiMode.NER:
+        check_ner_model()
+    thresholds = {PiiKind(kind): cut for kind, cut in settings.pii_thresholds.items()}
+    return PiiGuard(mode, thresholds)
 
 
 def _secret(value: SecretStr | None) -> str | None:

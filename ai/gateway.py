@@ -18,6 +18,9 @@ from typing import TypeVar
 
 from ai.cache import ResponseCache, cache_key
 from ai.costs import call_cost
+from ai.pii.entities import PiiMode
+from ai.pii.outbound import Outbound, PiiGuard
+from ai.pii.redactor import StreamRestorer
 from ai.providers.base import (
     EmbeddingNotSupported,
     Provider,
@@ -90,6 +93,7 @@ class Gateway:
         cache: ResponseCache,
         recorder: CallRecorder | None = None,
         quotas: Quotas | None = None,
+        pii: PiiGuard | None = None,
     ) -> None:
         if not providers:
             raise ValueError("the AI gateway needs at least one provider")
@@ -98,6 +102,8 @@ class Gateway:
         self._cache = cache
         self._recorder = recorder
         self._quotas = quotas
+        # Redaction is on unless switched off explicitly (PII_MODE=off).
+        self._pii = pii if pii is not None else PiiGuard(PiiMode.PATTERNS)
         # provider name -> loop time before which it is not asked again (its retry-after).
         self._cooling: dict[str, float] = {}
 
@@ -110,11 +116,16 @@ class Gateway:
         cached = await self._cached_completion(request, "complete")
         if cached is not None:
             return cached
+        outbound = await self._outbound(request, self.providers)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._settings.ai_total_timeout
 
         async def attempt(provider: Provider) -> Completion:
-            text, usage = await provider.complete(request)
+            if outbound is None or not provider.leaves_machine:
+                text, usage = await provider.complete(request)
+            else:
+                text, usage = await provider.complete(outbound.request)
+                text = outbound.redactor.restore(text).text
             return Completion(text, provider.name, provider.model, usage)
 
         completion = await self._first_answer(request, "complete", deadline, attempt)
@@ -156,10 +167,12 @@ class Gateway:
                 result = Embeddings(hit["vectors"], provider.name, hit["model"], Usage(0, 0), True)
                 self._record_cache_hit(request, "embed", result.provider, result.model)
                 return result
+        leaving = self._pii.mode is not PiiMode.OFF and any(p.leaves_machine for p in capable)
+        redacted = await self._pii.texts(texts) if leaving else texts
         deadline = asyncio.get_running_loop().time() + self._settings.ai_total_timeout
 
         async def attempt(provider: Provider) -> Embeddings:
-            vectors, usage = await provider.embed(texts)
+            vectors, usage = await provider.embed(redacted if provider.leaves_machine else texts)
             return Embeddings(vectors, provider.name, provider.embedding_model or "", usage)
 
         embeddings = await self._first_answer(request, "embed", deadline, attempt, capable)
@@ -269,6 +282,7 @@ class Gateway:
             handle.result = cached
             yield cached.text
             return
+        outbound = await self._outbound(request, self.providers)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._settings.ai_total_timeout
         first_token_timeout = self._settings.ai_first_token_timeout
@@ -277,7 +291,10 @@ class Gateway:
             if loop.time() >= deadline:
                 break
             attempt = _Attempt(provider, loop.time())
-            events = provider.stream(request)
+            if outbound is None or not provider.leaves_machine:
+                events = provider.stream(request)
+            else:
+                events = _restoring(provider.stream(outbound.request), outbound)
             usage: Usage | None = None
             first = ""
             try:
@@ -354,6 +371,16 @@ class Gateway:
         if loop.time() >= deadline:
             raise GatewayTimeout(f"no answer within {self._settings.ai_total_timeout} s")
         raise AllProvidersFailed("no AI provider answered: " + "; ".join(problems))
+
+    # -- personal data -----------------------------------------------------------------------
+
+    async def _outbound(
+        self, request: CompletionRequest, providers: Sequence[Provider]
+    ) -> Outbound | None:
+        """The request as providers outside the machine get it (None: sent as it is)."""
+        if self._pii.mode is PiiMode.OFF or not any(p.leaves_machine for p in providers):
+            return None
+        return await self._pii.outbound(request)
 
     # -- cache, quotas, records ------------------------------------------------------------
 
@@ -439,6 +466,23 @@ class Gateway:
                 error=error,
             )
         )
+
+
+async def _restoring(
+    events: AsyncGenerator[StreamEvent, None], outbound: Outbound
+) -> AsyncGenerator[StreamEvent, None]:
+    """A provider's stream with the customer's values back in its text."""
+    restorer = StreamRestorer(outbound.redactor)
+    try:
+        async for event in events:
+            if isinstance(event, Usage):
+                yield event
+            elif text := restorer.feed(event):
+                yield text
+        if tail := restorer.finish():
+            yield tail
+    finally:
+        await events.aclose()
 
 
 async def _next(events: AsyncGenerator[StreamEvent, None], deadline: float) -> StreamEvent:

@@ -6,7 +6,10 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from ai.pii.redactor import Redactor
 
 __all__ = ["Caller", "ChatMessage", "Completion", "CompletionRequest", "Embeddings", "Usage"]
 
@@ -40,6 +43,9 @@ class CompletionRequest:
     max_tokens: int | None = None
     temperature: float = 0.0
     caller: Caller = field(default_factory=Caller)
+    # The ticket's redactor, when the request is about a ticket: its placeholders are used for
+    # providers outside the machine, and only what its customer gave is restored in the answer.
+    pii: Redactor | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def ask(
@@ -50,6 +56,7 @@ class CompletionRequest:
         context: tuple[str, ...] = (),
         prompt_version: str = "v1",
         caller: Caller | None = None,
+        pii: Redactor | None = None,
     ) -> CompletionRequest:
         """A single-question request (the common case)."""
         return cls(
@@ -58,18 +65,23 @@ class CompletionRequest:
             context=context,
             prompt_version=prompt_version,
             caller=caller or Caller(),
+            pii=pii,
         )
 
     def inputs_digest(self) -> str:
         """A stable digest of everything that shapes the answer (not who asked)."""
+        inputs: dict[str, object] = {
+            "system": self.system,
+            "messages": [[m.role, m.content] for m in self.messages],
+            "context": list(self.context),
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+        }
+        if self.pii is not None:
+            # Which values the answer may carry back differs from ticket to ticket.
+            inputs["pii"] = self.pii.fingerprint()
         body = json.dumps(
-            {
-                "system": self.system,
-                "messages": [[m.role, m.content] for m in self.messages],
-                "context": list(self.context),
-                "max_tokens": self.max_tokens,
-                "temperature": self.temperature,
-            },
+            inputs,
             sort_keys=True,
             ensure_ascii=False,
         )

@@ -22,6 +22,7 @@ __all__ = ["AnthropicProvider"]
 
 class AnthropicProvider:
     embedding_model: str | None = None
+    leaves_machine = True
 
     def __init__(
         self,

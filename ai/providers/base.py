@@ -39,6 +39,8 @@ class Provider(Protocol):
     name: str
     model: str
     embedding_model: str | None
+    # True when requests go over the network to someone else's server: their text is redacted.
+    leaves_machine: bool
 
     async def complete(self, request: CompletionRequest) -> tuple[str, Usage]:
         """One answer in one response (no streaming)."""

@@ -80,6 +80,7 @@ class ExtractiveResponder:
     name = "offline"
     model = "extractive"
     embedding_model: str | None = None
+    leaves_machine = False
 
     def __init__(self, max_sentences: int = 3) -> None:
         self._max_sentences = max_sentences

@@ -30,6 +30,9 @@ def context_block(request: CompletionRequest) -> str:
 
 
 class OpenAIProvider:
+    # A self-hosted `base_url` too: it may be another machine, and redaction costs little.
+    leaves_machine = True
+
     def __init__(
         self,
         *,
