@@ -15,6 +15,8 @@ from db.models.tickets import Visibility
 __all__ = [
     "CUSTOMER_EDITABLE_CUSTOMER_FIELDS",
     "may_attach_upload",
+    "may_review_articles",
+    "may_write_articles",
     "may_change_ticket_status",
     "may_create_customer",
     "may_create_ticket",
@@ -127,3 +129,14 @@ def may_edit_customer(principal: Principal | None, fields: frozenset[str]) -> bo
 def may_manage_accounts(principal: Principal | None) -> bool:
     """Users, teams, API keys, SLA policies: admins only."""
     return is_admin(principal)
+
+
+def may_write_articles(principal: Principal | None) -> bool:
+    """Knowledge-base drafts: every staff member writes, submits and restores them."""
+    return is_staff(principal)
+
+
+def may_review_articles(principal: Principal | None) -> bool:
+    """Approve (publish), request changes, archive: reviewers and admins only, so nothing
+    reaches customers or the AI without a second pair of eyes."""
+    return is_admin(principal) or is_reviewer(principal)
