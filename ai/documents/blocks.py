@@ -16,7 +16,7 @@ __all__ = [
     "table",
 ]
 
-# The knowledge base's sanitiser keeps h1–h4: deeper headings are shown as h4.
+# The knowledge base's sanitiser keeps h1-h4: deeper headings are shown as h4.
 _MAX_HEADING = 4
 
 

@@ -36,11 +36,11 @@ _BY_EXTENSION = {
 _LABEL = {
     DocumentKind.PDF: "a PDF",
     DocumentKind.DOCX: "a Word (.docx) document",
-    DocumentKind.DOC: "a Word 97–2003 (.doc) document",
+    DocumentKind.DOC: "a Word 97-2003 (.doc) document",
     DocumentKind.MARKDOWN: "a Markdown file",
     DocumentKind.TEXT: "a plain-text file",
 }
-SUPPORTED = "PDF, Word (.docx), Word 97–2003 (.doc), Markdown (.md) and plain text (.txt)"
+SUPPORTED = "PDF, Word (.docx), Word 97-2003 (.doc), Markdown (.md) and plain text (.txt)"
 
 
 class DocumentRefused(ValueError):
@@ -154,4 +154,3 @@ def parse_document(data: bytes, filename: str, *, max_pages: int = 2000) -> Pars
     if not parsed.text.strip():
         raise DocumentRefused("empty", f"This file is {_LABEL[kind]} without any text.")
     return parsed
-

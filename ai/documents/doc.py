@@ -1,4 +1,4 @@
-"""Word 97–2003 `.doc`: the main text from the WordDocument stream's FIB and the piece
+"""Word 97-2003 `.doc`: the main text from the WordDocument stream's FIB and the piece
 table in the CLX of the 0Table/1Table stream ([MS-DOC] 2.5.1, 2.9.38, 2.8.35), read with
 olefile. Paragraphs become blocks; styles (so headings) are not read: the first line is
 the title. Encrypted or obfuscated files are refused.
@@ -104,7 +104,7 @@ def _drop_field_codes(text: str) -> str:
 
 
 def word_text(data: bytes) -> str:
-    """The main document text of a Word 97–2003 file, paragraphs ending in \\r."""
+    """The main document text of a Word 97-2003 file, paragraphs ending in \\r."""
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except OSError as exc:
@@ -152,6 +152,4 @@ def word_text(data: bytes) -> str:
 def read_doc(data: bytes) -> ParsedDocument:
     text = word_text(data)
     blocks: list[Block] = [paragraph(p) for p in text.split("\r") if p.strip()]
-    return ParsedDocument(
-        kind="doc", blocks=blocks, pages=max(1, -(-len(text) // _CHARS_PER_PAGE))
-    )
+    return ParsedDocument(kind="doc", blocks=blocks, pages=max(1, -(-len(text) // _CHARS_PER_PAGE)))

@@ -25,7 +25,9 @@ def read_pdf(data: bytes, *, max_pages: int) -> ParsedDocument:
         pages = reader.pages
         count = len(pages)
     except (PdfReadError, FileNotDecryptedError) as exc:
-        raise DocumentRefused("corrupt", f"This PDF is damaged and cannot be read ({exc}).") from exc
+        raise DocumentRefused(
+            "corrupt", f"This PDF is damaged and cannot be read ({exc})."
+        ) from exc
     if count == 0:
         raise DocumentRefused("empty", "This PDF has no pages.")
     if count > max_pages:

@@ -8,7 +8,7 @@ from markdown_it import MarkdownIt
 
 from ai.documents.blocks import Block, ParsedDocument, paragraph
 
-__all__ = ["decode", "read_markdown", "read_text", "split_front_matter"]
+__all__ = ["decode", "front_matter_of", "read_markdown", "read_text", "split_front_matter"]
 
 _CHARS_PER_PAGE = 3000
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -84,3 +84,9 @@ def _plain(md: MarkdownIt, source: str) -> str:
         elif token.type in ("fence", "code_block"):
             parts.append(token.content.rstrip("\n"))
     return "\n".join(part for part in parts if part.strip())
+
+
+def front_matter_of(data: bytes) -> dict[str, str]:
+    """The front matter of a Markdown file's bytes ({} when it has none)."""
+    fields, _ = split_front_matter(decode(data).replace("\r\n", "\n"))
+    return fields

@@ -73,6 +73,14 @@ STAFF_PRIVATE_FIELDS: frozenset[str] = frozenset(
         "Message.revisions",
         "Team.members",
         "TeamMembership.user",
+        "Article.versions",
+        "Article.latestVersion",
+        "ArticleVersion.createdBy",
+        "ArticleVersion.reviewedBy",
+        "ArticleVersion.reviewComment",
+        "ArticleVersion.basedOn",
+        "ArticleVersion.sourceFilename",
+        "ArticleVersion.sourceSha256",
     }
 )
 

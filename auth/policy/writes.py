@@ -15,8 +15,6 @@ from db.models.tickets import Visibility
 __all__ = [
     "CUSTOMER_EDITABLE_CUSTOMER_FIELDS",
     "may_attach_upload",
-    "may_review_articles",
-    "may_write_articles",
     "may_change_ticket_status",
     "may_create_customer",
     "may_create_ticket",
@@ -26,7 +24,9 @@ __all__ = [
     "may_file_on_message",
     "may_manage_accounts",
     "may_rate_ticket",
+    "may_review_articles",
     "may_work_tickets",
+    "may_write_articles",
     "message_visibilities",
     "writes_as_customer",
 ]

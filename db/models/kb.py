@@ -116,13 +116,12 @@ class ArticleVersion(UUIDPrimaryKey, Base):
         Index("ix_kb_article_versions_source_sha256", "article_id", "source_sha256"),
         # Re-importing a file finds the article it made by the file's hash alone.
         Index("ix_kb_article_versions_sha256", "source_sha256"),
-        # The article list's title search and title order read the version's title.
+        # The article list's title search reads the version's title.
         Index(
             "ix_kb_article_versions_title_search",
             sql("to_tsvector('simple', title)"),
             postgresql_using="gin",
         ),
-        Index("ix_kb_article_versions_lower_title", sql("lower(title)")),
     )
 
     article_id: Mapped[uuid.UUID] = mapped_column(

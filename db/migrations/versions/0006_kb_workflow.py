@@ -29,13 +29,9 @@ def upgrade() -> None:
         unique=False,
         postgresql_using='gin',
     )
-    op.create_index(
-        'ix_kb_article_versions_lower_title', 'kb_article_versions', [sa.text('lower(title)')], unique=False
-    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_kb_article_versions_lower_title', table_name='kb_article_versions')
     op.drop_index('ix_kb_article_versions_title_search', table_name='kb_article_versions')
     op.drop_index('ix_kb_article_versions_sha256', table_name='kb_article_versions')
     op.drop_index('ix_kb_articles_latest_version', table_name='kb_articles')
