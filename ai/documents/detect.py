@@ -11,6 +11,7 @@ from ai.documents.blocks import ParsedDocument
 
 __all__ = ["DocumentKind", "DocumentRefused", "detect_kind", "parse_document"]
 
+_DAMAGED_ZIP = "a damaged zip archive"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Bytes that never occur in text: NUL and the C0 controls other than \t \n \f \r ESC.
 _BINARY = bytes(range(0, 8)) + b"\x0b" + bytes(range(14, 27)) + bytes(range(28, 32))
@@ -67,7 +68,7 @@ def _content_kind(data: bytes) -> DocumentKind | str:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = archive.namelist()
         except (zipfile.BadZipFile, ValueError):
-            return "a damaged zip archive"
+            return _DAMAGED_ZIP
         if "word/document.xml" in names:
             return DocumentKind.DOCX
         return "a zip archive that is not a Word document"
@@ -107,6 +108,10 @@ def detect_kind(data: bytes, filename: str) -> DocumentKind:
             "unsupported", f"Files ending in .{ext} cannot be imported. Supported: {SUPPORTED}."
         )
     if not isinstance(found, DocumentKind):
+        if named is DocumentKind.DOCX and found == _DAMAGED_ZIP:
+            raise DocumentRefused(
+                "corrupt", "This Word document is damaged (its zip container cannot be read)."
+            )
         if named is not None:
             raise DocumentRefused(
                 "mislabelled",
