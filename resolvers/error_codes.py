@@ -173,6 +173,8 @@ class KbErrorCode(ErrorCode):
     TOO_LARGE = "too_large"
     EMPTY_FILE = "empty_file"
     UNSUPPORTED_TYPE = "unsupported_type"
+    # Damaged, encrypted, or without a text layer.
+    UNREADABLE_FILE = "unreadable_file"
 
 
 class TeamErrorCode(ErrorCode):

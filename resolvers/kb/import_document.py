@@ -35,6 +35,8 @@ _CODES = {
     "unsupported": KbErrorCode.UNSUPPORTED_TYPE,
     "mislabelled": KbErrorCode.UNSUPPORTED_TYPE,
     "too_large": KbErrorCode.TOO_LARGE,
+    "corrupt": KbErrorCode.UNREADABLE_FILE,
+    "encrypted": KbErrorCode.UNREADABLE_FILE,
 }
 
 

@@ -48,7 +48,7 @@ def test_word97_doc_text_comes_from_the_piece_table() -> None:
         [
             "Resetting your password",
             "Open Settings and choose Security.",
-            "See \x13 HYPERLINK \"https://acme.test\" \x14the help centre\x15 for more.",
+            'See \x13 HYPERLINK "https://acme.test" \x14the help centre\x15 for more.',
         ]
     )
 

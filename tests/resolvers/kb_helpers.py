@@ -79,12 +79,12 @@ query ($id: ID!) {
 
 
 async def create(
-    client: ApiClient, title: str = "Reset your password", body: str = "<p>Open settings.</p>",
+    client: ApiClient,
+    title: str = "Reset your password",
+    body: str = "<p>Open settings.</p>",
     **extra: Any,
 ) -> dict[str, Any]:
-    data = await client.data(
-        CREATE_ARTICLE, {"input": {"title": title, "bodyHtml": body, **extra}}
-    )
+    data = await client.data(CREATE_ARTICLE, {"input": {"title": title, "bodyHtml": body, **extra}})
     payload: dict[str, Any] = data["createArticle"]
     assert payload["errors"] == []
     return payload

@@ -226,7 +226,9 @@ async def test_archive_hides_the_article_and_restore_brings_a_draft_back(
     assert (await audit_entries(db, "restoreArticleVersion"))[0].changes["restored_from"] == 1
 
 
-async def test_list_filters_by_state_tag_and_category(agent: ApiClient, reviewer: ApiClient) -> None:
+async def test_list_filters_by_state_tag_and_category(
+    agent: ApiClient, reviewer: ApiClient
+) -> None:
     a = (await create(agent, "Billing FAQ", category="Billing", tags=["invoice"]))["article"]
     await create(agent, "Login help", category="Account", tags=["login"])
     await publish(agent, reviewer, a["id"])
@@ -242,7 +244,7 @@ async def test_list_filters_by_state_tag_and_category(agent: ApiClient, reviewer
 
 async def test_customer_cannot_write_articles(customer: ApiClient, db: Database) -> None:
     body = await customer.post(
-        "mutation { createArticle(input: {title: \"x\", bodyHtml: \"<p>x</p>\"}) { errors { code } } }"
+        'mutation { createArticle(input: {title: "x", bodyHtml: "<p>x</p>"}) { errors { code } } }'
     )
 
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
