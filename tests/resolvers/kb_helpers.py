@@ -15,13 +15,17 @@ ARTICLE_FIELDS = """
 
 CREATE_ARTICLE = f"""
 mutation ($input: CreateArticleInput!) {{
-  createArticle(input: $input) {{ article {{ {ARTICLE_FIELDS} }} version {{ id number state }} {ERRORS} }}
+  createArticle(input: $input) {{
+    article {{ {ARTICLE_FIELDS} }} version {{ id number state }} {ERRORS}
+  }}
 }}
 """
 
 SAVE_DRAFT = f"""
 mutation ($input: SaveArticleDraftInput!) {{
-  saveArticleDraft(input: $input) {{ article {{ {ARTICLE_FIELDS} }} version {{ id number state }} {ERRORS} }}
+  saveArticleDraft(input: $input) {{
+    article {{ {ARTICLE_FIELDS} }} version {{ id number state }} {ERRORS}
+  }}
 }}
 """
 
@@ -33,7 +37,9 @@ mutation ($id: ID!) {{
 
 APPROVE = f"""
 mutation ($id: ID!) {{
-  approveArticle(input: {{articleId: $id}}) {{ article {{ {ARTICLE_FIELDS} }} version {{ id state }} {ERRORS} }}
+  approveArticle(input: {{articleId: $id}}) {{
+    article {{ {ARTICLE_FIELDS} }} version {{ id state }} {ERRORS}
+  }}
 }}
 """
 

@@ -118,7 +118,8 @@ async def test_docx_split_into_one_article_per_section(
     assert job.status == "succeeded"
     rows = await versions(db)
     assert [v.title for v in rows] == ["Install the app", "Plans"]
-    assert "<table>" in rows[1].body_html and "<ul>" in rows[1].body_html
+    assert "<table>" in rows[1].body_html
+    assert "<ul>" in rows[1].body_html
     assert "<ol>" in rows[0].body_html
     async with db.sessions() as session:
         categories = set((await session.execute(select(Article.category))).scalars())
@@ -133,7 +134,8 @@ async def test_markdown_front_matter_sets_title_category_and_tags(
     assert job.status == "succeeded"
     (version,) = await versions(db)
     assert version.title == "Two-factor authentication"
-    assert "&lt;script&gt;" in version.body_html and "<script>" not in version.body_html
+    assert "&lt;script&gt;" in version.body_html
+    assert "<script>" not in version.body_html
     async with db.sessions() as session:
         (article,) = (await session.execute(select(Article))).scalars()
     assert (article.category, article.tags) == ("Security", ["2fa", "login"])
@@ -226,7 +228,8 @@ async def test_files_that_cannot_be_read_fail_the_job_and_leave_nothing(
     job = await imported(agent, runtime, content, filename)
 
     assert job.status == "failed"
-    assert job.last_error is not None and says in job.last_error
+    assert job.last_error is not None
+    assert says in job.last_error
     assert await count(db, Article) == 0
     assert await count(db, ArticleVersion) == 0
     assert [p for p in stored_files(settings.data_dir) if ".tmp" not in p.parts] == []
