@@ -93,7 +93,7 @@ class ArticleVersion(relay.Node):
     number: int = strawberry.field(description="1 for the first version, then 2, 3 …")
     title: str = strawberry.field(description="The title." + _PLAIN)
     body_html: str = strawberry.field(
-        description="The body as sanitised HTML: safe to render as is."
+        description="The body. Sanitised HTML (allowlist), safe to render as is."
     )
     body_text: str = strawberry.field(description="The body as plain text." + _PLAIN)
     summary: str = strawberry.field(description="What this edit changed." + _PLAIN)
@@ -229,7 +229,7 @@ class Article(relay.Node):
         version = await self._read(info)
         return version.title if version is not None else ""
 
-    @strawberry.field(description="The body as sanitised HTML: safe to render as is.")
+    @strawberry.field(description="The body. Sanitised HTML (allowlist), safe to render as is.")
     async def body_html(self, info: strawberry.Info[RequestContext]) -> str:
         version = await self._read(info)
         return version.body_html if version is not None else ""
