@@ -96,6 +96,7 @@ async def test_pdf_becomes_a_draft_article_keeping_the_original(
     job = await imported(agent, runtime, GUIDE, "billing.pdf")
 
     assert (job.status, job.progress, job.last_error) == ("succeeded", 1.0, None)
+    assert job.progress_message == "writing drafts from 2 page(s)"
     (version,) = await versions(db)
     assert job.result_ref == f"articles:{version.article_id}"
     assert version.title == "Billing guide"

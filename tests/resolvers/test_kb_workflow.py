@@ -263,3 +263,16 @@ async def test_list_loads_titles_without_a_query_per_article(
     assert len(data["articles"]["edges"]) == 6
     # auth, page, count, versions of the page (titles), versions lists
     assert counter.count <= 7, counter.statements
+
+
+async def test_agent_cannot_make_a_published_internal_article_public(
+    agent: ApiClient, reviewer: ApiClient, customer: ApiClient
+) -> None:
+    created = await create(agent, "Escalation runbook", audience="INTERNAL")
+    article_id, v1 = created["article"]["id"], created["version"]["id"]
+    await publish(agent, reviewer, article_id)
+
+    saved = await save(agent, article_id, v1, "Escalation runbook", "<p>x</p>", audience="PUBLIC")
+
+    assert [(e["field"], e["code"]) for e in saved["errors"]] == [("audience", "FORBIDDEN")]
+    assert (await customer.data(NODE, {"id": article_id}))["node"] is None
