@@ -119,6 +119,8 @@ async def write_import(
         sections = [Section(title, sections[0].blocks)]
     category = meta.get("category", options.category)
     tags = meta.get("tags", list(options.tags))
+    if isinstance(tags, str):  # `tags: a, b` written by hand
+        tags = [tag.strip() for tag in tags.split(",")]
     locale = str(meta.get("locale") or options.locale)
     audience = str(meta.get("audience") or options.audience)
     if audience not in {a.value for a in ArticleAudience}:

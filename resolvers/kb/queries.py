@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select, true
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -90,7 +90,7 @@ def _filtered(ctx: RequestContext, f: ArticleFilter, shown: Any) -> Select[Any]:
     if f.locale is not None:
         stmt = stmt.where(Article.locale == f.locale)
     if f.audience is not None:
-        stmt = stmt.where(Article.audience == f.audience if staff else true())
+        stmt = stmt.where(Article.audience == f.audience)
     search = search_text(f.search, "filter.search")
     if search:
         stmt = stmt.where(func.to_tsvector("simple", shown.title).op("@@")(_prefix_query(search)))
@@ -138,21 +138,17 @@ async def visible_versions(
     keys = [key for key in ids if key is not None]
     if ctx.principal is None or not keys:
         return [None] * len(ids)
-    rows = await ctx.loaders.article_version_by_id.load_many(keys)
-    staff = ctx.allows(policy.can_see_article_drafts)
-    found: dict[uuid.UUID, ArticleVersion] = {}
-    for row in rows:
-        if row is None:
-            continue
-        if not staff:
-            article = await ctx.loaders.article_by_id.load(row.article_id)
-            if (
-                article is None
-                or not policy.can_see_article(ctx.principal, article)
-                or article.published_version_id != row.id
-            ):
-                continue
-        found[row.id] = row
+    rows = [row for row in await ctx.loaders.article_version_by_id.load_many(keys) if row]
+    if not ctx.allows(policy.can_see_article_drafts):
+        articles = await ctx.loaders.article_by_id.load_many([row.article_id for row in rows])
+        rows = [
+            row
+            for row, article in zip(rows, articles, strict=True)
+            if article is not None
+            and policy.can_see_article(ctx.principal, article)
+            and article.published_version_id == row.id
+        ]
+    found = {row.id: row for row in rows}
     return [found.get(key) if key is not None else None for key in ids]
 
 
