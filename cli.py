@@ -17,7 +17,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -35,6 +35,11 @@ db_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
+kb_app = typer.Typer(
+    help="The knowledge base: import documents as articles, export them as Markdown.",
+    no_args_is_help=True,
+)
+app.add_typer(kb_app, name="kb")
 
 DataDir = Annotated[
     Path | None,
@@ -474,6 +479,99 @@ def seed_demo(
     with _database(settings) as url:
         _migrate(url)
         asyncio.run(seed_demo_data(url, customers=customers, tickets=tickets, seed=seed))
+
+
+@kb_app.command("import")
+def kb_import(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Files (PDF, DOCX, DOC, Markdown, text) or folders (recursive)."),
+    ],
+    publish: Annotated[
+        bool,
+        typer.Option(help="Publish each article (and index it for search) before returning."),
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Import documents as draft articles, one per file, titled from its first heading."""
+    from resolvers.kb.bulk import files_to_import
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        _fail(f"No such file or folder: {', '.join(missing)}")
+    files = list(files_to_import(paths))
+    if not files:
+        _fail("Nothing to import: no PDF, DOCX, DOC, Markdown or text files there.")
+    settings = _settings(data_dir)
+    with _database(settings) as url:
+        _migrate(url)
+        report = asyncio.run(_kb_import(settings, url, files, publish))
+    verb = "published" if publish else "imported as drafts"
+    typer.echo(
+        f"{report.versions} article version(s) {verb} from {len(files) - len(report.refused)} "
+        f"file(s) ({report.articles} new article(s), {report.pages} page(s))."
+    )
+    if publish:
+        if report.index_pending:
+            typer.echo(
+                f"{report.index_pending} version(s) wait for indexing by the server's job "
+                "worker (kb.index_version is not available in this process)."
+            )
+        else:
+            typer.echo(f"{report.indexed} version(s) indexed for search.")
+    for path, reason in report.refused:
+        typer.secho(f"Skipped {path}: {reason}", fg=typer.colors.YELLOW, err=True)
+    if report.refused:
+        raise typer.Exit(code=1)
+
+
+async def _kb_import(settings: Settings, url: str, files: list[Path], publish: bool) -> Any:
+    from rich.progress import Progress
+
+    from db.engine import Database
+    from resolvers.kb.bulk import import_files
+
+    database = Database(url, pool_size=2)
+    try:
+        with Progress() as progress:
+            task = progress.add_task("Importing", total=len(files))
+            return await import_files(
+                database,
+                settings,
+                files,
+                publish=publish,
+                max_bytes=settings.max_upload_bytes,
+                advance=lambda path: progress.advance(task),
+            )
+    finally:
+        await database.dispose()
+
+
+@kb_app.command("export")
+def kb_export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the .md files into.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Write every article (its latest version) as Markdown with front matter; the folder
+    imports back with `autocrm kb import`."""
+    settings = _settings(data_dir)
+    if directory.exists() and not directory.is_dir():
+        _fail(f"{directory} is a file, not a folder.")
+    with _database(settings) as url:
+        _migrate(url)
+        count = asyncio.run(_kb_export(url, directory))
+    typer.echo(f"Wrote {count} article(s) to {directory}.")
+
+
+async def _kb_export(url: str, directory: Path) -> int:
+    from db.engine import Database
+    from resolvers.kb.bulk import export_articles
+
+    database = Database(url, pool_size=2)
+    try:
+        return len((await export_articles(database, directory)).files)
+    finally:
+        await database.dispose()
 
 
 @db_app.command("status")

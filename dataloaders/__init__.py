@@ -20,6 +20,11 @@ from dataloaders.customers import (
     load_emails_by_customer_id,
     load_phones_by_customer_id,
 )
+from dataloaders.kb import (
+    load_article_versions_by_id,
+    load_articles_by_id,
+    load_versions_by_article_id,
+)
 from dataloaders.messages import (
     load_feedback_by_id,
     load_feedback_by_ticket_id,
@@ -36,6 +41,8 @@ from dataloaders.tickets import (
 from db.engine import Database
 from db.models import (
     ApiKey,
+    Article,
+    ArticleVersion,
     Attachment,
     AuthSession,
     Customer,
@@ -141,6 +148,18 @@ class Loaders:
     @cached_property
     def attachments_by_message_id(self) -> DataLoader[uuid.UUID, list[Attachment]]:
         return DataLoader(lambda keys: load_attachments_by_message_id(self.db, keys))
+
+    @cached_property
+    def article_by_id(self) -> DataLoader[uuid.UUID, Article | None]:
+        return DataLoader(lambda keys: load_articles_by_id(self.db, keys))
+
+    @cached_property
+    def article_version_by_id(self) -> DataLoader[uuid.UUID, ArticleVersion | None]:
+        return DataLoader(lambda keys: load_article_versions_by_id(self.db, keys))
+
+    @cached_property
+    def versions_by_article_id(self) -> DataLoader[uuid.UUID, list[ArticleVersion]]:
+        return DataLoader(lambda keys: load_versions_by_article_id(self.db, keys))
 
 
 def now_or_later(

@@ -21,6 +21,7 @@ __all__ = [
     "ErrorCode",
     "FeedbackErrorCode",
     "JobErrorCode",
+    "KbErrorCode",
     "MessageErrorCode",
     "NotificationErrorCode",
     "TeamErrorCode",
@@ -154,6 +155,26 @@ class JobErrorCode(ErrorCode):
     UNIQUE = "unique"
     FORBIDDEN = "forbidden"
     INVALID_STATE = "invalid_state"
+
+
+class KbErrorCode(ErrorCode):
+    """Knowledge base: articles, their review workflow, versions and document imports."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    # The draft was based on a version that is no longer the latest: reload and merge.
+    STALE_VERSION = "stale_version"
+    TOO_LARGE = "too_large"
+    EMPTY_FILE = "empty_file"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    # Damaged, encrypted, or without a text layer.
+    UNREADABLE_FILE = "unreadable_file"
 
 
 class TeamErrorCode(ErrorCode):

@@ -19,6 +19,8 @@ from schema.execution import AutoCRMSchema
 from schema.extensions import ErrorCodes, RateLimit
 from schema.feedback import FeedbackMutation
 from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
+from schema.kb import KbQuery
+from schema.kb_mutations import KbMutation
 from schema.limits import OperationLimits
 from schema.messages import MessagesMutation
 from schema.notifications import NotificationsMutation
@@ -47,6 +49,7 @@ QUERIES += (TicketsQuery, TeamsQuery, SlaQuery)
 QUERIES += (DashboardQuery,)
 QUERIES += (AiQuery,)
 QUERIES += (JobsQuery,)
+QUERIES += (KbQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -62,6 +65,7 @@ MUTATIONS += (AttachmentsMutation,)
 MUTATIONS += (NotificationsMutation,)
 MUTATIONS += (AiMutation,)
 MUTATIONS += (JobsMutation,)
+MUTATIONS += (KbMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)

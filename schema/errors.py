@@ -23,6 +23,7 @@ from resolvers.error_codes import (
     ErrorCode,
     FeedbackErrorCode,
     JobErrorCode,
+    KbErrorCode,
     MessageErrorCode,
     NotificationErrorCode,
     TeamErrorCode,
@@ -38,6 +39,7 @@ __all__ = [
     "CustomerError",
     "FeedbackError",
     "JobError",
+    "KbError",
     "MessageError",
     "NotificationError",
     "TeamError",
@@ -58,6 +60,7 @@ strawberry.enum(FeedbackErrorCode, description=_CODES.format(what="feedback"))
 strawberry.enum(MessageErrorCode, description=_CODES.format(what="messages"))
 strawberry.enum(NotificationErrorCode, description=_CODES.format(what="notification settings"))
 strawberry.enum(JobErrorCode, description=_CODES.format(what="background jobs"))
+strawberry.enum(KbErrorCode, description=_CODES.format(what="the knowledge base"))
 strawberry.enum(TeamErrorCode, description=_CODES.format(what="teams"))
 strawberry.enum(TicketErrorCode, description=_CODES.format(what="tickets and SLA policies"))
 
@@ -119,6 +122,11 @@ class NotificationError(UserError):
 @strawberry.type(description="A problem with the input of a job mutation (cancel, retry).")
 class JobError(UserError):
     code: JobErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a knowledge-base mutation.")
+class KbError(UserError):
+    code: KbErrorCode = strawberry.field(description=_CODE)
 
 
 @strawberry.type(description="A problem with the input of a team mutation.")

@@ -13,6 +13,7 @@ from auth.policy.roles import STAFF_ROLES, is_admin, is_staff
 from auth.principal import Principal
 from db.models import (
     ApiKey,
+    Article,
     Attachment,
     AuditEntry,
     Customer,
@@ -31,6 +32,8 @@ __all__ = [
     "USER_PUBLIC_FIELDS",
     "UserView",
     "can_see_api_key",
+    "can_see_article",
+    "can_see_article_drafts",
     "can_see_attachment",
     "can_see_audit_entry",
     "can_see_customer",
@@ -70,6 +73,14 @@ STAFF_PRIVATE_FIELDS: frozenset[str] = frozenset(
         "Message.revisions",
         "Team.members",
         "TeamMembership.user",
+        "Article.versions",
+        "Article.latestVersion",
+        "ArticleVersion.createdBy",
+        "ArticleVersion.reviewedBy",
+        "ArticleVersion.reviewComment",
+        "ArticleVersion.basedOn",
+        "ArticleVersion.sourceFilename",
+        "ArticleVersion.sourceSha256",
     }
 )
 
@@ -193,3 +204,20 @@ def can_see_audit_entry(principal: Principal | None, entry: AuditEntry | None = 
 
 def can_see_sla_policies(principal: Principal | None) -> bool:
     return is_staff(principal)
+
+
+def can_see_article_drafts(principal: Principal | None) -> bool:
+    """Staff read every article in every state, its versions, diffs and internal ones."""
+    return is_staff(principal)
+
+
+def can_see_article(principal: Principal | None, article: Article) -> bool:
+    """Staff see every article; anyone else (customers, anonymous visitors of a help
+    centre) only a live published public article, and then only its published version."""
+    if can_see_article_drafts(principal):
+        return True
+    return (
+        article.published_version_id is not None
+        and article.archived_at is None
+        and article.audience == "public"
+    )

@@ -10,16 +10,17 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from auth.policy.reads import can_see_internal_messages
+from auth.policy.reads import can_see_article_drafts, can_see_internal_messages
 from auth.policy.roles import is_admin, is_staff
 from auth.principal import Principal
-from db.models import ApiKey, Attachment, Customer, Ticket, TicketMessage, User
+from db.models import ApiKey, Article, Attachment, Customer, Ticket, TicketMessage, User
 from db.models.accounts import Role
 from db.models.jobs import Job
 from db.models.tickets import Visibility
 
 __all__ = [
     "api_key_scope",
+    "article_scope",
     "attachment_scope",
     "audit_scope",
     "customer_scope",
@@ -123,3 +124,15 @@ def job_scope(principal: Principal | None) -> ColumnElement[bool]:
     if principal is None or not is_staff(principal) or principal.user_id is None:
         return false()
     return Job.requested_by_id == principal.user_id
+
+
+def article_scope(principal: Principal | None) -> ColumnElement[bool]:
+    """The SQL form of can_see_article: staff every article, others live published public
+    ones (the published version is what they then read)."""
+    if can_see_article_drafts(principal):
+        return true()
+    return and_(
+        Article.published_version_id.is_not(None),
+        Article.archived_at.is_(None),
+        Article.audience == "public",
+    )

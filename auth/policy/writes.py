@@ -24,7 +24,9 @@ __all__ = [
     "may_file_on_message",
     "may_manage_accounts",
     "may_rate_ticket",
+    "may_review_articles",
     "may_work_tickets",
+    "may_write_articles",
     "message_visibilities",
     "writes_as_customer",
 ]
@@ -127,3 +129,14 @@ def may_edit_customer(principal: Principal | None, fields: frozenset[str]) -> bo
 def may_manage_accounts(principal: Principal | None) -> bool:
     """Users, teams, API keys, SLA policies: admins only."""
     return is_admin(principal)
+
+
+def may_write_articles(principal: Principal | None) -> bool:
+    """Knowledge-base drafts: every staff member writes, submits and restores them."""
+    return is_staff(principal)
+
+
+def may_review_articles(principal: Principal | None) -> bool:
+    """Approve (publish), request changes, archive: reviewers and admins only, so nothing
+    reaches customers or the AI without a second pair of eyes."""
+    return is_admin(principal) or is_reviewer(principal)

@@ -68,6 +68,9 @@ class Article(UUIDPrimaryKey, TimestampMixin, Base):
         Index("ix_kb_articles_updated_id", "updated_at", "id"),
         Index("ix_kb_articles_owner", "owner_id"),
         Index("ix_kb_articles_published_version", "published_version_id"),
+        Index("ix_kb_articles_audience", "audience"),
+        Index("ix_kb_articles_created_id", "created_at", "id"),
+        Index("ix_kb_articles_latest_version", "latest_version_id"),
     )
 
     category: Mapped[str | None] = mapped_column(String(100))
@@ -111,6 +114,14 @@ class ArticleVersion(UUIDPrimaryKey, Base):
         ),
         Index("ix_kb_article_versions_state", "state", "created_at"),
         Index("ix_kb_article_versions_source_sha256", "article_id", "source_sha256"),
+        # Re-importing a file finds the article it made by the file's hash alone.
+        Index("ix_kb_article_versions_sha256", "source_sha256"),
+        # The article list's title search reads the version's title.
+        Index(
+            "ix_kb_article_versions_title_search",
+            sql("to_tsvector('simple', title)"),
+            postgresql_using="gin",
+        ),
     )
 
     article_id: Mapped[uuid.UUID] = mapped_column(
@@ -144,6 +155,9 @@ class ArticleVersion(UUIDPrimaryKey, Base):
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     source_filename: Mapped[str | None] = mapped_column(String(255))
     source_storage_key: Mapped[str | None] = mapped_column(String(500))
+    # Which top-level section of the source file this version came from (one article per
+    # section), or None for a whole-file import.
+    source_section: Mapped[int | None] = mapped_column(Integer)
 
 
 class KbChunk(UUIDPrimaryKey, Base):
