@@ -28,7 +28,8 @@ from schema.errors import MessageError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
-from schema.permissions import IsAuthenticated, IsStaff
+from schema.permissions import IsAuthenticated, IsStaff, require
+from schema.preloaded import NOT_LOADED, preloaded
 
 if TYPE_CHECKING:
     from schema.tickets import Ticket
@@ -253,6 +254,10 @@ async def ticket_messages(
 def ticket_last_message(root: Any, info: strawberry.Info[RequestContext]) -> Message | None:
     """Ticket.lastMessage: batched over every ticket in the response, one query; read at
     once (no task) when the ticket page preloaded it."""
+    require(info, IsAuthenticated)
+    row = preloaded(root, "last_message")
+    if row is not NOT_LOADED:
+        return _message_or_none(row)
     loaders = info.context.loaders
     loader = (
         loaders.last_public_message_by_ticket_id
@@ -275,7 +280,6 @@ MESSAGES_FIELD = strawberry.field(
 LAST_MESSAGE_FIELD = strawberry.field(
     resolver=ticket_last_message,
     description="The newest message you may see (customers: the newest public reply).",
-    permission_classes=[IsAuthenticated],
 )
 
 

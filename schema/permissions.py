@@ -17,7 +17,7 @@ from auth import policy
 from auth.policy import RoleCheck
 from resolvers.context import RequestContext
 
-__all__ = ["IsAdmin", "IsAgent", "IsAuthenticated", "IsStaff", "unauthenticated"]
+__all__ = ["IsAdmin", "IsAgent", "IsAuthenticated", "IsStaff", "require", "unauthenticated"]
 
 LOGIN_FIRST = "Log in first: send 'Authorization: Bearer <token>'."
 
@@ -71,3 +71,12 @@ class IsAgent(_RoleRequired):
 
     message = "Only agents and admins may do this."
     check = staticmethod(policy.is_agent)
+
+
+def require(info: strawberry.Info[RequestContext], permission: type[BasePermission]) -> None:
+    """`permission`'s check inline, with the same error: for per-row fields of a page, where
+    a permission class would wrap every row's resolution in Strawberry's permission
+    extension. The role decision itself is still made once per operation."""
+    check = permission()
+    if not check.has_permission(None, info):
+        check.on_unauthorized()

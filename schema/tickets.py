@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -20,6 +20,7 @@ from auth import policy
 from dataloaders import now_or_later
 from db.base import utcnow
 from db.models import Customer as CustomerRow
+from db.models import Team as TeamRow
 from db.models import Ticket as TicketRow
 from db.pagination import PageRequest
 from resolvers.context import RequestContext
@@ -40,7 +41,8 @@ from schema.feedback import FEEDBACK_FIELD
 from schema.ids import decode_id, uuid_or_none
 from schema.messages import LAST_MESSAGE_FIELD, MESSAGES_FIELD
 from schema.ordering import OrderDirection
-from schema.permissions import IsAuthenticated, IsStaff
+from schema.permissions import IsAuthenticated, IsStaff, require
+from schema.preloaded import NOT_LOADED, preloaded
 from schema.teams import Team
 
 __all__ = [
@@ -112,13 +114,17 @@ class Ticket(relay.Node):
     created_at: datetime = strawberry.field(description="When the ticket was opened.")
     updated_at: datetime = strawberry.field(description="When anything about it last changed.")
     row: strawberry.Private[TicketRow]
+    # Related rows loaded with the ticket's page (schema/preloaded.py); empty elsewhere.
+    preloaded: strawberry.Private[Mapping[str, Any]] = strawberry.field(default_factory=dict)
 
     @strawberry.field(
         description="Labels for routing and reporting (staff only)."
-        " Plain text: escape before rendering as HTML.",
-        permission_classes=[IsStaff],
+        " Plain text: escape before rendering as HTML."
     )
-    def tags(self) -> list[str]:
+    def tags(self, info: strawberry.Info[RequestContext]) -> list[str]:
+        # The role check inline (answered once per operation): a permission class would
+        # wrap every row's resolution in Strawberry's permission extension.
+        require(info, IsStaff)
         return list(self.row.tags or [])
 
     @strawberry.field(description="True when a response or resolution target was missed.")
@@ -128,6 +134,9 @@ class Ticket(relay.Node):
     @strawberry.field(description="The customer this ticket is for.")
     def customer(self, info: strawberry.Info[RequestContext]) -> Customer | None:
         # Synchronous when the page preloaded the row (no task); else awaited by graphql-core.
+        row = preloaded(self, "customer")
+        if row is not NOT_LOADED:
+            return _customer_or_none(row)
         return cast(
             "Customer | None",
             now_or_later(
@@ -139,25 +148,30 @@ class Ticket(relay.Node):
         description="The customer user who asked (null when opened by staff); other "
         "customers of the organisation see a public profile."
     )
-    async def requester(self, info: strawberry.Info[RequestContext]) -> User | None:
-        return await visible_user(info, self.row.requester_id)
+    def requester(self, info: strawberry.Info[RequestContext]) -> User | None:
+        return _related_user(self, info, "requester", self.row.requester_id)
 
     @strawberry.field(
         description="The agent working the ticket, or null while unassigned; customers see "
         "the agent's public profile (name only)."
     )
-    async def assignee(self, info: strawberry.Info[RequestContext]) -> User | None:
-        return await visible_user(info, self.row.assignee_id)
+    def assignee(self, info: strawberry.Info[RequestContext]) -> User | None:
+        return _related_user(self, info, "assignee", self.row.assignee_id)
 
     @strawberry.field(
         description="The team whose queue the ticket is in (staff only: null for customers, "
         "teams are internal routing)."
     )
-    async def team(self, info: strawberry.Info[RequestContext]) -> Team | None:
+    def team(self, info: strawberry.Info[RequestContext]) -> Team | None:
         if self.row.team_id is None or not info.context.allows(policy.can_see_team):
             return None
-        row = await info.context.loaders.team_by_id.load(self.row.team_id)
-        return Team.from_row(row) if row is not None else None
+        row = preloaded(self, "team")
+        if row is not NOT_LOADED:
+            return _team_or_none(row)
+        return cast(
+            "Team | None",
+            now_or_later(info.context.loaders.team_by_id, self.row.team_id, _team_or_none),
+        )
 
     @strawberry.field(
         description="Staff who get updates about this ticket (staff only).",
@@ -184,7 +198,8 @@ class Ticket(relay.Node):
     attachments = TICKET_ATTACHMENTS_FIELD
 
     @classmethod
-    def from_row(cls, row: TicketRow) -> Ticket:
+    def from_row(cls, row: TicketRow, preloaded: Mapping[str, Any] | None = None) -> Ticket:
+        """`preloaded`: related rows loaded with the page, by field (see TicketPreload)."""
         return cls(
             id=str(row.id),
             number=row.number,
@@ -202,6 +217,7 @@ class Ticket(relay.Node):
             created_at=row.created_at,
             updated_at=row.updated_at,
             row=row,
+            preloaded=preloaded or {},
         )
 
     @classmethod
@@ -218,6 +234,23 @@ class Ticket(relay.Node):
 
 def _customer_or_none(row: CustomerRow | None) -> Customer | None:
     return Customer.from_row(row) if row is not None else None
+
+
+def _team_or_none(row: TeamRow | None) -> Team | None:
+    return Team.from_row(row) if row is not None else None
+
+
+def _related_user(
+    ticket: Ticket, info: strawberry.Info[RequestContext], name: str, user_id: uuid.UUID | None
+) -> User | None:
+    """A ticket's requester or assignee as the policy lets the caller see it: at once from
+    the page's preloaded row, else loaded (graphql-core awaits the coroutine)."""
+    if user_id is None:
+        return None
+    row = preloaded(ticket, name)
+    if row is not NOT_LOADED:
+        return user_from_row(info, row)
+    return cast("User | None", visible_user(info, user_id))
 
 
 @strawberry.type(description="A page of tickets.")
@@ -349,7 +382,7 @@ class TicketsQuery:
     ) -> TicketConnection:
         order = order_by or TicketOrder()
         selected = selected_paths(info)
-        page = await tickets_page(
+        page, relations = await tickets_page(
             info.context,
             _criteria(filter or TicketFilter()),
             TicketSort(order.field.value),
@@ -364,7 +397,10 @@ class TicketsQuery:
                 last_message="edges.node.lastMessage" in selected,
             ),
         )
-        return connection_from_page(TicketConnection, page, Ticket.from_row)
+        related = iter(relations)
+        return connection_from_page(
+            TicketConnection, page, lambda row: Ticket.from_row(row, next(related))
+        )
 
 
 def _global_ticket_id(value: str) -> uuid.UUID | None:
