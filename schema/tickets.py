@@ -39,13 +39,15 @@ from schema.connections import connection_from_page, selected_paths
 from schema.customers import Customer
 from schema.feedback import FEEDBACK_FIELD
 from schema.ids import decode_id, uuid_or_none
-from schema.messages import LAST_MESSAGE_FIELD, MESSAGES_FIELD
+from schema.messages import LAST_MESSAGE_FIELD, MESSAGES_FIELD, last_message_of
 from schema.ordering import OrderDirection
 from schema.permissions import IsAuthenticated, IsStaff, require
+from schema.plain_fields import PlainResolver, WithContext
 from schema.preloaded import NOT_LOADED, preloaded
 from schema.teams import Team
 
 __all__ = [
+    "PLAIN_RESOLVERS",
     "Ticket",
     "TicketChannel",
     "TicketConnection",
@@ -122,10 +124,7 @@ class Ticket(relay.Node):
         " Plain text: escape before rendering as HTML."
     )
     def tags(self, info: strawberry.Info[RequestContext]) -> list[str]:
-        # The role check inline (answered once per operation): a permission class would
-        # wrap every row's resolution in Strawberry's permission extension.
-        require(info, IsStaff)
-        return list(self.row.tags or [])
+        return _tags(self, info)
 
     @strawberry.field(description="True when a response or resolution target was missed.")
     def sla_breached(self) -> bool:
@@ -133,45 +132,28 @@ class Ticket(relay.Node):
 
     @strawberry.field(description="The customer this ticket is for.")
     def customer(self, info: strawberry.Info[RequestContext]) -> Customer | None:
-        # Synchronous when the page preloaded the row (no task); else awaited by graphql-core.
-        row = preloaded(self, "customer")
-        if row is not NOT_LOADED:
-            return _customer_or_none(row)
-        return cast(
-            "Customer | None",
-            now_or_later(
-                info.context.loaders.customer_by_id, self.row.customer_id, _customer_or_none
-            ),
-        )
+        return _customer(self, info)
 
     @strawberry.field(
         description="The customer user who asked (null when opened by staff); other "
         "customers of the organisation see a public profile."
     )
     def requester(self, info: strawberry.Info[RequestContext]) -> User | None:
-        return _related_user(self, info, "requester", self.row.requester_id)
+        return _requester(self, info)
 
     @strawberry.field(
         description="The agent working the ticket, or null while unassigned; customers see "
         "the agent's public profile (name only)."
     )
     def assignee(self, info: strawberry.Info[RequestContext]) -> User | None:
-        return _related_user(self, info, "assignee", self.row.assignee_id)
+        return _assignee(self, info)
 
     @strawberry.field(
         description="The team whose queue the ticket is in (staff only: null for customers, "
         "teams are internal routing)."
     )
     def team(self, info: strawberry.Info[RequestContext]) -> Team | None:
-        if self.row.team_id is None or not info.context.allows(policy.can_see_team):
-            return None
-        row = preloaded(self, "team")
-        if row is not NOT_LOADED:
-            return _team_or_none(row)
-        return cast(
-            "Team | None",
-            now_or_later(info.context.loaders.team_by_id, self.row.team_id, _team_or_none),
-        )
+        return _team(self, info)
 
     @strawberry.field(
         description="Staff who get updates about this ticket (staff only).",
@@ -240,17 +222,69 @@ def _team_or_none(row: TeamRow | None) -> Team | None:
     return Team.from_row(row) if row is not None else None
 
 
+# The logic of Ticket's per-row fields, shared by the Strawberry methods above and by the
+# plain resolvers the inbox page runs (schema/plain_fields.py): each reads the row the page
+# preloaded at once, and otherwise returns an awaitable that loads it (graphql-core awaits
+# it), so a preloaded page costs no coroutine and no task per field.
+
+
+def _tags(ticket: Ticket, info: WithContext) -> list[str]:
+    # The role check inline (answered once per operation): a permission class would wrap
+    # every row's resolution in Strawberry's permission extension.
+    require(info, IsStaff)
+    return list(ticket.row.tags or [])
+
+
+def _customer(ticket: Ticket, info: WithContext) -> Customer | None:
+    row = preloaded(ticket, "customer")
+    if row is not NOT_LOADED:
+        return _customer_or_none(row)
+    loader = info.context.loaders.customer_by_id
+    return cast("Customer | None", now_or_later(loader, ticket.row.customer_id, _customer_or_none))
+
+
 def _related_user(
-    ticket: Ticket, info: strawberry.Info[RequestContext], name: str, user_id: uuid.UUID | None
+    ticket: Ticket, info: WithContext, name: str, user_id: uuid.UUID | None
 ) -> User | None:
-    """A ticket's requester or assignee as the policy lets the caller see it: at once from
-    the page's preloaded row, else loaded (graphql-core awaits the coroutine)."""
+    """A ticket's requester or assignee as the policy lets the caller see it (in full, as
+    a public profile, or null): user_from_row / visible_user decide, never the page."""
     if user_id is None:
         return None
     row = preloaded(ticket, name)
     if row is not NOT_LOADED:
         return user_from_row(info, row)
     return cast("User | None", visible_user(info, user_id))
+
+
+def _requester(ticket: Ticket, info: WithContext) -> User | None:
+    return _related_user(ticket, info, "requester", ticket.row.requester_id)
+
+
+def _assignee(ticket: Ticket, info: WithContext) -> User | None:
+    return _related_user(ticket, info, "assignee", ticket.row.assignee_id)
+
+
+def _team(ticket: Ticket, info: WithContext) -> Team | None:
+    team_id = ticket.row.team_id
+    if team_id is None or not info.context.allows(policy.can_see_team):
+        return None
+    row = preloaded(ticket, "team")
+    if row is not NOT_LOADED:
+        return _team_or_none(row)
+    return cast(
+        "Team | None", now_or_later(info.context.loaders.team_by_id, team_id, _team_or_none)
+    )
+
+
+# Installed on the built schema by schema/__init__.py.
+PLAIN_RESOLVERS: dict[tuple[str, str], PlainResolver] = {
+    ("Ticket", "tags"): _tags,
+    ("Ticket", "customer"): _customer,
+    ("Ticket", "requester"): _requester,
+    ("Ticket", "assignee"): _assignee,
+    ("Ticket", "team"): _team,
+    ("Ticket", "lastMessage"): last_message_of,
+}
 
 
 @strawberry.type(description="A page of tickets.")
