@@ -28,7 +28,7 @@ from schema.errors import MessageError
 from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
-from schema.permissions import IsAuthenticated, IsStaff, require
+from schema.permissions import IsAuthenticated, IsStaff
 from schema.plain_fields import WithContext
 from schema.preloaded import NOT_LOADED, preloaded
 
@@ -261,7 +261,6 @@ def ticket_last_message(root: Any, info: strawberry.Info[RequestContext]) -> Mes
 
 def last_message_of(root: Any, info: WithContext) -> Message | None:
     """Ticket.lastMessage's logic, also the field's plain resolver (schema/tickets.py)."""
-    require(info, IsAuthenticated)
     row = preloaded(root, "last_message")
     if row is not NOT_LOADED:
         return _message_or_none(row)
@@ -287,6 +286,7 @@ MESSAGES_FIELD = strawberry.field(
 LAST_MESSAGE_FIELD = strawberry.field(
     resolver=ticket_last_message,
     description="The newest message you may see (customers: the newest public reply).",
+    permission_classes=[IsAuthenticated],
 )
 
 

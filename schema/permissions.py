@@ -7,7 +7,7 @@ times).
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
@@ -16,9 +16,8 @@ from strawberry.permission import BasePermission
 from auth import policy
 from auth.policy import RoleCheck
 from resolvers.context import RequestContext
-from schema.plain_fields import WithContext
 
-__all__ = ["IsAdmin", "IsAgent", "IsAuthenticated", "IsStaff", "require", "unauthenticated"]
+__all__ = ["IsAdmin", "IsAgent", "IsAuthenticated", "IsStaff", "unauthenticated"]
 
 LOGIN_FIRST = "Log in first: send 'Authorization: Bearer <token>'."
 
@@ -72,13 +71,3 @@ class IsAgent(_RoleRequired):
 
     message = "Only agents and admins may do this."
     check = staticmethod(policy.is_agent)
-
-
-def require(info: WithContext, permission: type[BasePermission]) -> None:
-    """`permission`'s check inline, with the same error: for per-row fields of a page, where
-    a permission class would wrap every row's resolution in Strawberry's permission
-    extension. The role decision itself is still made once per operation."""
-    check = permission()
-    # Our permission classes read only `info.context` (which WithContext promises).
-    if not check.has_permission(None, cast("strawberry.Info[RequestContext]", info)):
-        check.on_unauthorized()

@@ -41,8 +41,8 @@ from schema.feedback import FEEDBACK_FIELD
 from schema.ids import decode_id, uuid_or_none
 from schema.messages import LAST_MESSAGE_FIELD, MESSAGES_FIELD, last_message_of
 from schema.ordering import OrderDirection
-from schema.permissions import IsAuthenticated, IsStaff, require
-from schema.plain_fields import PlainResolver, WithContext
+from schema.permissions import IsAuthenticated, IsStaff
+from schema.plain_fields import PlainResolver, WithContext, guarded
 from schema.preloaded import NOT_LOADED, preloaded
 from schema.teams import Team
 
@@ -121,10 +121,11 @@ class Ticket(relay.Node):
 
     @strawberry.field(
         description="Labels for routing and reporting (staff only)."
-        " Plain text: escape before rendering as HTML."
+        " Plain text: escape before rendering as HTML.",
+        permission_classes=[IsStaff],
     )
-    def tags(self, info: strawberry.Info[RequestContext]) -> list[str]:
-        return _tags(self, info)
+    def tags(self) -> list[str]:
+        return _tags(self)
 
     @strawberry.field(description="True when a response or resolution target was missed.")
     def sla_breached(self) -> bool:
@@ -228,10 +229,7 @@ def _team_or_none(row: TeamRow | None) -> Team | None:
 # it), so a preloaded page costs no coroutine and no task per field.
 
 
-def _tags(ticket: Ticket, info: WithContext) -> list[str]:
-    # The role check inline (answered once per operation): a permission class would wrap
-    # every row's resolution in Strawberry's permission extension.
-    require(info, IsStaff)
+def _tags(ticket: Ticket, info: object = None) -> list[str]:
     return list(ticket.row.tags or [])
 
 
@@ -278,12 +276,13 @@ def _team(ticket: Ticket, info: WithContext) -> Team | None:
 
 # Installed on the built schema by schema/__init__.py.
 PLAIN_RESOLVERS: dict[tuple[str, str], PlainResolver] = {
-    ("Ticket", "tags"): _tags,
+    # The field's IsStaff check runs in the plain resolver (answered once per operation).
+    ("Ticket", "tags"): guarded(IsStaff)(_tags),
     ("Ticket", "customer"): _customer,
     ("Ticket", "requester"): _requester,
     ("Ticket", "assignee"): _assignee,
     ("Ticket", "team"): _team,
-    ("Ticket", "lastMessage"): last_message_of,
+    ("Ticket", "lastMessage"): guarded(IsAuthenticated)(last_message_of),
 }
 
 
