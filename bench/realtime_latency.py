@@ -13,6 +13,7 @@ Targets: p95 ≤ 50 ms (memory), ≤ 100 ms (Redis). Not a test: run it by hand.
 
     python bench/realtime_latency.py [--subscribers 200] [--mutations 50]
                                      [--modes memory,redis,cross]
+        [--profile]   (cProfile of the listening server over the measured updates)
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import os
+import pstats
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -102,6 +106,8 @@ async def prepare(url: str, agents: int) -> tuple[list[str], str]:
 
 # Server process id by base URL, so a measurement can read the CPU time the server spent.
 SERVER_PIDS: dict[str, int] = {}
+# Where each server writes its cProfile statistics (--profile), by base URL.
+PROFILES: dict[str, Path] = {}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -111,12 +117,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(port: int, env: dict[str, str], out: Any) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, env: dict[str, str], out: Any, profile: Path | None = None
+) -> subprocess.Popen[bytes]:
+    code = "from cli import main; main()"
+    if profile is not None:  # SIGUSR1 starts the profiler, SIGUSR2 stops it and writes it
+        code = (
+            "import cProfile, signal\n"
+            "from cli import main\n"
+            "profiler = cProfile.Profile()\n"
+            "signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())\n"
+            "signal.signal(signal.SIGUSR2, lambda *_: (profiler.disable(),"
+            f" profiler.dump_stats({str(profile)!r})))\n"
+            "main()\n"
+        )
     return subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "from cli import main; main()",
+            code,
             "serve",
             "--no-migrate",
             "--host",
@@ -132,7 +151,9 @@ def start_server(port: int, env: dict[str, str], out: Any) -> subprocess.Popen[b
 
 
 @contextlib.asynccontextmanager
-async def serve(database_url: str, redis_url: str | None, log: Path) -> AsyncIterator[str]:
+async def serve(
+    database_url: str, redis_url: str | None, log: Path, profile: bool = False
+) -> AsyncIterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
     env.update(
@@ -147,8 +168,10 @@ async def serve(database_url: str, redis_url: str | None, log: Path) -> AsyncIte
     if redis_url:
         env["REDIS_URL"] = redis_url
     with log.open("w") as out:
-        process = start_server(port, env, out)
         base = f"http://127.0.0.1:{port}"
+        if profile:
+            PROFILES[base] = log.with_suffix(".prof")
+        process = start_server(port, env, out, PROFILES.get(base))
         SERVER_PIDS[base] = process.pid
         try:
             async with httpx.AsyncClient() as client:
@@ -261,6 +284,8 @@ async def measure(
             firsts: list[float] = []  # per update, the first subscriber served
             round_trips: list[float] = []
             cpu_before = cpu_seconds(SERVER_PIDS[listen_base])
+            if listen_base in PROFILES:
+                os.kill(SERVER_PIDS[listen_base], signal.SIGUSR1)
             for n in range(mutations):
                 subject = f"bench {n}"
                 started = await update(subject)
@@ -271,6 +296,12 @@ async def measure(
                 lags += [sub.lags[subject] for sub in subscribers]
                 firsts.append(min(sub.lags[subject] for sub in subscribers))
             cpu = cpu_seconds(SERVER_PIDS[listen_base]) - cpu_before
+            if listen_base in PROFILES:
+                os.kill(SERVER_PIDS[listen_base], signal.SIGUSR2)
+                for _ in range(100):
+                    if PROFILES[listen_base].exists():
+                        break
+                    await asyncio.sleep(0.1)
     finally:
         for task in tasks:
             task.cancel()
@@ -291,6 +322,14 @@ async def measure(
     }
 
 
+def print_profile(path: Path, entries: int = 30) -> None:
+    """The listening server's busiest functions (own time) while it served the updates."""
+    out = io.StringIO()
+    pstats.Stats(str(path), stream=out).sort_stats("tottime").print_stats(entries)
+    print(f"--- cProfile of {path.stem} (tottime, measured updates only) ---")
+    print("\n".join(out.getvalue().splitlines()[: entries + 12]))
+
+
 def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[max(0, int(len(ordered) * fraction) - 1)]
 
@@ -300,6 +339,7 @@ async def main() -> None:
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--mutations", type=int, default=50)
     parser.add_argument("--modes", default="memory,redis,cross")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="autocrm-bench-"))
     configured = os.environ.get("DATABASE_URL")
@@ -323,13 +363,17 @@ async def run_modes(args: argparse.Namespace, url: str) -> None:
     for mode in args.modes.split(","):
         redis_url = None if mode == "memory" else REDIS_URL
         async with contextlib.AsyncExitStack() as stack:
-            first = await stack.enter_async_context(serve(url, redis_url, work / f"{mode}-a.log"))
+            first = await stack.enter_async_context(
+                serve(url, redis_url, work / f"{mode}-a.log", args.profile and mode != "cross")
+            )
             second = first
             if mode == "cross":
                 second = await stack.enter_async_context(
-                    serve(url, redis_url, work / f"{mode}-b.log")
+                    serve(url, redis_url, work / f"{mode}-b.log", args.profile)
                 )
             result = await measure(first, second, tokens, ticket, args.mutations)
+        if second in PROFILES and PROFILES[second].exists():
+            print_profile(PROFILES[second])
         verdict = "ok" if result["p95"] <= targets[mode] else "OVER TARGET"
         print(
             f"{mode:>6}: p50 {result['p50']:6.1f}  p95 {result['p95']:6.1f}  "

@@ -24,12 +24,14 @@ from schema.kb_mutations import KbMutation
 from schema.limits import OperationLimits
 from schema.messages import MessagesMutation
 from schema.notifications import NotificationsMutation
+from schema.plain_fields import install_plain_resolvers
 from schema.sessions import SessionsMutation
 from schema.sla import SlaMutation, SlaQuery
 from schema.subscriptions import RealtimeSubscription
 from schema.teams import TeamsMutation, TeamsQuery
 from schema.text import SCALAR_OVERRIDES, install_text_coercion
 from schema.ticket_mutations import TicketsMutation
+from schema.tickets import PLAIN_RESOLVERS as TICKET_PLAIN_RESOLVERS
 from schema.tickets import TicketsQuery
 from schema.validation import DocumentChecks, OperationChecks
 from settings import Settings
@@ -90,7 +92,7 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
     # Built once: the rules and caches must outlive requests for the caches to hit.
     checks = DocumentChecks(limits, max_tokens=max_tokens)
     install_text_coercion()
-    return AutoCRMSchema(
+    schema = AutoCRMSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -98,3 +100,5 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
         extensions=[lambda: OperationChecks(checks), RateLimit, ErrorCodes],
         checks=checks,
     )
+    install_plain_resolvers(schema, TICKET_PLAIN_RESOLVERS)
+    return schema

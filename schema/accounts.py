@@ -28,6 +28,7 @@ from schema.mutations import MutationPayload, mutation
 from schema.notifications import NOTIFICATION_PREFERENCES_FIELD
 from schema.ordering import OrderDirection
 from schema.permissions import IsAdmin, IsAuthenticated, IsStaff
+from schema.plain_fields import WithContext
 
 __all__ = ["AccountsMutation", "AccountsQuery", "Role", "User", "user_from_row", "visible_user"]
 
@@ -126,9 +127,7 @@ class User(relay.Node):
         return result
 
 
-async def visible_user(
-    info: strawberry.Info[RequestContext], user_id: uuid.UUID | None
-) -> User | None:
+async def visible_user(info: WithContext, user_id: uuid.UUID | None) -> User | None:
     """A related user (assignee, author, uploader …) as the policy lets the caller see it:
     in full, as a public profile, or null."""
     if user_id is None or info.context.principal is None:
@@ -137,7 +136,7 @@ async def visible_user(
     return user_from_row(info, row)
 
 
-def user_from_row(info: strawberry.Info[RequestContext], row: UserRow | None) -> User | None:
+def user_from_row(info: WithContext, row: UserRow | None) -> User | None:
     """An already loaded related user, or null when the caller may not see it."""
     if row is None:
         return None

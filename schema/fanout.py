@@ -159,9 +159,17 @@ def plan_shared(
 
 @dataclass(frozen=True, slots=True)
 class Push:
-    """One result of the group, serialised once for all its members."""
+    """One result of the group, serialised once for all its members; its `next` frame is
+    built once per operation id (clients mostly number their first subscription "1")."""
 
     payload: str
+    frames: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def frame(self, operation_id: str) -> str:
+        text = self.frames.get(operation_id)
+        if text is None:
+            text = self.frames[operation_id] = next_frame(operation_id, self.payload)
+        return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,8 @@ from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
 from schema.permissions import IsAuthenticated, IsStaff
+from schema.plain_fields import WithContext
+from schema.preloaded import NOT_LOADED, preloaded
 
 if TYPE_CHECKING:
     from schema.tickets import Ticket
@@ -41,6 +43,7 @@ __all__ = [
     "MessageOrderBy",
     "MessageVisibility",
     "MessagesMutation",
+    "last_message_of",
     "ticket_last_message",
     "ticket_messages",
 ]
@@ -253,6 +256,14 @@ async def ticket_messages(
 def ticket_last_message(root: Any, info: strawberry.Info[RequestContext]) -> Message | None:
     """Ticket.lastMessage: batched over every ticket in the response, one query; read at
     once (no task) when the ticket page preloaded it."""
+    return last_message_of(root, info)
+
+
+def last_message_of(root: Any, info: WithContext) -> Message | None:
+    """Ticket.lastMessage's logic, also the field's plain resolver (schema/tickets.py)."""
+    row = preloaded(root, "last_message")
+    if row is not NOT_LOADED:
+        return _message_or_none(row)
     loaders = info.context.loaders
     loader = (
         loaders.last_public_message_by_ticket_id

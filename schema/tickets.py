@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -20,6 +20,7 @@ from auth import policy
 from dataloaders import now_or_later
 from db.base import utcnow
 from db.models import Customer as CustomerRow
+from db.models import Team as TeamRow
 from db.models import Ticket as TicketRow
 from db.pagination import PageRequest
 from resolvers.context import RequestContext
@@ -38,12 +39,15 @@ from schema.connections import connection_from_page, selected_paths
 from schema.customers import Customer
 from schema.feedback import FEEDBACK_FIELD
 from schema.ids import decode_id, uuid_or_none
-from schema.messages import LAST_MESSAGE_FIELD, MESSAGES_FIELD
+from schema.messages import LAST_MESSAGE_FIELD, MESSAGES_FIELD, last_message_of
 from schema.ordering import OrderDirection
 from schema.permissions import IsAuthenticated, IsStaff
+from schema.plain_fields import PlainResolver, WithContext, guarded
+from schema.preloaded import NOT_LOADED, preloaded
 from schema.teams import Team
 
 __all__ = [
+    "PLAIN_RESOLVERS",
     "Ticket",
     "TicketChannel",
     "TicketConnection",
@@ -112,6 +116,8 @@ class Ticket(relay.Node):
     created_at: datetime = strawberry.field(description="When the ticket was opened.")
     updated_at: datetime = strawberry.field(description="When anything about it last changed.")
     row: strawberry.Private[TicketRow]
+    # Related rows loaded with the ticket's page (schema/preloaded.py); empty elsewhere.
+    preloaded: strawberry.Private[Mapping[str, Any]] = strawberry.field(default_factory=dict)
 
     @strawberry.field(
         description="Labels for routing and reporting (staff only)."
@@ -119,7 +125,7 @@ class Ticket(relay.Node):
         permission_classes=[IsStaff],
     )
     def tags(self) -> list[str]:
-        return list(self.row.tags or [])
+        return _tags(self)
 
     @strawberry.field(description="True when a response or resolution target was missed.")
     def sla_breached(self) -> bool:
@@ -127,37 +133,28 @@ class Ticket(relay.Node):
 
     @strawberry.field(description="The customer this ticket is for.")
     def customer(self, info: strawberry.Info[RequestContext]) -> Customer | None:
-        # Synchronous when the page preloaded the row (no task); else awaited by graphql-core.
-        return cast(
-            "Customer | None",
-            now_or_later(
-                info.context.loaders.customer_by_id, self.row.customer_id, _customer_or_none
-            ),
-        )
+        return _customer(self, info)
 
     @strawberry.field(
         description="The customer user who asked (null when opened by staff); other "
         "customers of the organisation see a public profile."
     )
-    async def requester(self, info: strawberry.Info[RequestContext]) -> User | None:
-        return await visible_user(info, self.row.requester_id)
+    def requester(self, info: strawberry.Info[RequestContext]) -> User | None:
+        return _requester(self, info)
 
     @strawberry.field(
         description="The agent working the ticket, or null while unassigned; customers see "
         "the agent's public profile (name only)."
     )
-    async def assignee(self, info: strawberry.Info[RequestContext]) -> User | None:
-        return await visible_user(info, self.row.assignee_id)
+    def assignee(self, info: strawberry.Info[RequestContext]) -> User | None:
+        return _assignee(self, info)
 
     @strawberry.field(
         description="The team whose queue the ticket is in (staff only: null for customers, "
         "teams are internal routing)."
     )
-    async def team(self, info: strawberry.Info[RequestContext]) -> Team | None:
-        if self.row.team_id is None or not info.context.allows(policy.can_see_team):
-            return None
-        row = await info.context.loaders.team_by_id.load(self.row.team_id)
-        return Team.from_row(row) if row is not None else None
+    def team(self, info: strawberry.Info[RequestContext]) -> Team | None:
+        return _team(self, info)
 
     @strawberry.field(
         description="Staff who get updates about this ticket (staff only).",
@@ -184,7 +181,8 @@ class Ticket(relay.Node):
     attachments = TICKET_ATTACHMENTS_FIELD
 
     @classmethod
-    def from_row(cls, row: TicketRow) -> Ticket:
+    def from_row(cls, row: TicketRow, preloaded: Mapping[str, Any] | None = None) -> Ticket:
+        """`preloaded`: related rows loaded with the page, by field (see TicketPreload)."""
         return cls(
             id=str(row.id),
             number=row.number,
@@ -202,6 +200,7 @@ class Ticket(relay.Node):
             created_at=row.created_at,
             updated_at=row.updated_at,
             row=row,
+            preloaded=preloaded or {},
         )
 
     @classmethod
@@ -218,6 +217,73 @@ class Ticket(relay.Node):
 
 def _customer_or_none(row: CustomerRow | None) -> Customer | None:
     return Customer.from_row(row) if row is not None else None
+
+
+def _team_or_none(row: TeamRow | None) -> Team | None:
+    return Team.from_row(row) if row is not None else None
+
+
+# The logic of Ticket's per-row fields, shared by the Strawberry methods above and by the
+# plain resolvers the inbox page runs (schema/plain_fields.py): each reads the row the page
+# preloaded at once, and otherwise returns an awaitable that loads it (graphql-core awaits
+# it), so a preloaded page costs no coroutine and no task per field.
+
+
+def _tags(ticket: Ticket, info: object = None) -> list[str]:
+    return list(ticket.row.tags or [])
+
+
+def _customer(ticket: Ticket, info: WithContext) -> Customer | None:
+    row = preloaded(ticket, "customer")
+    if row is not NOT_LOADED:
+        return _customer_or_none(row)
+    loader = info.context.loaders.customer_by_id
+    return cast("Customer | None", now_or_later(loader, ticket.row.customer_id, _customer_or_none))
+
+
+def _related_user(
+    ticket: Ticket, info: WithContext, name: str, user_id: uuid.UUID | None
+) -> User | None:
+    """A ticket's requester or assignee as the policy lets the caller see it (in full, as
+    a public profile, or null): user_from_row / visible_user decide, never the page."""
+    if user_id is None:
+        return None
+    row = preloaded(ticket, name)
+    if row is not NOT_LOADED:
+        return user_from_row(info, row)
+    return cast("User | None", visible_user(info, user_id))
+
+
+def _requester(ticket: Ticket, info: WithContext) -> User | None:
+    return _related_user(ticket, info, "requester", ticket.row.requester_id)
+
+
+def _assignee(ticket: Ticket, info: WithContext) -> User | None:
+    return _related_user(ticket, info, "assignee", ticket.row.assignee_id)
+
+
+def _team(ticket: Ticket, info: WithContext) -> Team | None:
+    team_id = ticket.row.team_id
+    if team_id is None or not info.context.allows(policy.can_see_team):
+        return None
+    row = preloaded(ticket, "team")
+    if row is not NOT_LOADED:
+        return _team_or_none(row)
+    return cast(
+        "Team | None", now_or_later(info.context.loaders.team_by_id, team_id, _team_or_none)
+    )
+
+
+# Installed on the built schema by schema/__init__.py.
+PLAIN_RESOLVERS: dict[tuple[str, str], PlainResolver] = {
+    # The field's IsStaff check runs in the plain resolver (answered once per operation).
+    ("Ticket", "tags"): guarded(IsStaff)(_tags),
+    ("Ticket", "customer"): _customer,
+    ("Ticket", "requester"): _requester,
+    ("Ticket", "assignee"): _assignee,
+    ("Ticket", "team"): _team,
+    ("Ticket", "lastMessage"): guarded(IsAuthenticated)(last_message_of),
+}
 
 
 @strawberry.type(description="A page of tickets.")
@@ -349,7 +415,7 @@ class TicketsQuery:
     ) -> TicketConnection:
         order = order_by or TicketOrder()
         selected = selected_paths(info)
-        page = await tickets_page(
+        page, relations = await tickets_page(
             info.context,
             _criteria(filter or TicketFilter()),
             TicketSort(order.field.value),
@@ -364,7 +430,10 @@ class TicketsQuery:
                 last_message="edges.node.lastMessage" in selected,
             ),
         )
-        return connection_from_page(TicketConnection, page, Ticket.from_row)
+        related = iter(relations)
+        return connection_from_page(
+            TicketConnection, page, lambda row: Ticket.from_row(row, next(related))
+        )
 
 
 def _global_ticket_id(value: str) -> uuid.UUID | None:

@@ -33,7 +33,6 @@ from schema.fanout import (
     HubMember,
     SharedPlan,
     SubscriptionHub,
-    next_frame,
     plan_shared,
     rate_limited,
 )
@@ -129,7 +128,7 @@ class OperationContextHandler(BaseGraphQLTransportWSHandler[RequestContext, None
                 return
             if operation.completed:
                 return
-            await self._send_text(next_frame(operation.id, item.payload))
+            await self._send_text(item.frame(operation.id))
         await operation.send_operation_message(CompleteMessage(id=operation.id, type="complete"))
 
     async def _send_text(self, text: str) -> None:

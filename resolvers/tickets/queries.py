@@ -155,8 +155,8 @@ def tickets_statement(principal: Principal, c: TicketCriteria) -> Select[Any]:
 @dataclass(frozen=True, slots=True)
 class TicketPreload:
     """Related rows the page will show (read off the GraphQL selection): they are joined
-    into the page's one statement and handed to the loaders, so the fields that show them
-    read what is already there instead of one batched statement each."""
+    into the page's one statement and handed to the page's objects, so the fields that show
+    them read what is already there instead of one batched statement each."""
 
     customer: bool = False
     requester: bool = False
@@ -202,25 +202,9 @@ def _related(
     return [name for name, _, _ in joins], prepare
 
 
-def _prime(ctx: RequestContext, result: Page[Ticket], names: list[str], public_only: bool) -> None:
-    loaders = ctx.loaders
-    last = (
-        loaders.last_public_message_by_ticket_id
-        if public_only
-        else loaders.last_message_by_ticket_id
-    )
-    for row, extras in zip(result.rows, result.related, strict=True):
-        for name, value in zip(names, extras, strict=True):
-            if name == "last_message":
-                last.prime(row.id, value)
-            elif value is None:
-                continue
-            elif name == "customer":
-                loaders.customer_by_id.prime(value.id, value)
-            elif name == "team":
-                loaders.team_by_id.prime(value.id, value)
-            else:
-                loaders.user_by_id.prime(value.id, value)
+def _relations(result: Page[Ticket], names: list[str]) -> list[dict[str, Any]]:
+    """Per row, the related rows the page statement loaded, by relation name."""
+    return [dict(zip(names, extras, strict=True)) for extras in result.related]
 
 
 async def tickets_page(
@@ -232,9 +216,9 @@ async def tickets_page(
     *,
     count: bool = True,
     preload: TicketPreload = TicketPreload(),  # frozen: safe to share
-) -> Page[Ticket]:
+) -> tuple[Page[Ticket], list[dict[str, Any]]]:
     """One page of tickets in one statement with the related rows `preload` names, plus
-    `count(*)` only when `count`."""
+    `count(*)` only when `count`; the related rows come back per ticket, by name."""
     principal = ctx.require_principal()
     criteria = replace(criteria, search=search_text(criteria.search, "filter.search"))
     stmt = tickets_statement(principal, criteria)
@@ -251,11 +235,8 @@ async def tickets_page(
             count=count,
             prepare=prepare,
         )
-    for row in result.rows:
-        ctx.loaders.ticket_by_id.prime(row.id, row)
-    if names:
-        _prime(ctx, result, names, public_only)
-    return result
+    ctx.loaders.ticket_by_id.prime_many({row.id: row for row in result.rows})
+    return result, _relations(result, names) if names else [{} for _ in result.rows]
 
 
 async def visible_tickets(ctx: RequestContext, ids: list[uuid.UUID | None]) -> list[Ticket | None]:
