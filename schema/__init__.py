@@ -22,6 +22,7 @@ from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
 from schema.limits import OperationLimits
 from schema.messages import MessagesMutation
 from schema.notifications import NotificationsMutation
+from schema.observability import OperationMetrics
 from schema.sessions import SessionsMutation
 from schema.sla import SlaMutation, SlaQuery
 from schema.subscriptions import RealtimeSubscription
@@ -91,6 +92,6 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         scalar_overrides=SCALAR_OVERRIDES,
-        extensions=[lambda: OperationChecks(checks), RateLimit, ErrorCodes],
+        extensions=[OperationMetrics, lambda: OperationChecks(checks), RateLimit, ErrorCodes],
         checks=checks,
     )

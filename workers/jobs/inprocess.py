@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Coroutine
 from typing import Any
 
+from ai.gateway import Gateway
 from db.engine import Database
 from settings import Settings
 from workers.events import Publisher
@@ -33,9 +34,10 @@ class InProcessWorker:
         settings: Settings,
         publisher: Publisher | None = None,
         *,
+        ai: Gateway | None = None,
         concurrency: int = 4,
     ) -> None:
-        self.env = JobEnv(db=db, settings=settings, sender=self, publisher=publisher)
+        self.env = JobEnv(db=db, settings=settings, sender=self, publisher=publisher, ai=ai)
         self._concurrency = concurrency
         self._queue: asyncio.Queue[uuid.UUID] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
