@@ -95,8 +95,9 @@ class OperationMetrics(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
         ctx = self.execution_context
+        with bound_contextvars(operation=_operation_name(ctx) or "-"):
+            yield
         try:
             kind = ctx.operation_type
         except (RuntimeError, ValueError):  # no document (a syntax error) or no such operation
@@ -108,9 +109,10 @@ class OperationMetrics(SchemaExtension):
         GRAPHQL_REQUESTS.labels(label, type_).inc()
         GRAPHQL_LATENCY.labels(label, type_).observe(time.perf_counter() - started)
 
-    def on_execute(self) -> Iterator[None]:
-        bind_contextvars(operation=_operation_name(self.execution_context) or "-")
+    def on_parse(self) -> Iterator[None]:
         yield
+        # The document names the operation when the request did not.
+        bind_contextvars(operation=_operation_name(self.execution_context) or "-")
 
 
 def _operation_name(ctx: Any) -> str | None:
