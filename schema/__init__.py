@@ -30,6 +30,7 @@ from schema.teams import TeamsMutation, TeamsQuery
 from schema.text import SCALAR_OVERRIDES, install_text_coercion
 from schema.ticket_mutations import TicketsMutation
 from schema.tickets import TicketsQuery
+from schema.usage import UsageQuery
 from schema.validation import DocumentChecks, OperationChecks
 from settings import Settings
 
@@ -48,6 +49,7 @@ QUERIES += (TicketsQuery, TeamsQuery, SlaQuery)
 QUERIES += (DashboardQuery,)
 QUERIES += (AiQuery,)
 QUERIES += (JobsQuery,)
+QUERIES += (UsageQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
