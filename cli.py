@@ -428,7 +428,12 @@ def worker(
     settings = _settings(data_dir)
     if settings.redis_url is None:
         _fail("autocrm worker needs REDIS_URL; without it `autocrm serve` runs jobs itself.")
+    from workers.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    # Each worker process logs through our formatter too (workers.jobs.worker sets it up).
     args = ["workers.jobs.worker", "--processes", str(processes), "--threads", str(threads)]
+    args.append("--skip-logging")
     if queues:
         args += ["--queues", *queues]
     with _database(settings) as url:
