@@ -14,11 +14,12 @@ import pytest
 import structlog
 from pydantic import SecretStr
 
-from app import build_runtime, create_app
+from app import Runtime, build_runtime, create_app
 from db.engine import Database
 from settings import Settings
 from tests.conftest import ApiClient
 from tests.smtp import free_port
+from workers.jobs import enqueue
 from workers.logs import MASK, configure_logging
 
 CUSTOMERS = "query Customers { customers(first: 1) { totalCount } }"
@@ -172,3 +173,21 @@ def test_a_terminal_gets_readable_lines_not_json() -> None:
     assert not line.startswith("{")
     assert "hello operator" in line
     assert "req-tty-1" in line
+
+
+async def test_a_jobs_log_lines_name_the_job_not_the_request_that_queued_it(
+    runtime: Runtime, db: Database, log_output: io.StringIO
+) -> None:
+    async with db.transaction() as session:
+        job = enqueue(session, "probe.write", {"fail": "permanent"})
+    assert runtime.jobs is not None
+    with structlog.contextvars.bound_contextvars(request_id="req-that-queued-it"):
+        await runtime.jobs.send_pending([job])  # starts the in-process worker
+    await runtime.jobs.drain()
+    await runtime.jobs.stop()
+
+    (line,) = [line for line in lines(log_output) if line["level"] == "error"]
+    assert line["job_id"] == str(job.id)
+    assert line["job_kind"] == "probe.write"
+    assert "request_id" not in line
+    assert "permanent failure" in line["exception"]

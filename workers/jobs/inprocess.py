@@ -13,6 +13,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Coroutine
+from contextvars import Context
 from typing import Any
 
 from ai.gateway import Gateway
@@ -67,7 +68,8 @@ class InProcessWorker:
         return self._queue
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
+        # A fresh context: runners started during a request must not log its request id.
+        task = asyncio.get_running_loop().create_task(coro, name=name, context=Context())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
