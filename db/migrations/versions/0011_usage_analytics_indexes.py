@@ -1,7 +1,7 @@
 """usage analytics: indexes for the time filters of usageAnalytics
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-26 14:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0011'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
