@@ -25,6 +25,8 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.temporal_response import TemporalResponse
 
+from ai.factory import build_gateway
+from ai.gateway import Gateway
 from auth.authenticate import authenticate, credentials_from_header
 from auth.client_address import client_address, parse_proxies
 from auth.limit_storage import limit_storage
@@ -38,13 +40,16 @@ from resolvers.context import RequestContext, RequestMeta
 from schema import build_schema
 from schema.fanout import SubscriptionHub
 from schema.ide import GRAPHIQL_ASSETS, GRAPHIQL_PREFIX, offline_graphiql_html
+from schema.observability import RequestIds, metrics_response
 from schema.websocket import OperationContextHandler
 from settings import Settings
 from workers.events import Publisher
 from workers.jobs import JobQueue, build_job_queue
 from workers.jobs.mail import DELIVER_MAIL
+from workers.logs import configure_logging
+from workers.metrics import observe_ai_call, watch_pool
 
-__all__ = ["Runtime", "app_from_environment", "create_app"]
+__all__ = ["Runtime", "app_from_environment", "build_runtime", "create_app"]
 
 _log = logging.getLogger("autocrm")
 
@@ -73,6 +78,8 @@ class Runtime:
     blobs: BlobStore | None = None
     # Live subscriptions grouped by document and audience: one execution per event each.
     hub: SubscriptionHub = field(default_factory=SubscriptionHub)
+    # The LLM gateway (AI_PROVIDERS): resolvers reach it as ctx.ai, in-process jobs as run.ai.
+    ai: Gateway | None = None
 
 
 class AutoCRMGraphQL(GraphQL[RequestContext, None]):
@@ -131,13 +138,14 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
                     header=runtime.settings.forwarded_header,
                 ),
                 user_agent=request.headers.get("user-agent"),
-                request_id=request.headers.get("x-request-id") or RequestMeta().request_id,
+                request_id=_request_id(request),
             ),
             rate_limiter=runtime.rate_limiter,
             secret_key=runtime.secret_key,
             jobs=runtime.jobs,
             publisher=runtime.publisher,
             blobs=runtime.blobs,
+            ai=runtime.ai,
         )
         if isinstance(request, Request):
             try:
@@ -176,6 +184,9 @@ class AutoCRMGraphQL(GraphQL[RequestContext, None]):
 
 def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
     graphql = AutoCRMGraphQL(runtime)
+
+    async def metrics(request: Request) -> Response:
+        return await metrics_response(request, runtime.settings, runtime.db)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -233,6 +244,8 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
         finally:
             if runtime.jobs is not None:
                 await runtime.jobs.stop()
+            if runtime.ai is not None:
+                await runtime.ai.close()
             await runtime.publisher.disconnect()
             if runtime.blobs is not None:
                 await runtime.blobs.aclose()
@@ -242,6 +255,7 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
     routes: list[Any] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics, methods=["GET"]),
         Route(
             "/graphql",
             JsonBodyGuard(MultipartGuard(graphql, runtime.settings), runtime.settings),
@@ -251,7 +265,11 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
         Mount(GRAPHIQL_PREFIX, StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql"),
         WebSocketRoute("/graphql", graphql),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[cors(runtime.settings)])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(RequestIds), cors(runtime.settings)],
+    )
 
 
 def cors(settings: Settings) -> Middleware:
@@ -273,15 +291,25 @@ def build_runtime(settings: Settings, db: Database) -> Runtime:
     # database itself (LISTEN/NOTIFY); one process keeps them in memory.
     realtime_url = redis_url or (db.url if settings.workers > 1 else None)
     publisher = Publisher(realtime_url)
+    watch_pool(db.engine)
+    gateway = build_gateway(settings, db, on_call=observe_ai_call)
     return Runtime(
         settings=settings,
         db=db,
         secret_key=settings.resolved_secret_key(),
         rate_limiter=MovingWindowRateLimiter(limit_storage(redis_url)),
-        jobs=build_job_queue(db, settings, publisher),
+        jobs=build_job_queue(db, settings, publisher, ai=gateway),
         publisher=publisher,
         blobs=blob_store(settings),
+        ai=gateway,
     )
+
+
+def _request_id(request: Request | WebSocket) -> str:
+    """The id RequestIds gave this request (a new one where that middleware is absent)."""
+    state = request.scope.get("state") or {}
+    found = state.get("request_id")
+    return found if isinstance(found, str) else RequestMeta().request_id
 
 
 def app_from_environment() -> Starlette:
@@ -291,4 +319,5 @@ def app_from_environment() -> Starlette:
     from settings import get_settings
 
     settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(build_runtime(settings, Database(database_url(settings))), own_database=True)

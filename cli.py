@@ -12,8 +12,10 @@ import contextlib
 import errno
 import logging
 import os
+import shutil
 import signal
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -308,9 +310,9 @@ def serve(
     settings = settings.listening_on(host or settings.host, port or settings.port)
     if workers is not None:
         settings = settings.model_copy(update={"workers": workers})
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    from workers.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     _check_port(settings.host, settings.port)
     _check_blob_store(settings)
     signal.signal(signal.SIGTERM, _exit_quietly)
@@ -347,6 +349,7 @@ def _run_server(settings: Settings, url: str) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's lines go through our formatter (configure_logging)
         # Events are small JSON frames: deflating each one per subscriber costs more CPU
         # (and a compressor's memory per socket) than the bytes it saves.
         ws_per_message_deflate=False,
@@ -372,16 +375,37 @@ def _serve_processes(settings: Settings, url: str, host: str, port: int) -> None
         f"{settings.workers} processes; live events shared through "
         + ("Redis" if settings.redis_url else "PostgreSQL LISTEN/NOTIFY")
     )
-    uvicorn.run(
-        "app:app_from_environment",
-        factory=True,
-        workers=settings.workers,
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        ws_per_message_deflate=False,
-        ws_max_size=settings.max_request_bytes,
-    )
+    with _metrics_folder():
+        uvicorn.run(
+            "app:app_from_environment",
+            factory=True,
+            workers=settings.workers,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+            ws_per_message_deflate=False,
+            ws_max_size=settings.max_request_bytes,
+        )
+
+
+@contextlib.contextmanager
+def _metrics_folder() -> Iterator[None]:
+    """Where the server processes write their metrics, so that a scrape of /metrics on any
+    of them reports all of them: a fresh temporary folder, removed on exit (kept when
+    PROMETHEUS_MULTIPROC_DIR is set already)."""
+    from workers.metrics import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="autocrm-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @app.command()
@@ -409,7 +433,12 @@ def worker(
     settings = _settings(data_dir)
     if settings.redis_url is None:
         _fail("autocrm worker needs REDIS_URL; without it `autocrm serve` runs jobs itself.")
+    from workers.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    # Each worker process logs through our formatter too (workers.jobs.worker sets it up).
     args = ["workers.jobs.worker", "--processes", str(processes), "--threads", str(threads)]
+    args.append("--skip-logging")
     if queues:
         args += ["--queues", *queues]
     with _database(settings) as url:

@@ -132,6 +132,13 @@ class Settings(BaseSettings):
     rate_limit: str = Field(default="600/minute", description="Per user (or address) limit.")
     login_rate_limit: str = "10/minute"
     log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="auto: JSON lines unless stderr is a terminal (then readable lines).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="When set, GET /metrics needs `Authorization: Bearer <it>`."
+    )
 
     max_upload_bytes: int = Field(
         default=25 * 1024 * 1024, gt=0, description="Largest attachment accepted, in bytes."
@@ -297,6 +304,7 @@ class Settings(BaseSettings):
         "s3_region",
         "s3_access_key_id",
         "s3_secret_access_key",
+        "metrics_token",
         mode="before",
     )
     @classmethod

@@ -3,6 +3,8 @@ quotas and the usage recorder. Only configured providers are ever called."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import SecretStr
 
 from ai.cache import MemoryCache, RedisCache, ResponseCache
@@ -10,7 +12,7 @@ from ai.gateway import Gateway
 from ai.pii import PiiGuard, PiiKind, PiiMode, check_ner_model
 from ai.providers import AnthropicProvider, ExtractiveResponder, OpenAIProvider, Provider
 from ai.quotas import Quotas
-from ai.recorder import CallRecorder
+from ai.recorder import CallRecord, CallRecorder
 from auth.limit_storage import limit_storage
 from db.engine import Database
 from settings import Settings
@@ -65,7 +67,10 @@ def build_providers(settings: Settings) -> list[Provider]:
     return providers
 
 
-def build_gateway(settings: Settings, db: Database) -> Gateway:
+def build_gateway(
+    settings: Settings, db: Database, *, on_call: Callable[[CallRecord], None] | None = None
+) -> Gateway:
+    """The gateway AI_PROVIDERS describes; `on_call` hears of every attempt (metrics)."""
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
     cache: ResponseCache = (
         RedisCache(redis_url) if redis_url else MemoryCache(settings.ai_cache_size)
@@ -77,6 +82,7 @@ def build_gateway(settings: Settings, db: Database) -> Gateway:
         recorder=CallRecorder(db),
         quotas=Quotas(limit_storage(redis_url), settings, db),
         pii=build_pii_guard(settings),
+        on_call=on_call,
     )
 
 

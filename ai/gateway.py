@@ -94,6 +94,7 @@ class Gateway:
         recorder: CallRecorder | None = None,
         quotas: Quotas | None = None,
         pii: PiiGuard | None = None,
+        on_call: Callable[[CallRecord], None] | None = None,
     ) -> None:
         if not providers:
             raise ValueError("the AI gateway needs at least one provider")
@@ -104,6 +105,8 @@ class Gateway:
         self._quotas = quotas
         # Redaction is on unless switched off explicitly (PII_MODE=off).
         self._pii = pii if pii is not None else PiiGuard(PiiMode.PATTERNS)
+        # Told of every attempt and cache hit as it is recorded (operations metrics).
+        self._on_call = on_call
         # provider name -> loop time before which it is not asked again (its retry-after).
         self._cooling: dict[str, float] = {}
 
@@ -412,12 +415,19 @@ class Gateway:
             used = completion.usage.tokens_in + completion.usage.tokens_out
             await self._quotas.charge(request.caller, used)
 
+    def _emit(self, rec: CallRecord) -> None:
+        if self._on_call is not None:
+            try:
+                self._on_call(rec)
+            except Exception:  # metrics must never fail a call
+                _log.exception("AI call observer failed")
+        if self._recorder is not None:
+            self._recorder.record_soon(rec)
+
     def _record_cache_hit(
         self, request: CompletionRequest, call: str, provider: str, model: str
     ) -> None:
-        if self._recorder is None:
-            return
-        self._recorder.record_soon(
+        self._emit(
             CallRecord(
                 provider=provider,
                 model=model,
@@ -445,11 +455,9 @@ class Gateway:
         outcome: str,
         error: str | None = None,
     ) -> None:
-        if self._recorder is None:
-            return
         model = provider.embedding_model if call == "embed" else provider.model
         model = model or provider.model
-        self._recorder.record_soon(
+        self._emit(
             CallRecord(
                 provider=provider.name,
                 model=model,

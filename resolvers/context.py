@@ -8,6 +8,7 @@ from typing import Any
 
 from limits.aio.strategies import MovingWindowRateLimiter
 
+from ai.gateway import Gateway
 from auth import policy
 from auth.policy import RoleCheck, RoleDecisions
 from auth.principal import Principal
@@ -49,6 +50,8 @@ class RequestContext:
     publisher: Publisher | None = None
     # Attachment bytes (local folder or S3-compatible); from Runtime.blobs.
     blobs: BlobStore | None = None
+    # The LLM gateway (complete, stream, embed); from Runtime.ai.
+    ai: Gateway | None = None
     # Role-only policy decisions, each made once per operation (see allows()).
     decisions: RoleDecisions = field(default_factory=RoleDecisions)
 

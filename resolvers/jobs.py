@@ -4,6 +4,7 @@ requested, customers none. Cancel and retry run in the audited mutation transact
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncGenerator
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import policy
 from auth.principal import Principal
+from dataloaders import Loaders
 from db.base import utcnow
 from db.models import Job
 from db.pagination import Page, PageRequest, SortKey, fetch_page
@@ -23,6 +25,7 @@ from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.error_codes import JobErrorCode
 from resolvers.errors import FieldProblem, NotFound, ValidationFailed
+from resolvers.subscriptions import still_allowed
 from workers.events import ReceivedEvent
 from workers.jobs.events import job_channel, job_event
 
@@ -186,7 +189,16 @@ async def _job_updates(
     async with aclosing(ctx.publisher.subscribe(job_channel(job_id))) as events:
         try:
             while True:
-                job = (await get_jobs(ctx, [job_id])).get(job_id)
+                # Fresh loaders: the credentials as they are now, not when the socket opened.
+                allowed, found = await asyncio.gather(
+                    still_allowed(principal, Loaders(ctx.db)), get_jobs(ctx, [job_id])
+                )
+                if not allowed:
+                    _log.info(
+                        "ending a job update stream: %s may no longer see it", principal.label
+                    )
+                    return
+                job = found.get(job_id)
                 if job is None or not can_see_job(principal, job):
                     return
                 state = (job.status, job.progress, job.progress_message)
@@ -206,4 +218,7 @@ async def _job_updates(
                     waiting = None
         finally:
             if waiting is not None:
+                # Let the pending read unwind before the subscription is closed under it.
                 waiting.cancel()
+                with contextlib.suppress(BaseException):
+                    await waiting

@@ -24,6 +24,7 @@ from schema.kb_mutations import KbMutation
 from schema.limits import OperationLimits
 from schema.messages import MessagesMutation
 from schema.notifications import NotificationsMutation
+from schema.observability import OperationMetrics
 from schema.plain_fields import install_plain_resolvers
 from schema.sessions import SessionsMutation
 from schema.sla import SlaMutation, SlaQuery
@@ -33,6 +34,7 @@ from schema.text import SCALAR_OVERRIDES, install_text_coercion
 from schema.ticket_mutations import TicketsMutation
 from schema.tickets import PLAIN_RESOLVERS as TICKET_PLAIN_RESOLVERS
 from schema.tickets import TicketsQuery
+from schema.usage import UsageQuery
 from schema.validation import DocumentChecks, OperationChecks
 from settings import Settings
 
@@ -52,6 +54,7 @@ QUERIES += (DashboardQuery,)
 QUERIES += (AiQuery,)
 QUERIES += (JobsQuery,)
 QUERIES += (KbQuery,)
+QUERIES += (UsageQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -97,7 +100,7 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         scalar_overrides=SCALAR_OVERRIDES,
-        extensions=[lambda: OperationChecks(checks), RateLimit, ErrorCodes],
+        extensions=[OperationMetrics, lambda: OperationChecks(checks), RateLimit, ErrorCodes],
         checks=checks,
     )
     install_plain_resolvers(schema, TICKET_PLAIN_RESOLVERS)

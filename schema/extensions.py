@@ -21,6 +21,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, Unauthenticated, ValidationFailed
 from schema.text import TextRefused
 from workers.log_throttle import LogThrottle
+from workers.metrics import GRAPHQL_ERRORS
 
 __all__ = [
     "ErrorCodes",
@@ -80,6 +81,7 @@ class ErrorLoggingSchema(strawberry.Schema):
         expected = []
         for error in errors:
             code = error_code(error)
+            GRAPHQL_ERRORS.labels(code).inc()
             if code == INTERNAL:
                 _log.error(
                     "unexpected error (request %s, operation %s, path %s)",

@@ -51,6 +51,8 @@ __all__ = [
 # aggregated rows, a dashboard a dozen aggregate queries.
 FIELD_COSTS: dict[str, int] = {
     "Query.ticketReport": MAX_CELLS,
+    # Up to MAX_BUCKETS buckets of counts, each a count over six tables.
+    "Query.usageAnalytics": 2_000,
     "Query.dashboard": 500,
     "Subscription.dashboardEvents": 500,
 }

@@ -25,6 +25,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
 from strawberry.types.execution import PreExecutionError
 from strawberry.utils.aio import aclosing
+from structlog.contextvars import bind_contextvars
 
 from dataloaders import Loaders
 from resolvers.context import RequestContext
@@ -36,20 +37,45 @@ from schema.fanout import (
     plan_shared,
     rate_limited,
 )
+from schema.observability import subscription_name
+from workers.logs import new_request_id
+from workers.metrics import GRAPHQL_REQUESTS, SUBSCRIPTIONS_ACTIVE, operation_label
 
 __all__ = ["OperationContextHandler", "operation_context"]
 
 
 def operation_context(connection: RequestContext) -> RequestContext:
-    """The connection's context for one operation: same principal, its own loaders."""
-    return replace(connection, loaders=Loaders(connection.db))
+    """The connection's context for one operation: same principal, its own loaders, and its
+    own request id (the connection's stays bound as `connection_id`)."""
+    meta = replace(connection.meta, request_id=new_request_id())
+    return replace(connection, loaders=Loaders(connection.db), meta=meta)
 
 
 class OperationContextHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
     """Shares subscriptions through the view's `subscription_hub` when it has one."""
 
     async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
+        # Each operation runs in its own task: what is bound here stays with its log lines.
         context = operation_context(self.context)
+        bind_contextvars(
+            request_id=context.meta.request_id,
+            connection_id=self.context.meta.request_id,
+            operation=operation.operation_name or "-",
+        )
+        name = subscription_name(operation.query, operation.operation_name)
+        if name is None:
+            await self._dispatch(operation, context)
+            return
+        GRAPHQL_REQUESTS.labels(operation_label(name), "subscription").inc()
+        SUBSCRIPTIONS_ACTIVE.inc()
+        try:
+            await self._dispatch(operation, context)
+        finally:
+            SUBSCRIPTIONS_ACTIVE.dec()
+
+    async def _dispatch(
+        self, operation: Operation[RequestContext, None], context: RequestContext
+    ) -> None:
         hub = getattr(self.view, "subscription_hub", None)
         if isinstance(hub, SubscriptionHub):
             plan = plan_shared(

@@ -23,6 +23,7 @@ from broadcaster import Broadcast, BroadcastBackend
 from redis.exceptions import RedisError
 
 from workers.log_throttle import LogThrottle
+from workers.metrics import EVENTS_DELIVERED, EVENTS_PUBLISHED, channel_kind
 from workers.postgres_backend import PostgresNotifyBackend
 from workers.redis_backend import ResilientRedisBackend
 
@@ -171,6 +172,7 @@ class Publisher:
                 "publish", "could not publish realtime events (%s event): %s", channel, exc
             )
             return False
+        EVENTS_PUBLISHED.labels(channel_kind(channel)).inc()
         return True
 
     async def publish_throttled(
@@ -225,6 +227,7 @@ class Publisher:
             self._feeds[channel] = feed
             feed.task = self._spawn(self._pump(feed), f"feed:{channel}")
         queue: asyncio.Queue[ReceivedEvent | None] = asyncio.Queue(self._queue_size)
+        kind = channel_kind(channel)
         feed.users += 1
         try:
             await feed.ready.wait()
@@ -235,6 +238,7 @@ class Publisher:
                 item = await queue.get()
                 if item is None:
                     return
+                EVENTS_DELIVERED.labels(kind).inc()
                 yield item
         finally:
             feed.queues.discard(queue)

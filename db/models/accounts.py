@@ -62,6 +62,11 @@ class AuthSession(UUIDPrimaryKey, Base):
     """One login: the family of refresh tokens that rotate from it."""
 
     __tablename__ = "auth_sessions"
+    # usageAnalytics counts logins and session use in a time range.
+    __table_args__ = (
+        Index("ix_auth_sessions_created_at", "created_at"),
+        Index("ix_auth_sessions_last_used_at", "last_used_at"),
+    )
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), index=True
@@ -103,6 +108,8 @@ class UserToken(UUIDPrimaryKey, Base):
 
 class ApiKey(UUIDPrimaryKey, Base):
     __tablename__ = "api_keys"
+    # usageAnalytics counts the keys used in a time range.
+    __table_args__ = (Index("ix_api_keys_last_used_at", "last_used_at"),)
 
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16), index=True)

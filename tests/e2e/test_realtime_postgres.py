@@ -1,13 +1,16 @@
 """Several processes without Redis: `autocrm serve --workers 2` shares live events through
 PostgreSQL LISTEN/NOTIFY. Two such servers (four processes) on one database: a mutation on
-one reaches a WebSocket subscriber of the other."""
+one reaches a WebSocket subscriber of the other. And `/metrics` of either process of one
+server counts the requests both of its processes answered."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from db.engine import Database
 from tests.conftest import TEST_SECRET
@@ -54,3 +57,31 @@ async def test_ticket_event_crosses_server_processes_through_postgres(
 
     assert heard["ticketEvents"]["kind"] == "UPDATED"
     assert heard["ticketEvents"]["ticket"]["subject"].startswith("Attempt ")
+
+
+COUNTED = "query CountedAcrossProcesses { viewer { email } }"
+
+
+async def _counted(base_url: str) -> float:
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        text = (await client.get("/metrics")).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if (
+                sample.name == "autocrm_graphql_requests_total"
+                and sample.labels.get("operation") == "CountedAcrossProcesses"
+            ):
+                return sample.value
+    return 0.0
+
+
+async def test_metrics_of_either_process_count_both(servers: tuple[str, str]) -> None:
+    server_a, _ = servers
+    for _ in range(12):  # a new connection each: the kernel spreads them over the processes
+        async with httpx.AsyncClient(base_url=server_a) as client:
+            response = await client.post("/graphql", json={"query": COUNTED})
+        assert response.json()["data"] == {"viewer": None}
+
+    scrapes = [await _counted(server_a) for _ in range(6)]
+
+    assert scrapes == [12.0] * 6

@@ -13,8 +13,10 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Coroutine
+from contextvars import Context
 from typing import Any
 
+from ai.gateway import Gateway
 from db.engine import Database
 from settings import Settings
 from workers.events import Publisher
@@ -33,9 +35,10 @@ class InProcessWorker:
         settings: Settings,
         publisher: Publisher | None = None,
         *,
+        ai: Gateway | None = None,
         concurrency: int = 4,
     ) -> None:
-        self.env = JobEnv(db=db, settings=settings, sender=self, publisher=publisher)
+        self.env = JobEnv(db=db, settings=settings, sender=self, publisher=publisher, ai=ai)
         self._concurrency = concurrency
         self._queue: asyncio.Queue[uuid.UUID] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -65,7 +68,8 @@ class InProcessWorker:
         return self._queue
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
+        # A fresh context: runners started during a request must not log its request id.
+        task = asyncio.get_running_loop().create_task(coro, name=name, context=Context())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

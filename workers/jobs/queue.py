@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ai.gateway import Gateway
 from db.engine import Database
 from db.models import Job
 from settings import Settings
@@ -122,10 +123,14 @@ class JobQueue:
             await worker.stop()
 
 
-def build_job_queue(db: Database, settings: Settings, publisher: Publisher | None) -> JobQueue:
+def build_job_queue(
+    db: Database, settings: Settings, publisher: Publisher | None, ai: Gateway | None = None
+) -> JobQueue:
+    """Dramatiq over REDIS_URL (its workers build their own gateway), else the in-process
+    worker, whose jobs use the server's gateway `ai`."""
     if settings.redis_url is not None:
         from workers.jobs.broker import DramatiqSender, make_broker
 
         broker = make_broker(settings.redis_url.get_secret_value())
         return JobQueue(db, settings, DramatiqSender(broker))
-    return JobQueue(db, settings, InProcessWorker(db, settings, publisher))
+    return JobQueue(db, settings, InProcessWorker(db, settings, publisher, ai=ai))

@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -24,7 +25,9 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
+from structlog.contextvars import bound_contextvars
 
+from ai.gateway import Gateway
 from db.base import utcnow
 from db.engine import Database
 from db.models import Job
@@ -33,6 +36,7 @@ from workers.events import Publisher
 from workers.jobs.events import job_channel, job_event
 from workers.jobs.kinds import KINDS, TransientJobError
 from workers.jobs.sender import JobSender, Outgoing
+from workers.metrics import JOB_RUN_SECONDS, JOB_WAIT_SECONDS, JOBS_FINISHED
 
 __all__ = ["JobCancelled", "JobEnv", "JobLost", "JobRun", "backoff_seconds", "run_job"]
 
@@ -73,6 +77,8 @@ class JobEnv:
     settings: Settings
     sender: JobSender
     publisher: Publisher | None = None
+    # The LLM gateway (AI drafts, triage …); None where none was built.
+    ai: Gateway | None = None
     worker: str = field(default_factory=worker_name)
 
     @property
@@ -96,6 +102,13 @@ class JobRun:
     @property
     def db(self) -> Database:
         return self.env.db
+
+    @property
+    def ai(self) -> Gateway:
+        """The LLM gateway of this worker process (settings' AI_PROVIDERS)."""
+        if self.env.ai is None:
+            raise RuntimeError("this worker has no LLM gateway")
+        return self.env.ai
 
     def _mine(self) -> Any:
         return and_(Job.id == self.id, Job.status == "running", Job.attempts == self.attempt)
@@ -240,10 +253,26 @@ async def _end(run: JobRun, values: dict[str, Any]) -> str | None:
 
 
 async def run_job(env: JobEnv, job_id: uuid.UUID | str) -> str:
-    """Run `job_id` if it can be claimed; returns how it ended (`skipped` if not claimed)."""
+    """Run `job_id` if it can be claimed; returns how it ended (`skipped` if not claimed).
+
+    Every log line written meanwhile names the job and its kind."""
     job = await _claim(env, uuid.UUID(str(job_id)))
     if job is None:
         return "skipped"
+    kind = job.kind if job.kind in KINDS else "unknown"
+    if job.attempts == 1 and job.started_at is not None:
+        JOB_WAIT_SECONDS.labels(kind).observe(
+            max(0.0, (job.started_at - job.created_at).total_seconds())
+        )
+    started = time.monotonic()
+    with bound_contextvars(job_id=str(job.id), job_kind=job.kind):
+        outcome = await _run_claimed(env, job)
+    JOB_RUN_SECONDS.labels(kind).observe(time.monotonic() - started)
+    JOBS_FINISHED.labels(kind, "retry" if outcome == "queued" else outcome).inc()
+    return outcome
+
+
+async def _run_claimed(env: JobEnv, job: Job) -> str:
     run = JobRun(env, job)
     spec = KINDS.get(job.kind)
     if spec is None:

@@ -15,15 +15,19 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
 import workers.jobs.catalog  # noqa: F401  (registers every job kind)
+from ai.factory import build_gateway
 from db.engine import Database, database_url
 from settings import get_settings
 from workers.events import Publisher
 from workers.jobs.broker import DramatiqSender, declare_actor, make_broker
 from workers.jobs.relay import relay_once
 from workers.jobs.runner import JobEnv, run_job
+from workers.logs import configure_logging
+from workers.metrics import observe_ai_call, watch_pool
 
 _log = logging.getLogger("autocrm.jobs")
 _settings = get_settings()
+configure_logging(_settings.log_level, _settings.log_format)
 if _settings.redis_url is None:
     raise SystemExit("autocrm worker needs REDIS_URL (without it the server runs jobs itself)")
 _redis_url = _settings.redis_url.get_secret_value()
@@ -44,11 +48,14 @@ async def _job_env() -> JobEnv:
                 await publisher.connect()
             except Exception as exc:  # progress events are best-effort
                 _log.warning("worker publisher not connected: %s", exc)
+            db = Database(database_url(_settings), pool_size=5)
+            watch_pool(db.engine)
             _env = JobEnv(
-                db=Database(database_url(_settings), pool_size=5),
+                db=db,
                 settings=_settings,
                 sender=DramatiqSender(broker),
                 publisher=publisher,
+                ai=build_gateway(_settings, db, on_call=observe_ai_call),
             )
     return _env
 
@@ -96,6 +103,8 @@ class JobProcess(Middleware):
 
 
 async def _close(env: JobEnv) -> None:
+    if env.ai is not None:
+        await env.ai.close()
     if env.publisher is not None:
         await env.publisher.disconnect()
     await env.db.dispose()
