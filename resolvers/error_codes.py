@@ -23,6 +23,8 @@ __all__ = [
     "JobErrorCode",
     "MessageErrorCode",
     "NotificationErrorCode",
+    "OrganizationErrorCode",
+    "SegmentErrorCode",
     "TeamErrorCode",
     "TicketErrorCode",
 ]
@@ -154,6 +156,36 @@ class JobErrorCode(ErrorCode):
     UNIQUE = "unique"
     FORBIDDEN = "forbidden"
     INVALID_STATE = "invalid_state"
+
+
+class OrganizationErrorCode(ErrorCode):
+    """Organizations and a customer's membership of one."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    TOO_SHORT = "too_short"
+    INVALID_DOMAIN = "invalid_domain"
+    FREE_MAIL_DOMAIN = "free_mail_domain"
+
+
+class SegmentErrorCode(ErrorCode):
+    """Saved customer segments."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    TOO_SHORT = "too_short"
 
 
 class TeamErrorCode(ErrorCode):

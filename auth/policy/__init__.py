@@ -13,7 +13,18 @@ decides who sees what. The matrix is in README.md ("Who may do what").
 
 from __future__ import annotations
 
+from auth.policy.changes import may_hear_change
 from auth.policy.decisions import RoleCheck, RoleDecisions
+from auth.policy.organizations import (
+    can_see_organization,
+    can_see_organizations,
+    can_see_segment,
+    may_edit_segment,
+    may_manage_organizations,
+    may_save_segment,
+    organization_scope,
+    segment_scope,
+)
 from auth.policy.reads import (
     STAFF_PRIVATE_FIELDS,
     USER_PUBLIC_FIELDS,
@@ -92,6 +103,9 @@ __all__ = [
     "can_see_internal_messages",
     "can_see_job",
     "can_see_message",
+    "can_see_organization",
+    "can_see_organizations",
+    "can_see_segment",
     "can_see_sla_policies",
     "can_see_team",
     "can_see_ticket",
@@ -111,12 +125,18 @@ __all__ = [
     "may_delete_attachment",
     "may_edit_customer",
     "may_edit_message",
+    "may_edit_segment",
     "may_file_on_message",
+    "may_hear_change",
     "may_manage_accounts",
+    "may_manage_organizations",
     "may_rate_ticket",
+    "may_save_segment",
     "may_work_tickets",
     "message_scope",
     "message_visibilities",
+    "organization_scope",
+    "segment_scope",
     "team_scope",
     "ticket_scope",
     "user_scope",
