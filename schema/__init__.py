@@ -22,6 +22,8 @@ from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
 from schema.limits import OperationLimits
 from schema.messages import MessagesMutation
 from schema.notifications import NotificationsMutation
+from schema.organizations import OrganizationsMutation, OrganizationsQuery
+from schema.segments import SegmentsMutation, SegmentsQuery
 from schema.sessions import SessionsMutation
 from schema.sla import SlaMutation, SlaQuery
 from schema.subscriptions import RealtimeSubscription
@@ -47,6 +49,7 @@ QUERIES += (TicketsQuery, TeamsQuery, SlaQuery)
 QUERIES += (DashboardQuery,)
 QUERIES += (AiQuery,)
 QUERIES += (JobsQuery,)
+QUERIES += (OrganizationsQuery, SegmentsQuery)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -62,6 +65,7 @@ MUTATIONS += (AttachmentsMutation,)
 MUTATIONS += (NotificationsMutation,)
 MUTATIONS += (AiMutation,)
 MUTATIONS += (JobsMutation,)
+MUTATIONS += (OrganizationsMutation, SegmentsMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)

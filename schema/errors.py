@@ -25,6 +25,8 @@ from resolvers.error_codes import (
     JobErrorCode,
     MessageErrorCode,
     NotificationErrorCode,
+    OrganizationErrorCode,
+    SegmentErrorCode,
     TeamErrorCode,
     TicketErrorCode,
 )
@@ -40,6 +42,8 @@ __all__ = [
     "JobError",
     "MessageError",
     "NotificationError",
+    "OrganizationError",
+    "SegmentError",
     "TeamError",
     "TicketError",
     "UserError",
@@ -58,6 +62,8 @@ strawberry.enum(FeedbackErrorCode, description=_CODES.format(what="feedback"))
 strawberry.enum(MessageErrorCode, description=_CODES.format(what="messages"))
 strawberry.enum(NotificationErrorCode, description=_CODES.format(what="notification settings"))
 strawberry.enum(JobErrorCode, description=_CODES.format(what="background jobs"))
+strawberry.enum(OrganizationErrorCode, description=_CODES.format(what="organizations"))
+strawberry.enum(SegmentErrorCode, description=_CODES.format(what="customer segments"))
 strawberry.enum(TeamErrorCode, description=_CODES.format(what="teams"))
 strawberry.enum(TicketErrorCode, description=_CODES.format(what="tickets and SLA policies"))
 
@@ -119,6 +125,16 @@ class NotificationError(UserError):
 @strawberry.type(description="A problem with the input of a job mutation (cancel, retry).")
 class JobError(UserError):
     code: JobErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of an organization mutation.")
+class OrganizationError(UserError):
+    code: OrganizationErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a segment mutation.")
+class SegmentError(UserError):
+    code: SegmentErrorCode = strawberry.field(description=_CODE)
 
 
 @strawberry.type(description="A problem with the input of a team mutation.")
