@@ -13,6 +13,7 @@ from schema.ai import AiMutation, AiQuery
 from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
+from schema.changes import ChangesSubscription
 from schema.customers import CustomersMutation, CustomersQuery
 from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.execution import AutoCRMSchema
@@ -69,6 +70,7 @@ MUTATIONS += (OrganizationsMutation, SegmentsMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)
+SUBSCRIPTIONS += (ChangesSubscription,)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
