@@ -14,6 +14,7 @@ from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
 from schema.changes import ChangesSubscription
+from schema.customer_report import CustomerReportQuery
 from schema.customers import CustomersMutation, CustomersQuery
 from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.execution import AutoCRMSchema
@@ -50,7 +51,7 @@ QUERIES += (TicketsQuery, TeamsQuery, SlaQuery)
 QUERIES += (DashboardQuery,)
 QUERIES += (AiQuery,)
 QUERIES += (JobsQuery,)
-QUERIES += (OrganizationsQuery, SegmentsQuery)
+QUERIES += (OrganizationsQuery, SegmentsQuery, CustomerReportQuery)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import cast, func, or_, select
+from sqlalchemy import ColumnElement, cast, func, or_, select
 
 from auth import policy
 from dataloaders.organizations import (
@@ -90,7 +90,7 @@ async def list_organizations(
     stmt = select(Organization).where(policy.organization_scope(principal))
     search = search_text(list_filter.search, "filter.search")
     if search is not None:
-        routes = []
+        routes: list[ColumnElement[bool]] = []
         query = tsquery_text(search)
         if query is not None:
             routes.append(Organization.search_vector.op("@@")(func.to_tsquery("simple", query)))

@@ -121,9 +121,12 @@ async def test_customer_hears_only_changes_of_their_own_record(
     server: str, runtime: Runtime, http: Any, db: Database, admin: ApiClient, customer: ApiClient
 ) -> None:
     other = await client_for(http, db, "customer", name="Olga Other")
-    assert customer.user is not None and other.user is not None
-    mine = gid("Customer", customer.user.customer_id)  # type: ignore[arg-type]
-    theirs = gid("Customer", other.user.customer_id)  # type: ignore[arg-type]
+    assert customer.user is not None
+    assert other.user is not None
+    assert customer.user.customer_id is not None
+    assert other.user.customer_id is not None
+    mine = gid("Customer", customer.user.customer_id)
+    theirs = gid("Customer", other.user.customer_id)
 
     async with GraphQLWebSocket.open(server, customer.token) as ws:
         op = await ws.subscribe(CHANGES)

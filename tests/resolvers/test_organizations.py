@@ -237,7 +237,8 @@ async def test_customers_never_see_their_organization(
     agent: ApiClient, customer: ApiClient, db: Database
 ) -> None:
     org = await create(agent, name="Acme")
-    assert customer.user is not None and customer.user.customer_id is not None
+    assert customer.user is not None
+    assert customer.user.customer_id is not None
     own = gid("Customer", customer.user.customer_id)
     await agent.data(SET_ORG, {"input": {"customerId": own, "organizationId": org["id"]}})
 
