@@ -48,6 +48,7 @@ class ChangeKind(enum.Enum):
 class ChangeEvent:
     type: str = strawberry.field(
         description="The entity's GraphQL type name (Customer, Organization, User, Team …)."
+        " Plain text: escape before rendering as HTML."
     )
     id: strawberry.ID = strawberry.field(description="The entity's global ID.")
     kind: ChangeKind = strawberry.field(description="What happened.")

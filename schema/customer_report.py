@@ -27,7 +27,7 @@ class CustomerReportGroupBy(enum.Enum):
 class CustomerReportGroup:
     key: str | None = strawberry.field(
         description="The interaction type (call, meeting …) or channel (plain text; null: "
-        "no channel given)."
+        "no channel given). Plain text: escape before rendering as HTML."
     )
     interactions: int = strawberry.field(description="Interactions logged in the bucket.")
 
@@ -51,7 +51,10 @@ class CustomerReportBucket:
 @strawberry.type(description="Customer engagement over a range, bucket by bucket.")
 class CustomerReport:
     interval: ReportInterval = strawberry.field(description="Bucket size.")
-    time_zone: str = strawberry.field(description="Calendar of the buckets.")
+    time_zone: str = strawberry.field(
+        description="Calendar of the buckets (an IANA name)."
+        " Plain text: escape before rendering as HTML."
+    )
     buckets: list[CustomerReportBucket] = strawberry.field(description="In time order.")
 
 

@@ -88,12 +88,14 @@ class Organization(relay.Node):
     name: str = strawberry.field(description="Plain text: escape before rendering as HTML.")
     domains: list[str] = strawberry.field(
         description="Lower-case e-mail domains (IDNA ASCII form), unique across organizations."
+        " Plain text: escape before rendering as HTML."
     )
     tags: list[str] = strawberry.field(
         description="Lower-case labels. Plain text: escape before rendering as HTML."
     )
     custom_fields: JSON = strawberry.field(
-        description="Integrator-defined JSON object. Its strings are plain text."
+        description="Integrator-defined JSON object."
+        " Its strings are plain text: escape before rendering as HTML."
     )
     notes: str = strawberry.field(
         description="Internal notes. Plain text: escape before rendering as HTML."

@@ -46,7 +46,8 @@ class CustomerSegment(relay.Node):
     name: str = strawberry.field(description="Plain text: escape before rendering as HTML.")
     filter: JSON = strawberry.field(
         description="The saved filter: the keys of CustomerFilter that were given "
-        "(organizationId as a raw UUID). Its strings are plain text."
+        "(organizationId as a raw UUID)."
+        " Its strings are plain text: escape before rendering as HTML."
     )
     shared: bool = strawberry.field(description="Seen and used by all staff (else owner only).")
     created_at: datetime = strawberry.field(description="When it was saved.")
