@@ -5,7 +5,11 @@
 - scopes.py: per entity, a SQL where-clause of the rows a principal may list;
 - reads.py: per entity, may this principal see this row, and which fields (customers
   see staff as a public profile: display name only);
-- writes.py: may this principal create, change or delete it.
+- writes.py: may this principal create, change or delete it;
+- organizations.py: organizations and saved customer segments (staff-only records: scope,
+  read and write rules in one place);
+- changes.py: who may hear of an entity change (the `changes` / `customerEvents`
+  subscriptions), before the entity itself is loaded through its read rule.
 
 Resolvers, permission classes and subscription filters ask this package; nothing else
 decides who sees what. The matrix is in README.md ("Who may do what").
