@@ -54,7 +54,8 @@ class ChangeFilter:
     """`changes(types, ids)`: None = any."""
 
     types: frozenset[str] | None = None
-    ids: frozenset[uuid.UUID] | None = None
+    # (GraphQL type name, id) pairs, from global IDs.
+    ids: frozenset[tuple[str, uuid.UUID]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,7 @@ async def _changes(
         async for change, loaders in heard:
             if wanted.types is not None and change.entity not in wanted.types:
                 continue
-            if wanted.ids is not None and change.entity_id not in wanted.ids:
+            if wanted.ids is not None and (change.entity, change.entity_id) not in wanted.ids:
                 continue
             ctx.loaders = loaders  # the node and its fields load against this event's data
             yield change
@@ -172,6 +173,8 @@ async def _customer_events(
                 continue
             if wanted.customer_id is not None and change.customer_id != wanted.customer_id:
                 continue
+            if change.customer_id is None and change.entity != "Organization":
+                continue  # users, teams …: not part of any customer's view
             if wanted.organization_id is not None and not await _in_organization(
                 change, wanted.organization_id, loaders
             ):

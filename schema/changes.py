@@ -28,12 +28,14 @@ from resolvers.change_feed import (
 )
 from resolvers.changes import ChangeKind as Kind
 from resolvers.context import RequestContext
+from resolvers.error_codes import CommonErrorCode
+from resolvers.errors import ValidationFailed
 from schema.ids import decode_id, encode_id
 from schema.permissions import IsAuthenticated
 
 __all__ = ["ChangeEvent", "ChangesSubscription"]
 
-# Entity types whose ids `changes(ids:)` accepts and which `types:` may name.
+# The most ids one `changes(ids:)` may follow.
 MAX_FILTER_IDS = 100
 
 
@@ -75,12 +77,22 @@ class CustomerEventsFilter:
     )
 
 
-def _raw_id(global_id: strawberry.ID, field: str) -> uuid.UUID:
-    try:
-        gid = relay.GlobalID.from_id(global_id)
-        return uuid.UUID(gid.node_id)
-    except (ValueError, TypeError, relay.GlobalIDValueError):
-        return decode_id(global_id, "Node", field)  # raises the usual invalid_id error
+def _entity_ids(ids: list[strawberry.ID]) -> frozenset[tuple[str, uuid.UUID]]:
+    """(type name, id) of each global ID; a bad one is an `invalid_id` error."""
+    if len(ids) > MAX_FILTER_IDS:
+        raise ValidationFailed.one(
+            "ids", f"Follow at most {MAX_FILTER_IDS} ids.", CommonErrorCode.INVALID
+        )
+    found: set[tuple[str, uuid.UUID]] = set()
+    for index, global_id in enumerate(ids):
+        try:
+            gid = relay.GlobalID.from_id(global_id)
+            found.add((gid.type_name, uuid.UUID(gid.node_id)))
+        except (ValueError, TypeError, relay.GlobalIDValueError) as exc:
+            raise ValidationFailed.one(
+                f"ids.{index}", "Not a valid ID.", CommonErrorCode.INVALID_ID
+            ) from exc
+    return frozenset(found)
 
 
 async def _node(info: strawberry.Info[RequestContext], change: ChangeDelivery) -> Any:
@@ -128,9 +140,7 @@ class ChangesSubscription:
     ) -> AsyncIterator[ChangeEvent]:
         wanted = ChangeFilter(
             types=frozenset(types) if types is not None else None,
-            ids=frozenset(_raw_id(i, f"ids.{n}") for n, i in enumerate(ids[:MAX_FILTER_IDS]))
-            if ids is not None
-            else None,
+            ids=_entity_ids(ids) if ids is not None else None,
         )
         return _events(info, await change_stream(info.context, wanted))
 

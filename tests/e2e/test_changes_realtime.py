@@ -175,3 +175,30 @@ async def test_customer_cannot_follow_another_customer(
         frame = await ws.frame(op)
 
     assert frame["type"] == "error" or frame["payload"].get("errors"), frame
+
+
+SET_ORG = """
+mutation ($customerId: ID!, $organizationId: ID) {
+  setCustomerOrganization(input: {customerId: $customerId, organizationId: $organizationId}) {
+    errors { code }
+  }
+}"""
+
+
+async def test_customer_events_follow_an_organization_and_its_customers(
+    server: str, runtime: Runtime, admin: ApiClient, agent: ApiClient
+) -> None:
+    org = (await mutate(server, admin.token, CREATE_ORG))["organization"]
+    member = (await mutate(server, admin.token, CREATE_CUSTOMER, name="Ann"))["customer"]
+    outsider = (await mutate(server, admin.token, CREATE_CUSTOMER, name="Bob"))["customer"]
+    await mutate(server, admin.token, SET_ORG, customerId=member["id"], organizationId=org["id"])
+
+    async with GraphQLWebSocket.open(server, agent.token) as ws:
+        op = await ws.subscribe(CUSTOMER_EVENTS, {"filter": {"organizationId": org["id"]}})
+        await live(runtime, 1)
+        await mutate(server, admin.token, UPDATE_CUSTOMER, id=outsider["id"], name="Bob B")
+        await mutate(server, admin.token, CREATE_TEAM)
+        await mutate(server, admin.token, UPDATE_CUSTOMER, id=member["id"], name="Ann B")
+        heard = (await ws.next(op))["customerEvents"]
+
+    assert (heard["id"], heard["node"]) == (member["id"], {"name": "Ann B"})
