@@ -32,6 +32,17 @@ from dataloaders.messages import (
     load_messages_by_id,
     load_revisions_by_message_id,
 )
+from dataloaders.organizations import (
+    FirstPage,
+    PageIds,
+    load_member_counts,
+    load_member_pages,
+    load_organizations_by_domain,
+    load_organizations_by_id,
+    load_segments_by_id,
+    load_ticket_counts,
+    load_ticket_pages,
+)
 from dataloaders.tickets import (
     load_followers_by_ticket_id,
     load_members_by_team_id,
@@ -48,6 +59,8 @@ from db.models import (
     Customer,
     CustomerEmail,
     CustomerPhone,
+    CustomerSegment,
+    Organization,
     Team,
     TeamMember,
     Ticket,
@@ -94,6 +107,35 @@ class Loaders:
     @cached_property
     def phones_by_customer_id(self) -> DataLoader[uuid.UUID, list[CustomerPhone]]:
         return DataLoader(lambda keys: load_phones_by_customer_id(self.db, keys))
+
+    @cached_property
+    def organization_by_id(self) -> DataLoader[uuid.UUID, Organization | None]:
+        return DataLoader(lambda keys: load_organizations_by_id(self.db, keys))
+
+    @cached_property
+    def organization_by_domain(self) -> DataLoader[str, Organization | None]:
+        return DataLoader(lambda keys: load_organizations_by_domain(self.db, keys))
+
+    @cached_property
+    def segment_by_id(self) -> DataLoader[uuid.UUID, CustomerSegment | None]:
+        return DataLoader(lambda keys: load_segments_by_id(self.db, keys))
+
+    @cached_property
+    def member_page_by_organization(self) -> DataLoader[FirstPage, PageIds]:
+        """First pages of organizations' customers (ids), one statement per order."""
+        return DataLoader(lambda keys: load_member_pages(self.db, keys))
+
+    @cached_property
+    def ticket_page_by_organization(self) -> DataLoader[FirstPage, PageIds]:
+        return DataLoader(lambda keys: load_ticket_pages(self.db, keys))
+
+    @cached_property
+    def member_count_by_organization(self) -> DataLoader[uuid.UUID, int]:
+        return DataLoader(lambda keys: load_member_counts(self.db, keys))
+
+    @cached_property
+    def ticket_count_by_organization(self) -> DataLoader[uuid.UUID, int]:
+        return DataLoader(lambda keys: load_ticket_counts(self.db, keys))
 
     @cached_property
     def message_by_id(self) -> DataLoader[uuid.UUID, TicketMessage | None]:

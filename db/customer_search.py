@@ -57,6 +57,7 @@ __all__ = [
     "exact_condition",
     "fetch_customers",
     "fuzzy_condition",
+    "intersect",
     "prefix_tsquery",
     "trigram_frequencies",
     "tsquery_text",
@@ -91,6 +92,37 @@ class CustomerCriteria:
     phone_country_code: str | None = None
     # Match the search by shared name trigrams: typo candidates (see fetch_customers).
     fuzzy: bool = False
+    organization_id: uuid.UUID | None = None
+    # A second search that must also match, exactly (a saved segment's, with the list's).
+    also_search: str | None = None
+    # Conditions that contradict each other (two different companies): nobody matches.
+    nothing: bool = False
+
+
+def intersect(a: CustomerCriteria, b: CustomerCriteria) -> CustomerCriteria:
+    """Customers matching both `a` and `b` (a list's own filter and a saved segment's);
+    `a` keeps its search (typo fallback included), `b`'s must match exactly as well."""
+    nothing = a.nothing or b.nothing
+    company = a.company if a.company is not None else b.company
+    if a.company is not None and b.company is not None:
+        nothing = nothing or a.company.strip().lower() != b.company.strip().lower()
+    organization_id = a.organization_id or b.organization_id
+    if a.organization_id and b.organization_id:
+        nothing = nothing or a.organization_id != b.organization_id
+    after = [t for t in (a.created_after, b.created_after) if t is not None]
+    before = [t for t in (a.created_before, b.created_before) if t is not None]
+    search, also = (a.search, b.search) if a.search else (b.search, None)
+    return replace(
+        a,
+        search=search,
+        also_search=also,
+        tags=tuple(dict.fromkeys(a.tags + b.tags)),
+        company=company,
+        created_after=max(after) if after else None,
+        created_before=min(before) if before else None,
+        organization_id=organization_id,
+        nothing=nothing,
+    )
 
 
 def customer_sort(field: CustomerSort, descending: bool) -> SortKey:
@@ -171,6 +203,13 @@ def customers_statement(
         stmt = stmt.where(Customer.created_at >= criteria.created_after)
     if criteria.created_before is not None:
         stmt = stmt.where(Customer.created_at < criteria.created_before)
+    if criteria.organization_id is not None:
+        stmt = stmt.where(Customer.organization_id == criteria.organization_id)
+    if criteria.nothing:
+        stmt = stmt.where(false())
+    also = _clean(criteria.also_search)
+    if also:
+        stmt = stmt.where(exact_condition(also, criteria.phone_country_code))
     search = _clean(criteria.search)
     if search:
         stmt = stmt.where(

@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
-__all__ = ["InvalidPageRequest", "Page", "PageRequest", "SortKey", "fetch_page"]
+__all__ = [
+    "InvalidPageRequest",
+    "Page",
+    "PageRequest",
+    "SortKey",
+    "cursor_for",
+    "fetch_page",
+    "is_first_page",
+]
 
 T = TypeVar("T")
 # A mapped attribute (Customer.name) or any SQL expression (func.lower(Customer.name)).
@@ -78,6 +86,17 @@ def _encode(values: Sequence[Any]) -> str:
 
     raw = json.dumps([plain(v) for v in values], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def cursor_for(sort: SortKey, row: Any) -> str:
+    """The cursor `fetch_page` gives `row` in a list ordered by `sort` (a page assembled
+    another way, e.g. by a DataLoader, continues with fetch_page from it)."""
+    return _encode([sort.value(row), row.id])
+
+
+def is_first_page(request: PageRequest) -> bool:
+    """A forward page from the start: no cursor, no `last`."""
+    return request.after is None and request.before is None and request.last is None
 
 
 def _decode(cursor: str, count: int) -> list[Any]:

@@ -1,7 +1,8 @@
 """The support dashboard: the queue as it is now and how fast it has been worked lately.
 
-Everything is aggregated in PostgreSQL, in two statements whatever the ticket volume: one
-row of counts, medians and CSAT, and one row per agent with their open tickets.
+Everything is aggregated in PostgreSQL, in three statements whatever the volume: one row
+of counts, medians and CSAT, one row per agent with their open tickets, and one row of
+customer metrics (new, active, at risk: see resolvers/customer_activity.py).
 
 Definitions (all judged at `computed_at`):
 - open tickets: new, open, pending or on hold (merged duplicates are closed);
@@ -14,7 +15,7 @@ Definitions (all judged at `computed_at`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from db.engine import Database
 from db.models import Ticket, TicketFeedback, User
 from db.models.tickets import OPEN_STATUSES, TicketPriority
 from resolvers.context import RequestContext
+from resolvers.customer_activity import CustomerMetrics, customer_metrics
 from resolvers.error_codes import CommonErrorCode
 from resolvers.errors import ValidationFailed
 from resolvers.tickets.common import AGENT_ROLES
@@ -65,6 +67,8 @@ class DashboardNumbers:
     csat_average: float | None
     csat_count: int
     agent_load: tuple[AgentLoad, ...]
+    # New, active and at-risk customers over the window (resolvers/customer_activity.py).
+    customers: CustomerMetrics = field(default_factory=lambda: CustomerMetrics(0, 0, 0))
 
     @property
     def window_start(self) -> datetime:
@@ -172,6 +176,7 @@ async def compute_dashboard(
     async with db.sessions() as session:
         row = (await session.execute(_numbers_statement(now, since))).one()
         agents = (await session.execute(_agent_load_statement(now))).all()
+    customers = await customer_metrics(db, since, now)
     values = row._mapping
     return DashboardNumbers(
         computed_at=now,
@@ -189,6 +194,7 @@ async def compute_dashboard(
             AgentLoad(user=user, open_tickets=int(open_tickets), breached_tickets=int(breached))
             for user, open_tickets, breached in agents
         ),
+        customers=customers,
     )
 
 

@@ -24,6 +24,8 @@ __all__ = [
     "KbErrorCode",
     "MessageErrorCode",
     "NotificationErrorCode",
+    "OrganizationErrorCode",
+    "SegmentErrorCode",
     "TeamErrorCode",
     "TicketErrorCode",
 ]
@@ -175,6 +177,36 @@ class KbErrorCode(ErrorCode):
     UNSUPPORTED_TYPE = "unsupported_type"
     # Damaged, encrypted, or without a text layer.
     UNREADABLE_FILE = "unreadable_file"
+
+
+class OrganizationErrorCode(ErrorCode):
+    """Organizations and a customer's membership of one."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    TOO_SHORT = "too_short"
+    INVALID_DOMAIN = "invalid_domain"
+    FREE_MAIL_DOMAIN = "free_mail_domain"
+
+
+class SegmentErrorCode(ErrorCode):
+    """Saved customer segments."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    TOO_SHORT = "too_short"
 
 
 class TeamErrorCode(ErrorCode):

@@ -14,6 +14,7 @@ from db.customer_search import escape_like
 from db.models import Team, TeamMember
 from db.pagination import Page, PageRequest, SortKey, fetch_page
 from resolvers.audit import MutationTx, diff
+from resolvers.changes import ChangeKind, record_change
 from resolvers.context import RequestContext
 from resolvers.error_codes import TeamErrorCode
 from resolvers.errors import NotFound, ValidationFailed
@@ -86,6 +87,7 @@ async def create_team(tx: MutationTx, name: str, description: str = "") -> Team:
     tx.session.add(team)
     await tx.session.flush()
     tx.audit("Team", team.id, diff({}, _team_state(team)))
+    record_change(tx, "Team", team.id, ChangeKind.CREATED)
     return team
 
 
@@ -104,6 +106,7 @@ async def update_team(
     if clean_description is not None:
         team.description = clean_description
     tx.audit("Team", team.id, diff(before, _team_state(team)))
+    record_change(tx, "Team", team.id, ChangeKind.UPDATED)
     return team
 
 
@@ -114,6 +117,7 @@ async def delete_team(tx: MutationTx, team_id: uuid.UUID) -> uuid.UUID:
     team = await load_team(tx.session, team_id, "id", lock=True)
     tx.audit("Team", team.id, diff(_team_state(team), {}))
     await tx.session.delete(team)
+    record_change(tx, "Team", team_id, ChangeKind.DELETED)
     return team_id
 
 
@@ -153,6 +157,7 @@ async def add_team_member(
         {"member": {"before": None, "after": str(user_id)}}
         | diff(before, {"ticket_capacity": new_capacity}),
     )
+    record_change(tx, "Team", team.id, ChangeKind.UPDATED)
     return team
 
 
@@ -169,6 +174,7 @@ async def remove_team_member(tx: MutationTx, team_id: uuid.UUID, user_id: uuid.U
     if team.last_assigned_user_id == user_id:
         team.last_assigned_user_id = None
     tx.audit("Team", team.id, {"member": {"before": str(user_id), "after": None}})
+    record_change(tx, "Team", team.id, ChangeKind.UPDATED)
     return team
 
 

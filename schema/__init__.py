@@ -13,6 +13,8 @@ from schema.ai import AiMutation, AiQuery
 from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
+from schema.changes import ChangesSubscription
+from schema.customer_report import CustomerReportQuery
 from schema.customers import CustomersMutation, CustomersQuery
 from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.execution import AutoCRMSchema
@@ -25,7 +27,9 @@ from schema.limits import OperationLimits
 from schema.messages import MessagesMutation
 from schema.notifications import NotificationsMutation
 from schema.observability import OperationMetrics
+from schema.organizations import OrganizationsMutation, OrganizationsQuery
 from schema.plain_fields import install_plain_resolvers
+from schema.segments import SegmentsMutation, SegmentsQuery
 from schema.sessions import SessionsMutation
 from schema.sla import SlaMutation, SlaQuery
 from schema.subscriptions import RealtimeSubscription
@@ -55,6 +59,7 @@ QUERIES += (AiQuery,)
 QUERIES += (JobsQuery,)
 QUERIES += (KbQuery,)
 QUERIES += (UsageQuery,)
+QUERIES += (OrganizationsQuery, SegmentsQuery, CustomerReportQuery)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -71,9 +76,11 @@ MUTATIONS += (NotificationsMutation,)
 MUTATIONS += (AiMutation,)
 MUTATIONS += (JobsMutation,)
 MUTATIONS += (KbMutation,)
+MUTATIONS += (OrganizationsMutation, SegmentsMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)
+SUBSCRIPTIONS += (ChangesSubscription,)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -6,7 +6,7 @@ import enum
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -29,6 +29,7 @@ from resolvers.customers import (
     update_customer,
     visible_customers,
 )
+from resolvers.organizations import customer_organization, suggested_organization
 from schema.connections import connection_from_page, selected_paths
 from schema.errors import CustomerError
 from schema.ids import decode_id, uuid_or_none
@@ -36,7 +37,17 @@ from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
 from schema.permissions import IsAdmin, IsAgent, IsAuthenticated, IsStaff
 
-__all__ = ["Customer", "CustomerConnection", "CustomersMutation", "CustomersQuery"]
+if TYPE_CHECKING:
+    from schema.organizations import Organization
+
+__all__ = [
+    "Customer",
+    "CustomerConnection",
+    "CustomerFilter",
+    "CustomersMutation",
+    "CustomersQuery",
+    "customer_list_filter",
+]
 
 
 @strawberry.type(description="A person or company that gets support, with contact details.")
@@ -63,6 +74,34 @@ class Customer(relay.Node):
     )
     row_id: strawberry.Private[uuid.UUID]
     internal_notes: strawberry.Private[str]
+    organization_id: strawberry.Private[uuid.UUID | None] = None
+
+    @strawberry.field(
+        description="The organization the customer is filed under (staff only); null when "
+        "none, or when it was deleted.",
+        permission_classes=[IsStaff],
+    )
+    async def organization(
+        self, info: strawberry.Info[RequestContext]
+    ) -> Annotated[Organization, strawberry.lazy("schema.organizations")] | None:
+        from schema.organizations import Organization
+
+        row = await customer_organization(info.context, self.organization_id)
+        return Organization.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="An organization whose domains hold one of the customer's e-mail domains "
+        "(primary first; free-mail providers such as gmail.com never count), unless they "
+        "already belong to it. Only a suggestion: setCustomerOrganization applies it.",
+        permission_classes=[IsStaff],
+    )
+    async def suggested_organization(
+        self, info: strawberry.Info[RequestContext]
+    ) -> Annotated[Organization, strawberry.lazy("schema.organizations")] | None:
+        from schema.organizations import Organization
+
+        row = await suggested_organization(info.context, self.row_id, self.organization_id)
+        return Organization.from_row(row) if row is not None else None
 
     @strawberry.field(
         description="Internal notes for support staff; customers may not read them."
@@ -101,6 +140,7 @@ class Customer(relay.Node):
             deleted_at=row.deleted_at,
             row_id=row.id,
             internal_notes=row.notes or "",
+            organization_id=row.organization_id,
         )
 
     @classmethod
@@ -160,6 +200,32 @@ class CustomerFilter:
     include_deleted: bool = strawberry.field(
         default=False, description="Admins only (FORBIDDEN for others): list deleted ones too."
     )
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Customers filed under this organization."
+    )
+    segment_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Customers in this saved segment (staff); the other conditions given "
+        "must hold as well. A segment you may not see is BAD_USER_INPUT (not found).",
+    )
+
+
+def customer_list_filter(f: CustomerFilter) -> CustomerListFilter:
+    """The input as the use cases' filter (IDs decoded: a bad one is `invalid_id`)."""
+    return CustomerListFilter(
+        search=f.search,
+        tags=tuple(f.tags or ()),
+        company=f.company,
+        created_after=f.created_after,
+        created_before=f.created_before,
+        include_deleted=f.include_deleted,
+        organization_id=decode_id(f.organization_id, "Organization", "filter.organizationId")
+        if f.organization_id is not None
+        else None,
+        segment_id=decode_id(f.segment_id, "CustomerSegment", "filter.segmentId")
+        if f.segment_id is not None
+        else None,
+    )
 
 
 @strawberry.type
@@ -205,14 +271,7 @@ class CustomersQuery:
         )
         page = await list_customers(
             info.context,
-            CustomerListFilter(
-                search=f.search,
-                tags=tuple(f.tags or ()),
-                company=f.company,
-                created_after=f.created_after,
-                created_before=f.created_before,
-                include_deleted=f.include_deleted,
-            ),
+            customer_list_filter(f),
             sort=CustomerSort(order.field.value),
             descending=order.direction is OrderDirection.DESC,
             page=PageRequest(first=first, after=after, last=last, before=before),

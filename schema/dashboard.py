@@ -25,6 +25,19 @@ from schema.tickets import TicketChannel, TicketPriority, TicketStatus
 __all__ = ["Dashboard", "DashboardQuery", "DashboardSubscription", "TicketReport"]
 
 
+@strawberry.type(description="Customers over the dashboard's window.")
+class CustomerMetrics:
+    new_customers: int = strawberry.field(description="Customers created within the window.")
+    active_customers: int = strawberry.field(
+        description="Customers with an interaction, a ticket opened or a message on their "
+        "tickets within the window."
+    )
+    at_risk_customers: int = strawberry.field(
+        description="Customers with an open urgent ticket, or a CSAT rating of 2 or less "
+        "given within the window."
+    )
+
+
 @strawberry.type(description="How many open tickets are in one status.")
 class StatusCount:
     status: TicketStatus = strawberry.field(description="The status.")
@@ -86,9 +99,18 @@ class Dashboard:
         "else still holding open tickets), busiest first."
     )
 
+    customers: CustomerMetrics = strawberry.field(
+        description="New, active and at-risk customers over the window."
+    )
+
     @classmethod
     def from_numbers(cls, numbers: DashboardNumbers) -> Dashboard:
         return cls(
+            customers=CustomerMetrics(
+                new_customers=numbers.customers.new_customers,
+                active_customers=numbers.customers.active_customers,
+                at_risk_customers=numbers.customers.at_risk_customers,
+            ),
             computed_at=numbers.computed_at,
             window_days=numbers.window_days,
             window_start=numbers.window_start,

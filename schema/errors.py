@@ -26,6 +26,8 @@ from resolvers.error_codes import (
     KbErrorCode,
     MessageErrorCode,
     NotificationErrorCode,
+    OrganizationErrorCode,
+    SegmentErrorCode,
     TeamErrorCode,
     TicketErrorCode,
 )
@@ -42,6 +44,8 @@ __all__ = [
     "KbError",
     "MessageError",
     "NotificationError",
+    "OrganizationError",
+    "SegmentError",
     "TeamError",
     "TicketError",
     "UserError",
@@ -61,6 +65,8 @@ strawberry.enum(MessageErrorCode, description=_CODES.format(what="messages"))
 strawberry.enum(NotificationErrorCode, description=_CODES.format(what="notification settings"))
 strawberry.enum(JobErrorCode, description=_CODES.format(what="background jobs"))
 strawberry.enum(KbErrorCode, description=_CODES.format(what="the knowledge base"))
+strawberry.enum(OrganizationErrorCode, description=_CODES.format(what="organizations"))
+strawberry.enum(SegmentErrorCode, description=_CODES.format(what="customer segments"))
 strawberry.enum(TeamErrorCode, description=_CODES.format(what="teams"))
 strawberry.enum(TicketErrorCode, description=_CODES.format(what="tickets and SLA policies"))
 
@@ -127,6 +133,16 @@ class JobError(UserError):
 @strawberry.type(description="A problem with the input of a knowledge-base mutation.")
 class KbError(UserError):
     code: KbErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of an organization mutation.")
+class OrganizationError(UserError):
+    code: OrganizationErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a segment mutation.")
+class SegmentError(UserError):
+    code: SegmentErrorCode = strawberry.field(description=_CODE)
 
 
 @strawberry.type(description="A problem with the input of a team mutation.")

@@ -65,7 +65,7 @@ __all__ = [
 _log = logging.getLogger("autocrm.realtime")
 
 # Root subscription fields whose every frame is an event (nothing sent on subscribe).
-SHARED_ROOT_FIELDS = frozenset({"ticketEvents", "ticketMessages"})
+SHARED_ROOT_FIELDS = frozenset({"ticketEvents", "ticketMessages", "changes", "customerEvents"})
 # Fields whose value depends on who is asking beyond role and customer (e.g. "only for
 # yourself"): a document selecting one is grouped per user, never per role.
 PER_VIEWER_FIELDS = frozenset({"notificationPreferences"})

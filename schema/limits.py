@@ -53,6 +53,7 @@ FIELD_COSTS: dict[str, int] = {
     "Query.ticketReport": MAX_CELLS,
     # Up to MAX_BUCKETS buckets of counts, each a count over six tables.
     "Query.usageAnalytics": 2_000,
+    "Query.customerReport": MAX_CELLS,
     "Query.dashboard": 500,
     "Subscription.dashboardEvents": 500,
 }

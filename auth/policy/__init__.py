@@ -5,7 +5,11 @@
 - scopes.py: per entity, a SQL where-clause of the rows a principal may list;
 - reads.py: per entity, may this principal see this row, and which fields (customers
   see staff as a public profile: display name only);
-- writes.py: may this principal create, change or delete it.
+- writes.py: may this principal create, change or delete it;
+- organizations.py: organizations and saved customer segments (staff-only records: scope,
+  read and write rules in one place);
+- changes.py: who may hear of an entity change (the `changes` / `customerEvents`
+  subscriptions), before the entity itself is loaded through its read rule.
 
 Resolvers, permission classes and subscription filters ask this package; nothing else
 decides who sees what. The matrix is in README.md ("Who may do what").
@@ -13,7 +17,18 @@ decides who sees what. The matrix is in README.md ("Who may do what").
 
 from __future__ import annotations
 
+from auth.policy.changes import may_hear_change
 from auth.policy.decisions import RoleCheck, RoleDecisions
+from auth.policy.organizations import (
+    can_see_organization,
+    can_see_organizations,
+    can_see_segment,
+    may_edit_segment,
+    may_manage_organizations,
+    may_save_segment,
+    organization_scope,
+    segment_scope,
+)
 from auth.policy.reads import (
     STAFF_PRIVATE_FIELDS,
     USER_PUBLIC_FIELDS,
@@ -100,6 +115,9 @@ __all__ = [
     "can_see_internal_messages",
     "can_see_job",
     "can_see_message",
+    "can_see_organization",
+    "can_see_organizations",
+    "can_see_segment",
     "can_see_sla_policies",
     "can_see_team",
     "can_see_ticket",
@@ -119,14 +137,20 @@ __all__ = [
     "may_delete_attachment",
     "may_edit_customer",
     "may_edit_message",
+    "may_edit_segment",
     "may_file_on_message",
+    "may_hear_change",
     "may_manage_accounts",
+    "may_manage_organizations",
     "may_rate_ticket",
     "may_review_articles",
+    "may_save_segment",
     "may_work_tickets",
     "may_write_articles",
     "message_scope",
     "message_visibilities",
+    "organization_scope",
+    "segment_scope",
     "team_scope",
     "ticket_scope",
     "user_scope",

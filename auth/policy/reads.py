@@ -69,6 +69,8 @@ STAFF_PRIVATE_FIELDS: frozenset[str] = frozenset(
         "Ticket.team",
         "Ticket.followers",
         "Customer.notes",
+        "Customer.organization",
+        "Customer.suggestedOrganization",
         "Customer.deletedAt",
         "Message.revisions",
         "Team.members",

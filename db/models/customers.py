@@ -29,6 +29,7 @@ class Customer(UUIDPrimaryKey, TimestampMixin, Base):
         Index("ix_customers_contact_vector", "contact_vector", postgresql_using="gin"),
         Index("ix_customers_deleted_at", "deleted_at"),
         Index("ix_customers_organization", "organization_id"),
+        Index("ix_customers_organization_name", "organization_id", func.lower(text("name")), "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))

@@ -18,6 +18,7 @@ from resolvers.accounts.records import email_taken, is_unique_email_violation, s
 from resolvers.accounts.tokens import issue_user_token, use_user_token
 from resolvers.accounts.validation import InputCheck
 from resolvers.audit import MutationTx, diff
+from resolvers.changes import ChangeKind, record_change
 from resolvers.error_codes import AccountErrorCode
 from resolvers.mail import queue_mail, schedule_delivery
 
@@ -73,6 +74,8 @@ async def invite_user(tx: MutationTx, *, email: str, name: str, role: Role) -> U
             user_id=user.id,
         )
         tx.audit("User", user.id, diff(before, snapshot(user)))
+        kind = ChangeKind.UPDATED if before else ChangeKind.CREATED
+        record_change(tx, "User", user.id, kind)
     except IntegrityError as exc:
         if is_unique_email_violation(exc):
             raise email_taken() from exc
@@ -112,4 +115,5 @@ async def accept_invitation(
         actor_user_id=user.id,
         actor_label=user.email,
     )
+    record_change(tx, "User", user.id, ChangeKind.UPDATED, customer_id=user.customer_id)
     return user

@@ -26,6 +26,7 @@ from resolvers.accounts.sessions import check_rate_limit
 from resolvers.accounts.tokens import issue_user_token, use_user_token
 from resolvers.accounts.validation import InputCheck
 from resolvers.audit import MutationTx, diff
+from resolvers.changes import ChangeKind, record_change
 from resolvers.context import RequestContext
 from resolvers.mail import queue_mail, schedule_delivery
 
@@ -76,6 +77,7 @@ async def sign_up(tx: MutationTx, *, email: str, name: str, password: str) -> Us
         actor_label=user.email,
     )
     await schedule_delivery(tx)
+    record_change(tx, "User", user.id, ChangeKind.CREATED, customer_id=user.customer_id)
     return user
 
 
@@ -104,6 +106,7 @@ async def verify_email(tx: MutationTx, *, token: str) -> User:
         actor_user_id=user.id,
         actor_label=user.email,
     )
+    record_change(tx, "User", user.id, ChangeKind.UPDATED, customer_id=user.customer_id)
     return user
 
 

@@ -25,6 +25,7 @@ from resolvers.accounts.records import (
 from resolvers.accounts.sessions import revoke_sessions, signed_in_user_id
 from resolvers.accounts.validation import InputCheck
 from resolvers.audit import MutationTx, diff
+from resolvers.changes import ChangeKind, record_change
 from resolvers.context import RequestContext
 from resolvers.error_codes import AccountErrorCode
 from resolvers.errors import NotFound
@@ -58,6 +59,7 @@ async def create_user(tx: MutationTx, *, email: str, name: str, role: Role, pass
         tx.session.add(user)
         await tx.session.flush()
         tx.audit("User", user.id, diff({}, {**snapshot(user), "password_hash": password_hash}))
+        record_change(tx, "User", user.id, ChangeKind.CREATED, customer_id=user.customer_id)
     except IntegrityError as exc:
         if is_unique_email_violation(exc):
             raise email_taken() from exc
@@ -120,6 +122,7 @@ async def update_user(
         user.id,
         diff({**before, "active_sessions": ended}, {**snapshot(user), "active_sessions": 0}),
     )
+    record_change(tx, "User", user.id, ChangeKind.UPDATED, customer_id=user.customer_id)
     tx.after_commit(ctx.loaders.user_by_id.prime, user.id, user, force=True)
     return user
 
@@ -135,6 +138,7 @@ async def update_profile(tx: MutationTx, *, name: str) -> User:
     before = snapshot(user)
     user.name = name
     tx.audit("User", user.id, diff(before, snapshot(user)))
+    record_change(tx, "User", user.id, ChangeKind.UPDATED, customer_id=user.customer_id)
     tx.after_commit(ctx.loaders.user_by_id.prime, user.id, user, force=True)
     return user
 

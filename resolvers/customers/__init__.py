@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from resolvers.customers.create import create_customer
+from resolvers.customers.criteria import CustomerListFilter, filter_from_json, filter_to_json
 from resolvers.customers.delete import delete_customer, restore_customer
 from resolvers.customers.queries import (
-    CustomerListFilter,
     get_customer,
     list_customers,
     visible_customers,
@@ -20,6 +20,8 @@ __all__ = [
     "Keep",
     "create_customer",
     "delete_customer",
+    "filter_from_json",
+    "filter_to_json",
     "get_customer",
     "list_customers",
     "restore_customer",

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from db.base import utcnow
 from db.models import Customer
 from resolvers.audit import MutationTx, diff
+from resolvers.changes import ChangeKind, record_change
 from resolvers.customers.records import (
     OBJECT_TYPE,
     email_conflict,
@@ -48,5 +49,6 @@ async def create_customer(tx: MutationTx, draft: CustomerDraft) -> Customer:
         if conflict is None:
             raise
         raise conflict from exc
+    record_change(tx, OBJECT_TYPE, row.id, ChangeKind.CREATED, customer_id=row.id, public=True)
     tx.after_commit(refresh_loaders, ctx, row, new_emails, new_phones)
     return row

@@ -7,6 +7,7 @@ import uuid
 from db.base import utcnow
 from db.models import Customer
 from resolvers.audit import MutationTx, diff
+from resolvers.changes import ChangeKind, record_change
 from resolvers.customers.records import (
     OBJECT_TYPE,
     load_for_change,
@@ -43,3 +44,6 @@ def _set_deleted(tx: MutationTx, row: Customer, *, deleted: bool) -> None:
     row.deleted_at = now if deleted else None
     row.updated_at = now
     tx.audit(OBJECT_TYPE, row.id, diff(before, {"deletedAt": row.deleted_at}))
+    # A restore brings the record back: to a subscriber it is created again.
+    kind = ChangeKind.DELETED if deleted else ChangeKind.CREATED
+    record_change(tx, OBJECT_TYPE, row.id, kind, customer_id=row.id, public=True)

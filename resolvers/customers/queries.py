@@ -5,35 +5,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 
 from auth import policy
 from db.customer_search import (
-    CustomerCriteria,
     CustomerSort,
     customer_sort,
     fetch_customers,
+    intersect,
 )
 from db.models import Customer
 from db.pagination import Page, PageRequest
 from resolvers.context import RequestContext
-from resolvers.customers.records import can_see, phone_country_code
-from resolvers.customers.validation import normalize_tags
+from resolvers.customers.criteria import CustomerListFilter, list_criteria, segment_criteria
+from resolvers.customers.records import can_see
 from resolvers.errors import Forbidden
-from resolvers.search import search_text
 
-__all__ = ["CustomerListFilter", "get_customer", "list_customers", "visible_customers"]
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerListFilter:
-    search: str | None = None
-    tags: tuple[str, ...] = ()
-    company: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    include_deleted: bool = False
+__all__ = [
+    "CustomerListFilter",
+    "get_customer",
+    "list_criteria",
+    "list_customers",
+    "visible_customers",
+]
 
 
 async def get_customer(
@@ -74,15 +68,9 @@ async def list_customers(
     principal = ctx.require_principal()
     if list_filter.include_deleted and not policy.can_see_deleted_customers(principal):
         raise Forbidden("Only an admin may list deleted customers.")
-    criteria = CustomerCriteria(
-        search=search_text(list_filter.search, "filter.search"),
-        tags=tuple(normalize_tags(list(list_filter.tags))),
-        company=list_filter.company,
-        created_after=list_filter.created_after,
-        created_before=list_filter.created_before,
-        include_deleted=list_filter.include_deleted,
-        phone_country_code=phone_country_code(ctx.settings.default_phone_region),
-    )
+    criteria = list_criteria(list_filter, ctx)
+    if list_filter.segment_id is not None:
+        criteria = intersect(criteria, await segment_criteria(ctx, list_filter.segment_id))
     max_size = ctx.settings.max_page_size
     if not ctx.allows(policy.is_staff):
         if principal.customer_id is None:

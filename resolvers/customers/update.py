@@ -14,6 +14,7 @@ from auth import policy
 from db.base import utcnow
 from db.models import Customer
 from resolvers.audit import MutationTx, diff
+from resolvers.changes import ChangeKind, record_change
 from resolvers.customers.records import (
     OBJECT_TYPE,
     current_contacts,
@@ -74,5 +75,7 @@ async def update_customer(tx: MutationTx, customer_id: uuid.UUID, draft: Custome
         if conflict is None:
             raise
         raise conflict from exc
+    if changes:
+        record_change(tx, OBJECT_TYPE, row.id, ChangeKind.UPDATED, customer_id=row.id, public=True)
     tx.after_commit(refresh_loaders, ctx, row, emails_now, phones_now)
     return row
