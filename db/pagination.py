@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
-__all__ = ["InvalidPageRequest", "Page", "PageRequest", "SortKey", "fetch_page"]
+__all__ = [
+    "InvalidPageRequest",
+    "Page",
+    "PageRequest",
+    "SortKey",
+    "decode_cursor",
+    "encode_cursor",
+    "fetch_page",
+]
 
 T = TypeVar("T")
 # A mapped attribute (Customer.name) or any SQL expression (func.lower(Customer.name)).
@@ -98,6 +106,16 @@ def _decode(cursor: str, count: int) -> list[Any]:
         raise InvalidPageRequest(
             "This cursor is not valid here: use a cursor from the same list and ordering."
         ) from exc
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """An opaque cursor of keyset values (datetimes, UUIDs, strings, numbers)."""
+    return _encode(values)
+
+
+def decode_cursor(cursor: str, count: int) -> list[Any]:
+    """The `count` values of a cursor from `encode_cursor`; InvalidPageRequest if not."""
+    return _decode(cursor, count)
 
 
 async def fetch_page(

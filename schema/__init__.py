@@ -13,11 +13,13 @@ from schema.ai import AiMutation, AiQuery
 from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
+from schema.customer_notes import CustomerNotesMutation
 from schema.customers import CustomersMutation, CustomersQuery
 from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.execution import AutoCRMSchema
 from schema.extensions import ErrorCodes, RateLimit
 from schema.feedback import FeedbackMutation
+from schema.interactions import InteractionsMutation
 from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
 from schema.limits import OperationLimits
 from schema.messages import MessagesMutation
@@ -29,6 +31,7 @@ from schema.teams import TeamsMutation, TeamsQuery
 from schema.text import SCALAR_OVERRIDES, install_text_coercion
 from schema.ticket_mutations import TicketsMutation
 from schema.tickets import TicketsQuery
+from schema.timeline import TIMELINE_TYPES
 from schema.validation import DocumentChecks, OperationChecks
 from settings import Settings
 
@@ -62,9 +65,12 @@ MUTATIONS += (AttachmentsMutation,)
 MUTATIONS += (NotificationsMutation,)
 MUTATIONS += (AiMutation,)
 MUTATIONS += (JobsMutation,)
+MUTATIONS += (InteractionsMutation, CustomerNotesMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)
+# Types reached only through an interface (the timeline's items).
+TYPES: tuple[type, ...] = TIMELINE_TYPES
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -90,6 +96,7 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        types=list(TYPES),
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=[lambda: OperationChecks(checks), RateLimit, ErrorCodes],
         checks=checks,

@@ -10,10 +10,19 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from auth.policy.reads import can_see_internal_messages
+from auth.policy.reads import can_see_customer_notes, can_see_internal_messages
 from auth.policy.roles import is_admin, is_staff
 from auth.principal import Principal
-from db.models import ApiKey, Attachment, Customer, Ticket, TicketMessage, User
+from db.models import (
+    ApiKey,
+    Attachment,
+    Customer,
+    CustomerNote,
+    Interaction,
+    Ticket,
+    TicketMessage,
+    User,
+)
 from db.models.accounts import Role
 from db.models.jobs import Job
 from db.models.tickets import Visibility
@@ -22,7 +31,9 @@ __all__ = [
     "api_key_scope",
     "attachment_scope",
     "audit_scope",
+    "customer_note_scope",
     "customer_scope",
+    "interaction_scope",
     "message_scope",
     "team_scope",
     "ticket_scope",
@@ -123,3 +134,22 @@ def job_scope(principal: Principal | None) -> ColumnElement[bool]:
     if principal is None or not is_staff(principal) or principal.user_id is None:
         return false()
     return Job.requested_by_id == principal.user_id
+
+
+def interaction_scope(principal: Principal | None) -> ColumnElement[bool]:
+    """Live interactions; a customer only the non-internal ones on their own record."""
+    live = Interaction.deleted_at.is_(None)
+    if is_staff(principal):
+        return live
+    if principal is None or principal.customer_id is None:
+        return false()
+    return and_(
+        live, Interaction.customer_id == principal.customer_id, Interaction.internal.is_(False)
+    )
+
+
+def customer_note_scope(principal: Principal | None) -> ColumnElement[bool]:
+    """Live notes, for staff only."""
+    if not can_see_customer_notes(principal):
+        return false()
+    return CustomerNote.deleted_at.is_(None)
