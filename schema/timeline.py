@@ -84,10 +84,10 @@ class FieldChange:
         description="The field (camelCase). Plain text: escape before rendering as HTML."
     )
     before: JSON | None = strawberry.field(
-        description="The old value. Its strings are plain text: escape before rendering."
+        description="The old value. Its strings are plain text: escape before rendering as HTML."
     )
     after: JSON | None = strawberry.field(
-        description="The new value. Its strings are plain text: escape before rendering."
+        description="The new value. Its strings are plain text: escape before rendering as HTML."
     )
 
 

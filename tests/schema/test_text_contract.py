@@ -67,7 +67,13 @@ def test_user_written_text_is_declared_plain() -> None:
 def test_only_sanitised_bodies_are_declared_html() -> None:
     html = sorted(name for name, description in text_fields().items() if HTML in description)
 
-    assert html == ["Message.bodyHtml", "MessageRevision.bodyHtml"]
+    assert html == [
+        "CustomerNote.bodyHtml",
+        "CustomerNoteRevision.bodyHtml",
+        "Interaction.bodyHtml",
+        "Message.bodyHtml",
+        "MessageRevision.bodyHtml",
+    ]
 
 
 def test_custom_fields_declare_their_strings_plain() -> None:
