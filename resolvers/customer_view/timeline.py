@@ -219,7 +219,8 @@ def _branches(
 
 def _cursor(value: str) -> tuple[Any, ...]:
     at, kind, key = decode_cursor(value, 3)
-    if not isinstance(at, datetime) or kind not in TimelineKind or not isinstance(key, str):
+    kinds = {k.value for k in TimelineKind}
+    if not isinstance(at, datetime) or kind not in kinds or not isinstance(key, str):
         raise InvalidPageRequest(
             "This cursor is not valid here: use a cursor from the same list and ordering."
         )
