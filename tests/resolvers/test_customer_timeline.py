@@ -94,7 +94,8 @@ async def staff_and_history(
 
 
 def customer_id_of(client: ApiClient) -> uuid.UUID:
-    assert client.user is not None and client.user.customer_id is not None
+    assert client.user is not None
+    assert client.user.customer_id is not None
     return client.user.customer_id
 
 
@@ -185,12 +186,14 @@ async def test_customer_sees_only_the_public_part_of_their_timeline(
         "FIELD_CHANGE",
     }
     interactions = [n["interaction"] for n in nodes if n["kind"] == "INTERACTION"]
-    assert interactions and all(not i["internal"] for i in interactions)
+    assert interactions
+    assert all(not i["internal"] for i in interactions)
     public_calls = [k for k in seeded.of("interaction")]
     assert len(interactions) == len(public_calls) // 2
     # Staff appear by display name only.
     replies = [n["message"] for n in nodes if n["kind"] == "MESSAGE" and n["message"]["author"]]
-    assert replies and all(m["author"] == {"name": "Sam Staff"} for m in replies)
+    assert replies
+    assert all(m["author"] == {"name": "Sam Staff"} for m in replies)
     expected_public = [
         k for k in seeded.newest_first("ticket_opened", "ticket_solved", "message", "csat_rating")
     ]
@@ -295,13 +298,14 @@ async def test_stats_count_tickets_contacts_csat_and_first_response(
     agent: ApiClient, customer: ApiClient, db: Database
 ) -> None:
     casey = customer_id_of(customer)
-    _, seeded = await staff_and_history(db, casey, tickets=4, interactions=4)
+    _, _seeded = await staff_and_history(db, casey, tickets=4, interactions=4)
 
     stats = (await agent.data(STATS, {"id": gid("Customer", casey)}))["customer"]["stats"]
 
     assert stats["totalTickets"] == 4
     assert stats["openTickets"] == 2
-    assert stats["csatAverage"] == 4.0 and stats["csatCount"] == 1
+    assert stats["csatAverage"] == 4.0
+    assert stats["csatCount"] == 1
     assert stats["medianFirstResponseSeconds"] == 1800.0
     assert stats["firstContactAt"].startswith("2026-01-01T09:00:00")
     # The last interaction (12:20) is newer than the last ticket activity (12:30 is not:
