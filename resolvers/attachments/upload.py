@@ -7,6 +7,7 @@ also go straight onto an existing message of the caller's (messageId).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from typing import Any
@@ -174,7 +175,8 @@ async def upload_interaction_attachment(
     tx.session.add(row)
     await tx.session.flush()
     tx.audit("Attachment", row.id, diff({}, attachment_snapshot(row)))
-    tx.ctx.loaders.attachments_by_interaction_id.clear(interaction_id)
+    with contextlib.suppress(KeyError):  # strawberry's clear() raises for an unknown key
+        tx.ctx.loaders.attachments_by_interaction_id.clear(interaction_id)
     return row
 
 

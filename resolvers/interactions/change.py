@@ -7,6 +7,7 @@ through `record_change` (public when the customer may see the interaction).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -185,4 +186,5 @@ def _refresh(tx: MutationTx, row: Interaction, people: list[uuid.UUID]) -> None:
         [InteractionParticipant(interaction_id=row.id, user_id=p) for p in people],
         force=True,
     )
-    loaders.revisions_by_interaction_id.clear(row.id)
+    with contextlib.suppress(KeyError):  # strawberry's clear() raises for an unknown key
+        loaders.revisions_by_interaction_id.clear(row.id)
