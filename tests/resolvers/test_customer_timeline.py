@@ -87,7 +87,7 @@ async def walk(client: ApiClient, customer: uuid.UUID, size: int, **extra: Any) 
 
 
 async def staff_and_history(
-    db: Database, customer_id: uuid.UUID, **counts: int
+    db: Database, customer_id: uuid.UUID, **counts: Any
 ) -> tuple[uuid.UUID, SeededTimeline]:
     staff = await make_user(db, role="agent", name="Sam Staff")
     return staff.id, await seed_timeline(db, customer_id, staff.id, **counts)
