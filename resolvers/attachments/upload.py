@@ -22,6 +22,7 @@ from db.models import Attachment, Interaction, Ticket, TicketMessage
 from db.models.tickets import Visibility
 from resolvers.attachments.storage import UploadedFile, require_blobs, store_upload
 from resolvers.audit import MutationTx, diff
+from resolvers.changes import ChangeKind, record_change
 from resolvers.error_codes import AttachmentErrorCode
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.tickets.common import load_ticket_for_update
@@ -157,7 +158,7 @@ async def upload_interaction_attachment(
             select(Interaction).where(Interaction.id == interaction_id).with_for_update()
         )
     ).scalar_one_or_none()
-    if not policy.can_see_interaction(principal, locked):
+    if locked is None or not policy.can_see_interaction(principal, locked):
         raise NotFound("interactionId", "interaction")
     row = Attachment(
         id=uuid.uuid4(),
@@ -175,6 +176,10 @@ async def upload_interaction_attachment(
     tx.session.add(row)
     await tx.session.flush()
     tx.audit("Attachment", row.id, diff({}, attachment_snapshot(row)))
+    # The interaction gained a file (staff-only, so never a public change).
+    record_change(
+        tx, "Interaction", interaction_id, ChangeKind.UPDATED, customer_id=locked.customer_id
+    )
     with contextlib.suppress(KeyError):  # strawberry's clear() raises for an unknown key
         tx.ctx.loaders.attachments_by_interaction_id.clear(interaction_id)
     return row

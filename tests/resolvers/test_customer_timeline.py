@@ -308,8 +308,7 @@ async def test_stats_count_tickets_contacts_csat_and_first_response(
     assert stats["csatCount"] == 1
     assert stats["medianFirstResponseSeconds"] == 1800.0
     assert stats["firstContactAt"].startswith("2026-01-01T09:00:00")
-    # The last interaction (12:20) is newer than the last ticket activity (12:30 is not:
-    # ticket 3 opened 12:00, replied 12:30), so the last contact is the reply.
+    # Ticket 3 opened at 12:00 and was answered at 12:30, after the last call (12:20).
     assert stats["lastContactAt"].startswith("2026-01-01T12:30:00")
 
 
