@@ -20,6 +20,16 @@ from dataloaders.customers import (
     load_emails_by_customer_id,
     load_phones_by_customer_id,
 )
+from dataloaders.engagement import (
+    load_attachments_by_interaction_id,
+    load_audit_entries_by_id,
+    load_customer_notes_by_id,
+    load_first_note_by_customer_id,
+    load_interactions_by_id,
+    load_note_revisions_by_note_id,
+    load_participants_by_interaction_id,
+    load_revisions_by_interaction_id,
+)
 from dataloaders.kb import (
     load_article_versions_by_id,
     load_articles_by_id,
@@ -55,11 +65,17 @@ from db.models import (
     Article,
     ArticleVersion,
     Attachment,
+    AuditEntry,
     AuthSession,
     Customer,
     CustomerEmail,
+    CustomerNote,
+    CustomerNoteRevision,
     CustomerPhone,
     CustomerSegment,
+    Interaction,
+    InteractionParticipant,
+    InteractionRevision,
     Organization,
     Team,
     TeamMember,
@@ -202,6 +218,40 @@ class Loaders:
     @cached_property
     def versions_by_article_id(self) -> DataLoader[uuid.UUID, list[ArticleVersion]]:
         return DataLoader(lambda keys: load_versions_by_article_id(self.db, keys))
+
+    @cached_property
+    def interaction_by_id(self) -> DataLoader[uuid.UUID, Interaction | None]:
+        return DataLoader(lambda keys: load_interactions_by_id(self.db, keys))
+
+    @cached_property
+    def participants_by_interaction_id(
+        self,
+    ) -> DataLoader[uuid.UUID, list[InteractionParticipant]]:
+        return DataLoader(lambda keys: load_participants_by_interaction_id(self.db, keys))
+
+    @cached_property
+    def revisions_by_interaction_id(self) -> DataLoader[uuid.UUID, list[InteractionRevision]]:
+        return DataLoader(lambda keys: load_revisions_by_interaction_id(self.db, keys))
+
+    @cached_property
+    def attachments_by_interaction_id(self) -> DataLoader[uuid.UUID, list[Attachment]]:
+        return DataLoader(lambda keys: load_attachments_by_interaction_id(self.db, keys))
+
+    @cached_property
+    def customer_note_by_id(self) -> DataLoader[uuid.UUID, CustomerNote | None]:
+        return DataLoader(lambda keys: load_customer_notes_by_id(self.db, keys))
+
+    @cached_property
+    def revisions_by_note_id(self) -> DataLoader[uuid.UUID, list[CustomerNoteRevision]]:
+        return DataLoader(lambda keys: load_note_revisions_by_note_id(self.db, keys))
+
+    @cached_property
+    def first_note_by_customer_id(self) -> DataLoader[uuid.UUID, CustomerNote | None]:
+        return DataLoader(lambda keys: load_first_note_by_customer_id(self.db, keys))
+
+    @cached_property
+    def audit_entry_by_id(self) -> DataLoader[int, AuditEntry | None]:
+        return DataLoader(lambda keys: load_audit_entries_by_id(self.db, keys))
 
 
 def now_or_later(

@@ -22,6 +22,8 @@ __all__ = [
     "PageRequest",
     "SortKey",
     "cursor_for",
+    "decode_cursor",
+    "encode_cursor",
     "fetch_page",
     "is_first_page",
 ]
@@ -117,6 +119,16 @@ def _decode(cursor: str, count: int) -> list[Any]:
         raise InvalidPageRequest(
             "This cursor is not valid here: use a cursor from the same list and ordering."
         ) from exc
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """An opaque cursor of keyset values (datetimes, UUIDs, strings, numbers)."""
+    return _encode(values)
+
+
+def decode_cursor(cursor: str, count: int) -> list[Any]:
+    """The `count` values of a cursor from `encode_cursor`; InvalidPageRequest if not."""
+    return _decode(cursor, count)
 
 
 async def fetch_page(

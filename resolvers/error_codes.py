@@ -18,8 +18,10 @@ __all__ = [
     "AttachmentErrorCode",
     "CommonErrorCode",
     "CustomerErrorCode",
+    "CustomerNoteErrorCode",
     "ErrorCode",
     "FeedbackErrorCode",
+    "InteractionErrorCode",
     "JobErrorCode",
     "KbErrorCode",
     "MessageErrorCode",
@@ -111,6 +113,32 @@ class CustomerErrorCode(ErrorCode):
     TOO_SHORT = "too_short"
     INVALID_EMAIL = "invalid_email"
     INVALID_PHONE = "invalid_phone"
+
+
+class CustomerNoteErrorCode(ErrorCode):
+    """Staff notes on a customer."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+
+
+class InteractionErrorCode(ErrorCode):
+    """Calls, meetings, e-mails, chats and visits logged on a customer."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
 
 
 class FeedbackErrorCode(ErrorCode):

@@ -14,12 +14,14 @@ from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
 from schema.changes import ChangesSubscription
+from schema.customer_notes import CustomerNotesMutation
 from schema.customer_report import CustomerReportQuery
 from schema.customers import CustomersMutation, CustomersQuery
 from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.execution import AutoCRMSchema
 from schema.extensions import ErrorCodes, RateLimit
 from schema.feedback import FeedbackMutation
+from schema.interactions import InteractionsMutation
 from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
 from schema.kb import KbQuery
 from schema.kb_mutations import KbMutation
@@ -38,6 +40,7 @@ from schema.text import SCALAR_OVERRIDES, install_text_coercion
 from schema.ticket_mutations import TicketsMutation
 from schema.tickets import PLAIN_RESOLVERS as TICKET_PLAIN_RESOLVERS
 from schema.tickets import TicketsQuery
+from schema.timeline import TIMELINE_TYPES
 from schema.usage import UsageQuery
 from schema.validation import DocumentChecks, OperationChecks
 from settings import Settings
@@ -77,10 +80,13 @@ MUTATIONS += (AiMutation,)
 MUTATIONS += (JobsMutation,)
 MUTATIONS += (KbMutation,)
 MUTATIONS += (OrganizationsMutation, SegmentsMutation)
+MUTATIONS += (InteractionsMutation, CustomerNotesMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)
 SUBSCRIPTIONS += (ChangesSubscription,)
+# Types reached only through an interface (the timeline's items).
+TYPES: tuple[type, ...] = TIMELINE_TYPES
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -106,6 +112,7 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        types=list(TYPES),
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=[OperationMetrics, lambda: OperationChecks(checks), RateLimit, ErrorCodes],
         checks=checks,

@@ -25,8 +25,11 @@ from resolvers.attachments import (
     visible_attachments,
 )
 from resolvers.attachments.storage import UploadedFile
+from resolvers.attachments.upload import upload_interaction_attachment
 from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
+from resolvers.error_codes import AttachmentErrorCode
+from resolvers.errors import ValidationFailed
 from resolvers.messages.queries import visible_messages
 from schema.accounts import User, visible_user
 from schema.connections import connection_from_page
@@ -123,12 +126,16 @@ class Attachment(relay.Node):
         (row,) = await visible_messages(info.context, [self.row.message_id])
         return Message.from_row(row) if row is not None else None
 
-    @strawberry.field(description="The ticket the file belongs to.")
+    @strawberry.field(
+        description="The ticket the file belongs to (null for a file on a logged interaction)."
+    )
     async def ticket(
         self, info: strawberry.Info[RequestContext]
     ) -> Annotated[Ticket, strawberry.lazy("schema.tickets")] | None:
         from schema.tickets import Ticket
 
+        if self.row.ticket_id is None:
+            return None
         row = await info.context.loaders.ticket_by_id.load(self.row.ticket_id)
         return Ticket.from_row(row) if row is not None else None
 
@@ -225,7 +232,10 @@ MESSAGE_ATTACHMENTS_FIELD = strawberry.field(
     "(https://github.com/jaydenseric/graphql-multipart-request-spec)."
 )
 class UploadAttachmentInput:
-    ticket_id: strawberry.ID = strawberry.field(description="The ticket the file belongs to.")
+    ticket_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The ticket the file belongs to (give this or interactionId).",
+    )
     file: Upload = strawberry.field(
         description="The file (25 MB at most by default). Its type is detected from the "
         "content: images (PNG, JPEG, GIF, WebP), PDF, text, CSV, e-mail and Word/Excel/"
@@ -236,6 +246,11 @@ class UploadAttachmentInput:
         description="Put the file straight on this message of yours (agents and admins: any "
         "message); usually left out and the file is linked by addMessage(attachmentIds). "
         "Reviewers upload too, so their files only ever reach their internal notes.",
+    )
+    interaction_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Put the file on this logged interaction instead of a ticket (agents "
+        "and admins; such files are staff only).",
     )
 
 
@@ -265,12 +280,32 @@ class AttachmentsMutation:
         description="Upload a file to a ticket (multipart request). Customers upload to "
         "their own tickets only; closed tickets refuse files (invalid_state). The type is "
         "decided by the content: a program renamed invoice.pdf is refused "
-        "(unsupported_type). Link the result to a reply with addMessage(attachmentIds).",
+        "(unsupported_type). Link the result to a reply with addMessage(attachmentIds). "
+        "With interactionId instead, the file goes on a logged interaction (agents, admins).",
         permission_classes=[IsAuthenticated],
     )
     async def upload_attachment(
         tx: MutationTx, input: UploadAttachmentInput
     ) -> UploadAttachmentPayload:
+        if input.interaction_id is not None:
+            if input.ticket_id is not None or input.message_id is not None:
+                raise ValidationFailed.one(
+                    "interactionId",
+                    "Give either a ticket (and message) or an interaction, not both.",
+                    AttachmentErrorCode.INVALID,
+                )
+            row = await upload_interaction_attachment(
+                tx,
+                interaction_id=decode_id(input.interaction_id, "Interaction", "interactionId"),
+                upload=cast(UploadedFile, input.file),
+            )
+            return UploadAttachmentPayload(attachment=Attachment.from_row(row))
+        if input.ticket_id is None:
+            raise ValidationFailed.one(
+                "ticketId",
+                "Say which ticket (or interaction) the file is for.",
+                AttachmentErrorCode.REQUIRED,
+            )
         row = await upload_attachment(
             tx,
             ticket_id=decode_id(input.ticket_id, "Ticket", "ticketId"),

@@ -17,6 +17,7 @@ from db.models import Customer as CustomerRow
 from db.pagination import PageRequest
 from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
+from resolvers.customer_view import customer_stats
 from resolvers.customers import (
     KEEP,
     CustomerDraft,
@@ -31,23 +32,50 @@ from resolvers.customers import (
 )
 from resolvers.organizations import customer_organization, suggested_organization
 from schema.connections import connection_from_page, selected_paths
+from schema.customer_notes import CUSTOMER_NOTES_FIELD
 from schema.errors import CustomerError
 from schema.ids import decode_id, uuid_or_none
+from schema.interactions import CUSTOMER_INTERACTIONS_FIELD
 from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
 from schema.permissions import IsAdmin, IsAgent, IsAuthenticated, IsStaff
 
 if TYPE_CHECKING:
     from schema.organizations import Organization
+    from schema.tickets import TicketConnection, TicketFilter, TicketOrder
+    from schema.timeline import TimelineConnection, TimelineItemKind
 
 __all__ = [
     "Customer",
     "CustomerConnection",
     "CustomerFilter",
+    "CustomerStats",
     "CustomersMutation",
     "CustomersQuery",
     "customer_list_filter",
 ]
+
+_TICKETS = "schema.tickets"
+_TIMELINE = "schema.timeline"
+
+
+@strawberry.type(description="A customer's engagement figures, over what you may see.")
+class CustomerStats:
+    open_tickets: int = strawberry.field(description="Tickets new, open, pending or on hold.")
+    total_tickets: int = strawberry.field(description="All tickets.")
+    first_contact_at: datetime | None = strawberry.field(
+        description="The earliest ticket or logged interaction."
+    )
+    last_contact_at: datetime | None = strawberry.field(
+        description="The latest ticket message, ticket or logged interaction."
+    )
+    csat_average: float | None = strawberry.field(
+        description="Average CSAT rating (1-5), null without ratings."
+    )
+    csat_count: int = strawberry.field(description="How many ratings the average is over.")
+    median_first_response_seconds: float | None = strawberry.field(
+        description="Median time from a ticket's opening to the first public staff reply."
+    )
 
 
 @strawberry.type(description="A person or company that gets support, with contact details.")
@@ -73,7 +101,6 @@ class Customer(relay.Node):
         description="When the record was deleted (only admins see deleted records)."
     )
     row_id: strawberry.Private[uuid.UUID]
-    internal_notes: strawberry.Private[str]
     organization_id: strawberry.Private[uuid.UUID | None] = None
 
     @strawberry.field(
@@ -104,12 +131,73 @@ class Customer(relay.Node):
         return Organization.from_row(row) if row is not None else None
 
     @strawberry.field(
-        description="Internal notes for support staff; customers may not read them."
-        " Plain text: escape before rendering as HTML.",
+        description='The oldest of the customer\'s staff notes as plain text ("" without '
+        "notes); customers may not read it. Plain text: escape before rendering as HTML.",
         permission_classes=[IsStaff],
+        deprecation_reason="Notes are entries now: use customerNotes.",
     )
-    def notes(self) -> str | None:
-        return self.internal_notes
+    async def notes(self, info: strawberry.Info[RequestContext]) -> str | None:
+        row = await info.context.loaders.first_note_by_customer_id.load(self.row_id)
+        return row.body_text if row is not None else ""
+
+    interactions = CUSTOMER_INTERACTIONS_FIELD
+    customer_notes = CUSTOMER_NOTES_FIELD
+
+    @strawberry.field(
+        description="This customer's tickets (the `tickets` list's filter and order; its "
+        "customerId is this customer), newest first by default.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def tickets(
+        self,
+        info: strawberry.Info[RequestContext],
+        filter: Annotated[TicketFilter, strawberry.lazy(_TICKETS)] | None = None,
+        order_by: Annotated[TicketOrder, strawberry.lazy(_TICKETS)] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Annotated[TicketConnection, strawberry.lazy(_TICKETS)]:
+        from schema.tickets import customer_tickets
+
+        return await customer_tickets(
+            self.row_id, info, filter, order_by, PageRequest(first, after, last, before)
+        )
+
+    @strawberry.field(
+        description="Everything that happened with this customer, newest first: tickets "
+        "opened and solved, public messages, internal notes (staff), logged interactions "
+        "(customers: not the internal ones), staff notes (staff), CSAT ratings and changes "
+        "to the record. Cursors are stable across kinds; `kinds` narrows it.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def timeline(
+        self,
+        info: strawberry.Info[RequestContext],
+        first: int | None = None,
+        after: str | None = None,
+        kinds: list[Annotated[TimelineItemKind, strawberry.lazy(_TIMELINE)]] | None = None,
+    ) -> Annotated[TimelineConnection, strawberry.lazy(_TIMELINE)]:
+        from schema.timeline import customer_timeline
+
+        return await customer_timeline(self.row_id, info, first, after, kinds)
+
+    @strawberry.field(
+        description="Ticket, contact, CSAT and response figures for this customer (over what "
+        "you may see: customers' figures leave out internal interactions).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def stats(self, info: strawberry.Info[RequestContext]) -> CustomerStats:
+        figures = await customer_stats(info.context, self.row_id)
+        return CustomerStats(
+            open_tickets=figures.open_tickets,
+            total_tickets=figures.total_tickets,
+            first_contact_at=figures.first_contact_at,
+            last_contact_at=figures.last_contact_at,
+            csat_average=figures.csat_average,
+            csat_count=figures.csat_count,
+            median_first_response_seconds=figures.median_first_response_seconds,
+        )
 
     @strawberry.field(
         description="E-mail addresses, lower-case, primary first."
@@ -139,7 +227,6 @@ class Customer(relay.Node):
             updated_at=row.updated_at,
             deleted_at=row.deleted_at,
             row_id=row.id,
-            internal_notes=row.notes or "",
             organization_id=row.organization_id,
         )
 
@@ -302,7 +389,9 @@ class CreateCustomerInput:
         default=strawberry.UNSET, description="A JSON object of at most 16 KB; keys ≤ 64 chars."
     )
     notes: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Internal notes, at most 10,000 characters."
+        default=strawberry.UNSET,
+        description="Deprecated (use addCustomerNote): becomes the customer's first staff "
+        "note, at most 10,000 characters.",
     )
 
 
@@ -326,7 +415,9 @@ class UpdateCustomerInput:
         default=strawberry.UNSET, description="Replaces the whole object (staff only)."
     )
     notes: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Internal notes (staff only)."
+        default=strawberry.UNSET,
+        description="Deprecated (use updateCustomerNote): replaces the customer's oldest "
+        "staff note (adds one when there is none; blank deletes it). Staff only.",
     )
 
 

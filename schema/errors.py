@@ -20,8 +20,10 @@ from resolvers.error_codes import (
     ApiKeyErrorCode,
     AttachmentErrorCode,
     CustomerErrorCode,
+    CustomerNoteErrorCode,
     ErrorCode,
     FeedbackErrorCode,
+    InteractionErrorCode,
     JobErrorCode,
     KbErrorCode,
     MessageErrorCode,
@@ -39,7 +41,9 @@ __all__ = [
     "ApiKeyError",
     "AttachmentError",
     "CustomerError",
+    "CustomerNoteError",
     "FeedbackError",
+    "InteractionError",
     "JobError",
     "KbError",
     "MessageError",
@@ -60,6 +64,8 @@ strawberry.enum(AiErrorCode, description=_CODES.format(what="AI administration")
 strawberry.enum(ApiKeyErrorCode, description=_CODES.format(what="API keys"))
 strawberry.enum(AttachmentErrorCode, description=_CODES.format(what="attachments"))
 strawberry.enum(CustomerErrorCode, description=_CODES.format(what="customers"))
+strawberry.enum(CustomerNoteErrorCode, description=_CODES.format(what="customer notes"))
+strawberry.enum(InteractionErrorCode, description=_CODES.format(what="logged interactions"))
 strawberry.enum(FeedbackErrorCode, description=_CODES.format(what="feedback"))
 strawberry.enum(MessageErrorCode, description=_CODES.format(what="messages"))
 strawberry.enum(NotificationErrorCode, description=_CODES.format(what="notification settings"))
@@ -108,6 +114,16 @@ class AttachmentError(UserError):
 @strawberry.type(description="A problem with the input of a customer mutation.")
 class CustomerError(UserError):
     code: CustomerErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a customer-note mutation.")
+class CustomerNoteError(UserError):
+    code: CustomerNoteErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of an interaction mutation.")
+class InteractionError(UserError):
+    code: InteractionErrorCode = strawberry.field(description=_CODE)
 
 
 @strawberry.type(description="A problem with the input of a feedback mutation.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -54,6 +55,7 @@ __all__ = [
     "TicketPriority",
     "TicketStatus",
     "TicketsQuery",
+    "customer_tickets",
 ]
 
 
@@ -434,6 +436,39 @@ class TicketsQuery:
         return connection_from_page(
             TicketConnection, page, lambda row: Ticket.from_row(row, next(related))
         )
+
+
+async def customer_tickets(
+    customer_row_id: uuid.UUID,
+    info: strawberry.Info[RequestContext],
+    filter: TicketFilter | None,
+    order_by: TicketOrder | None,
+    page: PageRequest,
+) -> TicketConnection:
+    """Customer.tickets: the `tickets` list (same filters, order, preloads and policy
+    scope) with the customer fixed; a filter's own customerId is overridden."""
+    order = order_by or TicketOrder()
+    selected = selected_paths(info)
+    criteria = replace(_criteria(filter or TicketFilter()), customer_id=customer_row_id)
+    result, relations = await tickets_page(
+        info.context,
+        criteria,
+        TicketSort(order.field.value),
+        order.direction is OrderDirection.DESC,
+        page,
+        count="totalCount" in selected,
+        preload=TicketPreload(
+            customer="edges.node.customer" in selected,
+            requester="edges.node.requester" in selected,
+            assignee="edges.node.assignee" in selected,
+            team="edges.node.team" in selected,
+            last_message="edges.node.lastMessage" in selected,
+        ),
+    )
+    related = iter(relations)
+    return connection_from_page(
+        TicketConnection, result, lambda row: Ticket.from_row(row, next(related))
+    )
 
 
 def _global_ticket_id(value: str) -> uuid.UUID | None:

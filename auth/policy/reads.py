@@ -17,6 +17,8 @@ from db.models import (
     Attachment,
     AuditEntry,
     Customer,
+    CustomerNote,
+    Interaction,
     Team,
     Ticket,
     TicketFeedback,
@@ -37,8 +39,12 @@ __all__ = [
     "can_see_attachment",
     "can_see_audit_entry",
     "can_see_customer",
+    "can_see_customer_note",
+    "can_see_customer_notes",
     "can_see_deleted_customers",
     "can_see_feedback",
+    "can_see_interaction",
+    "can_see_internal_interactions",
     "can_see_internal_messages",
     "can_see_message",
     "can_see_sla_policies",
@@ -73,6 +79,9 @@ STAFF_PRIVATE_FIELDS: frozenset[str] = frozenset(
         "Customer.suggestedOrganization",
         "Customer.deletedAt",
         "Message.revisions",
+        "Interaction.revisions",
+        "Interaction.attachments",
+        "Customer.customerNotes",
         "Team.members",
         "TeamMembership.user",
         "Article.versions",
@@ -140,7 +149,10 @@ def can_see_attachment(
     attachment: Attachment,
 ) -> bool:
     """Staff see every file; a customer the files on public replies of their tickets and
-    their own uploads not on a message yet (to attach to their next reply)."""
+    their own uploads not on a message yet (to attach to their next reply). Files of a
+    logged interaction are for staff only."""
+    if attachment.ticket_id is None:
+        return is_staff(principal)
     if principal is None or ticket is None or not can_see_ticket(principal, ticket):
         return False
     if is_staff(principal):
@@ -223,3 +235,31 @@ def can_see_article(principal: Principal | None, article: Article) -> bool:
         and article.archived_at is None
         and article.audience == "public"
     )
+
+
+def can_see_internal_interactions(principal: Principal | None) -> bool:
+    """Interactions marked internal are for staff only."""
+    return is_staff(principal)
+
+
+def can_see_interaction(principal: Principal | None, row: Interaction | None) -> bool:
+    """Staff see every live interaction; a customer the non-internal ones logged on their
+    own record (a call they took part in): they appear on the customer's own timeline."""
+    if principal is None or row is None or row.deleted_at is not None:
+        return False
+    if is_staff(principal):
+        return True
+    return (
+        principal.customer_id is not None
+        and row.customer_id == principal.customer_id
+        and not row.internal
+    )
+
+
+def can_see_customer_notes(principal: Principal | None) -> bool:
+    """Customer notes are staff-only: a customer never learns that one exists."""
+    return is_staff(principal)
+
+
+def can_see_customer_note(principal: Principal | None, row: CustomerNote | None) -> bool:
+    return row is not None and row.deleted_at is None and can_see_customer_notes(principal)

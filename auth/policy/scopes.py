@@ -10,10 +10,24 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from auth.policy.reads import can_see_article_drafts, can_see_internal_messages
+from auth.policy.reads import (
+    can_see_article_drafts,
+    can_see_customer_notes,
+    can_see_internal_messages,
+)
 from auth.policy.roles import is_admin, is_staff
 from auth.principal import Principal
-from db.models import ApiKey, Article, Attachment, Customer, Ticket, TicketMessage, User
+from db.models import (
+    ApiKey,
+    Article,
+    Attachment,
+    Customer,
+    CustomerNote,
+    Interaction,
+    Ticket,
+    TicketMessage,
+    User,
+)
 from db.models.accounts import Role
 from db.models.jobs import Job
 from db.models.tickets import Visibility
@@ -23,7 +37,9 @@ __all__ = [
     "article_scope",
     "attachment_scope",
     "audit_scope",
+    "customer_note_scope",
     "customer_scope",
+    "interaction_scope",
     "message_scope",
     "team_scope",
     "ticket_scope",
@@ -136,3 +152,22 @@ def article_scope(principal: Principal | None) -> ColumnElement[bool]:
         Article.archived_at.is_(None),
         Article.audience == "public",
     )
+
+
+def interaction_scope(principal: Principal | None) -> ColumnElement[bool]:
+    """Live interactions; a customer only the non-internal ones on their own record."""
+    live = Interaction.deleted_at.is_(None)
+    if is_staff(principal):
+        return live
+    if principal is None or principal.customer_id is None:
+        return false()
+    return and_(
+        live, Interaction.customer_id == principal.customer_id, Interaction.internal.is_(False)
+    )
+
+
+def customer_note_scope(principal: Principal | None) -> ColumnElement[bool]:
+    """Live notes, for staff only."""
+    if not can_see_customer_notes(principal):
+        return false()
+    return CustomerNote.deleted_at.is_(None)

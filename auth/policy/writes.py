@@ -9,20 +9,27 @@ from __future__ import annotations
 
 from auth.policy.roles import is_admin, is_agent, is_customer, is_reviewer, is_staff
 from auth.principal import Principal
-from db.models import Attachment, TicketMessage
+from db.models import Attachment, CustomerNote, Interaction, TicketMessage
 from db.models.tickets import Visibility
 
 __all__ = [
     "CUSTOMER_EDITABLE_CUSTOMER_FIELDS",
+    "may_add_customer_note",
     "may_attach_upload",
     "may_change_ticket_status",
     "may_create_customer",
     "may_create_ticket",
     "may_delete_attachment",
+    "may_delete_customer_note",
+    "may_delete_interaction",
     "may_edit_customer",
+    "may_edit_customer_note",
+    "may_edit_interaction",
     "may_edit_message",
     "may_file_on_message",
+    "may_log_interaction",
     "may_manage_accounts",
+    "may_pin_customer_note",
     "may_rate_ticket",
     "may_review_articles",
     "may_work_tickets",
@@ -140,3 +147,43 @@ def may_review_articles(principal: Principal | None) -> bool:
     """Approve (publish), request changes, archive: reviewers and admins only, so nothing
     reaches customers or the AI without a second pair of eyes."""
     return is_admin(principal) or is_reviewer(principal)
+
+
+def _is_author(principal: Principal | None, author_id: object) -> bool:
+    return (
+        principal is not None and principal.user_id is not None and author_id == principal.user_id
+    )
+
+
+def may_log_interaction(principal: Principal | None) -> bool:
+    """Agents and admins log calls, meetings, visits …; reviewers only read them."""
+    return is_agent(principal)
+
+
+def may_edit_interaction(principal: Principal | None, row: Interaction) -> bool:
+    """The author (still an agent or admin), or an admin."""
+    return is_admin(principal) or (is_agent(principal) and _is_author(principal, row.author_id))
+
+
+def may_delete_interaction(principal: Principal | None) -> bool:
+    """Admins only (soft: the row and its revisions stay for the audit trail)."""
+    return is_admin(principal)
+
+
+def may_add_customer_note(principal: Principal | None) -> bool:
+    """Every staff member, reviewers included (like their internal notes on tickets)."""
+    return is_staff(principal)
+
+
+def may_edit_customer_note(principal: Principal | None, row: CustomerNote) -> bool:
+    """The author, or an admin (notes migrated from the old string have no author)."""
+    return is_admin(principal) or (is_staff(principal) and _is_author(principal, row.author_id))
+
+
+def may_pin_customer_note(principal: Principal | None) -> bool:
+    """Agents and admins decide what stays on top of a customer's notes."""
+    return is_agent(principal)
+
+
+def may_delete_customer_note(principal: Principal | None, row: CustomerNote) -> bool:
+    return may_edit_customer_note(principal, row)

@@ -20,6 +20,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_created_at_id", "created_at", "id"),
         Index("ix_audit_log_object", "object_type", "object_id"),
+        Index("ix_audit_log_object_created", "object_type", "object_id", "created_at"),
         Index("ix_audit_log_actor_user", "actor_user_id", "created_at"),
         Index("ix_audit_log_action", "action", "created_at"),
     )

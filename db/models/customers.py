@@ -40,7 +40,6 @@ class Customer(UUIDPrimaryKey, TimestampMixin, Base):
     custom_fields: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb")
     )
-    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     organization_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="SET NULL")
     )

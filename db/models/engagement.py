@@ -120,6 +120,7 @@ class CustomerNote(UUIDPrimaryKey, TimestampMixin, Base):
     __tablename__ = "customer_notes"
     __table_args__ = (
         Index("ix_customer_notes_customer", "customer_id", "pinned", "created_at", "id"),
+        Index("ix_customer_notes_customer_created", "customer_id", "created_at", "id"),
     )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(

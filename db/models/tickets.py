@@ -143,6 +143,7 @@ class Ticket(UUIDPrimaryKey, TimestampMixin, Base):
         Index("ix_tickets_assignee_id", "assignee_id", "status"),
         Index("ix_tickets_team_id", "team_id"),
         Index("ix_tickets_customer_id", "customer_id", "created_at"),
+        Index("ix_tickets_customer_solved", "customer_id", "solved_at"),
         Index("ix_tickets_requester_id", "requester_id"),
         Index("ix_tickets_channel", "channel"),
         Index("ix_tickets_created_id", "created_at", "id"),
@@ -268,10 +269,16 @@ class Attachment(UUIDPrimaryKey, Base):
         Index("ix_attachments_ticket_id", "ticket_id", "created_at"),
         Index("ix_attachments_message_id", "message_id"),
         Index("ix_attachments_sha256", "sha256"),
+        Index("ix_attachments_interaction_id", "interaction_id"),
+        CheckConstraint("ticket_id IS NOT NULL OR interaction_id IS NOT NULL", name="has_owner"),
     )
 
-    ticket_id: Mapped[uuid.UUID] = mapped_column(
+    # A file belongs to a ticket (and maybe one of its messages) or to a logged interaction.
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("tickets.id", ondelete="CASCADE")
+    )
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("interactions.id", ondelete="CASCADE")
     )
     message_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("ticket_messages.id", ondelete="SET NULL")

@@ -36,7 +36,9 @@ async def visible_attachments(
     loaders = ctx.loaders
     rows = await loaders.attachment_by_id.load_many([key for key in ids if key is not None])
     by_id = {row.id: row for row in rows if row is not None}
-    tickets = await loaders.ticket_by_id.load_many(list({r.ticket_id for r in by_id.values()}))
+    tickets = await loaders.ticket_by_id.load_many(
+        list({r.ticket_id for r in by_id.values() if r.ticket_id is not None})
+    )
     ticket_by_id = {t.id: t for t in tickets if t is not None}
     message_ids = list({r.message_id for r in by_id.values() if r.message_id is not None})
     messages = await loaders.message_by_id.load_many(message_ids)
@@ -46,7 +48,7 @@ async def visible_attachments(
         row = by_id.get(key) if key is not None else None
         ok = row is not None and can_see_attachment(
             principal,
-            ticket_by_id.get(row.ticket_id),
+            ticket_by_id.get(row.ticket_id) if row.ticket_id is not None else None,
             message_by_id.get(row.message_id) if row.message_id else None,
             row,
         )

@@ -133,7 +133,11 @@ async def open_download(
         raise DownloadRefused(404, "No such file.")
     async with db.sessions() as session:
         row = await session.get(Attachment, attachment_id)
-        ticket = await session.get(Ticket, row.ticket_id) if row is not None else None
+        ticket = (
+            await session.get(Ticket, row.ticket_id)
+            if row is not None and row.ticket_id is not None
+            else None
+        )
         message = (
             await session.get(TicketMessage, row.message_id)
             if row is not None and row.message_id is not None

@@ -7,6 +7,7 @@ also go straight onto an existing message of the caller's (messageId).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from typing import Any
@@ -17,16 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import policy
 from auth.principal import Principal
 from db.base import utcnow
-from db.models import Attachment, Ticket, TicketMessage
+from db.models import Attachment, Interaction, Ticket, TicketMessage
 from db.models.tickets import Visibility
 from resolvers.attachments.storage import UploadedFile, require_blobs, store_upload
 from resolvers.audit import MutationTx, diff
+from resolvers.changes import ChangeKind, record_change
 from resolvers.error_codes import AttachmentErrorCode
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.tickets.common import load_ticket_for_update
 from resolvers.tickets.transitions import ensure_accepts_messages
 
-__all__ = ["attachment_snapshot", "delete_attachment", "upload_attachment"]
+__all__ = [
+    "attachment_snapshot",
+    "delete_attachment",
+    "upload_attachment",
+    "upload_interaction_attachment",
+]
 
 _log = logging.getLogger("autocrm.attachments")
 
@@ -37,6 +44,7 @@ def attachment_snapshot(row: Attachment | None) -> dict[str, Any]:
     return {
         "ticket_id": row.ticket_id,
         "message_id": row.message_id,
+        "interaction_id": row.interaction_id,
         "filename": row.filename,
         "content_type": row.content_type,
         "size_bytes": row.size_bytes,
@@ -118,6 +126,62 @@ async def upload_attachment(
     tx.session.add(row)
     await tx.session.flush()
     tx.audit("Attachment", row.id, diff({}, attachment_snapshot(row)))
+    return row
+
+
+async def upload_interaction_attachment(
+    tx: MutationTx, *, interaction_id: uuid.UUID, upload: UploadedFile
+) -> Attachment:
+    """A file on a logged interaction: agents and admins, same checks as a ticket's file."""
+    ctx = tx.ctx
+    principal = ctx.require_principal()
+    blobs = require_blobs(ctx)
+    if not policy.may_log_interaction(principal):
+        raise ValidationFailed.one(
+            "interactionId",
+            "Only agents and admins add files to interactions.",
+            AttachmentErrorCode.FORBIDDEN,
+        )
+    async with ctx.db.sessions() as session:
+        found = await session.get(Interaction, interaction_id)
+    if not policy.can_see_interaction(principal, found):
+        raise NotFound("interactionId", "interaction")
+    stored = await store_upload(
+        blobs,
+        upload,
+        max_bytes=ctx.settings.max_upload_bytes,
+        allowed=ctx.settings.upload_allowed_types,
+    )
+    tx.on_rollback(blobs.delete, stored.key)
+    locked = (
+        await tx.session.execute(
+            select(Interaction).where(Interaction.id == interaction_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if locked is None or not policy.can_see_interaction(principal, locked):
+        raise NotFound("interactionId", "interaction")
+    row = Attachment(
+        id=uuid.uuid4(),
+        ticket_id=None,
+        interaction_id=interaction_id,
+        message_id=None,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size_bytes=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        uploaded_by_id=principal.user_id,
+        created_at=utcnow(),
+    )
+    tx.session.add(row)
+    await tx.session.flush()
+    tx.audit("Attachment", row.id, diff({}, attachment_snapshot(row)))
+    # The interaction gained a file (staff-only, so never a public change).
+    record_change(
+        tx, "Interaction", interaction_id, ChangeKind.UPDATED, customer_id=locked.customer_id
+    )
+    with contextlib.suppress(KeyError):  # strawberry's clear() raises for an unknown key
+        tx.ctx.loaders.attachments_by_interaction_id.clear(interaction_id)
     return row
 
 

@@ -8,6 +8,7 @@ from db.base import utcnow
 from db.models import Customer
 from resolvers.audit import MutationTx, diff
 from resolvers.changes import ChangeKind, record_change
+from resolvers.customer_notes import write_legacy_notes
 from resolvers.customers.records import (
     OBJECT_TYPE,
     email_conflict,
@@ -31,7 +32,7 @@ async def create_customer(tx: MutationTx, draft: CustomerDraft) -> Customer:
         await ensure_emails_free(tx.session, emails, None)
         now = utcnow()
         row = Customer(
-            **{"company": None, "tags": [], "custom_fields": {}, "notes": "", **clean.columns},
+            **{"company": None, "tags": [], "custom_fields": {}, **clean.columns},
             created_at=now,
             updated_at=now,
         )
@@ -43,6 +44,8 @@ async def create_customer(tx: MutationTx, draft: CustomerDraft) -> Customer:
         assert new_emails is not None
         assert new_phones is not None
         tx.audit(OBJECT_TYPE, row.id, diff({}, snapshot(row, new_emails, new_phones)))
+        if clean.notes:
+            await write_legacy_notes(tx, row.id, clean.notes)
         await tx.session.flush()  # a clash on an address surfaces here, not at commit
     except IntegrityError as exc:
         conflict = email_conflict(exc, emails)

@@ -195,7 +195,6 @@ def snapshot(
         "phones": [p.phone for p in phones],
         "tags": list(row.tags or []),
         "customFields": dict(row.custom_fields or {}),
-        "notes": row.notes,
         "deletedAt": row.deleted_at,
     }
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from db.base import utcnow
 from db.engine import Database
-from db.models import Customer, CustomerEmail, CustomerPhone
+from db.models import Customer, CustomerEmail, CustomerNote, CustomerPhone
+from resolvers.customer_notes.legacy import legacy_note_body
 from resolvers.customers.validation import CustomerDraft, validate_draft
 
 __all__ = ["insert_customers"]
@@ -43,21 +44,32 @@ async def insert_customers(
                 continue
             taken.update(emails)
             row = Customer(
-                **{"company": None, "tags": [], "custom_fields": {}, "notes": "", **clean.columns},
+                **{"company": None, "tags": [], "custom_fields": {}, **clean.columns},
                 created_at=now,
                 updated_at=now,
             )
-            fresh.append((row, emails, clean.phones or []))
-        session.add_all(row for row, _, _ in fresh)
+            fresh.append((row, emails, clean.phones or [], clean.notes))
+        session.add_all(row for row, _, _, _ in fresh)
         await session.flush()
         session.add_all(
             CustomerEmail(customer_id=row.id, email=email, position=i)
-            for row, emails, _ in fresh
+            for row, emails, _, _ in fresh
             for i, email in enumerate(emails)
         )
         session.add_all(
             CustomerPhone(customer_id=row.id, phone=phone.e164, digits=phone.digits, position=i)
-            for row, _, phones in fresh
+            for row, _, phones, _ in fresh
             for i, phone in enumerate(phones)
+        )
+        session.add_all(
+            CustomerNote(
+                customer_id=row.id,
+                body_html=legacy_note_body(notes).html,
+                body_text=notes,
+                created_at=now,
+                updated_at=now,
+            )
+            for row, _, _, notes in fresh
+            if notes
         )
     return len(fresh)

@@ -15,6 +15,7 @@ from db.base import utcnow
 from db.models import Customer
 from resolvers.audit import MutationTx, diff
 from resolvers.changes import ChangeKind, record_change
+from resolvers.customer_notes import write_legacy_notes
 from resolvers.customers.records import (
     OBJECT_TYPE,
     current_contacts,
@@ -69,6 +70,8 @@ async def update_customer(tx: MutationTx, customer_id: uuid.UUID, draft: Custome
         if changes:
             row.updated_at = utcnow()
         tx.audit(OBJECT_TYPE, row.id, changes)
+        if clean.notes is not None:
+            await write_legacy_notes(tx, row.id, clean.notes)
         await tx.session.flush()  # a clash on an address surfaces here, not at commit
     except IntegrityError as exc:
         conflict = email_conflict(exc, emails)

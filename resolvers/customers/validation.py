@@ -94,6 +94,8 @@ class CleanCustomer:
     columns: dict[str, Any]
     emails: list[str] | None
     phones: list[Phone] | None
+    # The legacy `notes` string (None: not given, "": clear it); stored as a note entry.
+    notes: str | None = None
 
 
 def validate_draft(draft: CustomerDraft, *, phone_region: str) -> CleanCustomer:
@@ -104,8 +106,9 @@ def validate_draft(draft: CustomerDraft, *, phone_region: str) -> CleanCustomer:
         columns["name"] = _name(draft.name, problems)
     if draft.company is not KEEP:
         columns["company"] = _optional_text(draft.company, "company", MAX_COMPANY, problems)
+    notes = None
     if draft.notes is not KEEP:
-        columns["notes"] = _optional_text(draft.notes, "notes", MAX_NOTES, problems) or ""
+        notes = _optional_text(draft.notes, "notes", MAX_NOTES, problems) or ""
     if draft.tags is not KEEP:
         columns["tags"] = _tags(draft.tags or [], problems)
     if draft.custom_fields is not KEEP:
@@ -115,7 +118,7 @@ def validate_draft(draft: CustomerDraft, *, phone_region: str) -> CleanCustomer:
 
     if problems:
         raise ValidationFailed(*problems)
-    return CleanCustomer(columns=columns, emails=emails, phones=phones)
+    return CleanCustomer(columns=columns, emails=emails, phones=phones, notes=notes)
 
 
 def normalize_tags(values: list[str]) -> list[str]:

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from db.base import utcnow
 from db.engine import Database
-from db.models import AuditEntry, Customer, CustomerEmail, CustomerPhone
+from db.models import AuditEntry, Customer, CustomerEmail, CustomerNote, CustomerPhone
+from resolvers.customer_notes.legacy import legacy_note_body
 from schema.ids import encode_id
 
 __all__ = ["audit_entries", "customer_count", "gid", "seed_customer", "stored"]
@@ -36,7 +37,6 @@ async def seed_customer(
             name=name,
             company=company,
             tags=list(tags),
-            notes=notes,
             custom_fields={},
             created_at=when,
             updated_at=when,
@@ -44,6 +44,16 @@ async def seed_customer(
         )
         session.add(row)
         await session.flush()
+        if notes:  # the deprecated notes string is the customer's first note entry
+            session.add(
+                CustomerNote(
+                    customer_id=row.id,
+                    body_html=legacy_note_body(notes).html,
+                    body_text=notes,
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
         session.add_all(
             CustomerEmail(customer_id=row.id, email=email, position=i)
             for i, email in enumerate(emails)
@@ -87,7 +97,13 @@ async def stored(db: Database, row: Customer) -> dict[str, Any]:
             "company": fresh.company,
             "tags": fresh.tags,
             "custom_fields": fresh.custom_fields,
-            "notes": fresh.notes,
+            "notes": await session.scalar(
+                select(CustomerNote.body_text)
+                .where(CustomerNote.customer_id == row.id, CustomerNote.deleted_at.is_(None))
+                .order_by(CustomerNote.created_at, CustomerNote.id)
+                .limit(1)
+            )
+            or "",
             "deleted_at": fresh.deleted_at,
             "updated_at": fresh.updated_at,
             "emails": list(emails),

@@ -128,8 +128,10 @@ async def test_create_writes_an_audit_row_with_the_new_values(
 ) -> None:
     created = (await create(admin, emails=["ada@example.com"], notes="vip"))["customer"]
 
-    [entry] = await audit_entries(db, "createCustomer")
-    assert entry.object_type == "Customer"
+    entries = await audit_entries(db, "createCustomer")
+    [entry] = [e for e in entries if e.object_type == "Customer"]
+    [note] = [e for e in entries if e.object_type == "CustomerNote"]  # notes are entries now
+    assert note.changes["body_text"] == {"before": None, "after": "vip"}
     assert encode_id("Customer", entry.object_id) == created["id"]  # type: ignore[arg-type]
     assert entry.changes["name"] == {"before": None, "after": "Ada Lovelace"}
     assert entry.changes["emails"] == {"before": None, "after": ["ada@example.com"]}

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from db.engine import Database
-from db.models import Customer
+from db.models import Customer, CustomerNote
 from tests.conftest import ApiClient, client_for
 from tests.resolvers.customer_data import audit_entries, customer_count, gid, seed_customer, stored
 
@@ -264,9 +264,13 @@ async def test_customer_cannot_read_internal_notes_of_own_record(
 ) -> None:
     await seed_customer(db, "unused")
     async with db.transaction() as session:
-        row = await session.get(Customer, casey.id)
-        assert row is not None
-        row.notes = "Difficult; offer a discount only if asked."
+        session.add(
+            CustomerNote(
+                customer_id=casey.id,
+                body_html="<p>Difficult; offer a discount only if asked.</p>",
+                body_text="Difficult; offer a discount only if asked.",
+            )
+        )
 
     as_customer = await customer.post(NOTES_QUERY, {"id": gid(casey)})
     as_agent = await agent.data(NOTES_QUERY, {"id": gid(casey)})

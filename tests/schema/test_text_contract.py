@@ -70,6 +70,9 @@ def test_only_sanitised_bodies_are_declared_html() -> None:
     assert html == [
         "Article.bodyHtml",
         "ArticleVersion.bodyHtml",
+        "CustomerNote.bodyHtml",
+        "CustomerNoteRevision.bodyHtml",
+        "Interaction.bodyHtml",
         "Message.bodyHtml",
         "MessageRevision.bodyHtml",
     ]
