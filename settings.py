@@ -225,7 +225,7 @@ class Settings(BaseSettings):
         "rank fusion.",
     )
     kb_fusion_vector_weight: float = Field(
-        default=0.7,
+        default=0.8,
         ge=0,
         le=1,
         description="convex: weight of the vector score (the rest goes to full text); tuned "
@@ -236,7 +236,7 @@ class Settings(BaseSettings):
         default=40, gt=0, le=500, description="Candidates each of vector and full text."
     )
     kb_no_answer_similarity: float = Field(
-        default=0.35,
+        default=0.40,
         ge=-1,
         le=1,
         description="A search whose best hit's cosine similarity is below this found nothing "

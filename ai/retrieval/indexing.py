@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 
-from sqlalchemy import cast, delete, func, insert, literal, select, update
+from sqlalchemy import cast, delete, func, insert, literal, literal_column, select, update
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,7 +70,7 @@ async def index_article_version(
         ).first()
     if row is None:
         raise VersionNotFound(f"article version {version_id} does not exist")
-    version, article = row.tuple()
+    version, article = row[0], row[1]
     title, locale = version.title, article.locale
     chunks = await asyncio.to_thread(
         chunk_article,
@@ -135,8 +135,12 @@ async def index_article_version(
                                 " ", title, func.array_to_string(KbChunk.heading_path, " ")
                             ),
                         ),
-                        "A",
-                    ).op("||")(func.setweight(func.to_tsvector(regconfig, KbChunk.text), "B"))
+                        literal_column("'A'"),
+                    ).op("||")(
+                        func.setweight(
+                            func.to_tsvector(regconfig, KbChunk.text), literal_column("'B'")
+                        )
+                    )
                 )
             )
     search_cache.invalidate()

@@ -51,10 +51,10 @@ class SearchFilter:
 @dataclass(frozen=True, slots=True)
 class SearchOptions:
     method: FusionMethod = "convex"
-    vector_weight: float = 0.7
+    vector_weight: float = 0.8
     rrf_k: int = 60
     candidates: int = 40
-    no_answer_similarity: float = 0.35
+    no_answer_similarity: float = 0.40
     # One hit per article (its best chunk): what a person scanning results wants.
     per_article: bool = True
 

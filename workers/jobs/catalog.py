@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from workers.jobs import mail, probes
+from workers.jobs import kb_index, mail, probes
 
-__all__ = ["mail", "probes"]
+__all__ = ["kb_index", "mail", "probes"]
