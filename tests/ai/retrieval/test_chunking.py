@@ -3,6 +3,8 @@ with an overlap, and no chunk is longer than the embedding model reads."""
 
 from __future__ import annotations
 
+import itertools
+
 from ai.retrieval.chunking import CHUNK_TOKENS, chunk_article, text_search_config
 from tests.ai.retrieval.helpers import MemoEmbedder, markdown_to_html
 
@@ -62,7 +64,7 @@ def test_long_sections_are_cut_at_sentences_with_overlap(embedder: MemoEmbedder)
     assert all(c.token_count <= CHUNK_TOKENS for c in chunks)
     assert all(c.token_count == len(embedder.tokenize(c.text)) for c in chunks)
     assert all(c.text.rstrip().endswith(".") for c in chunks)  # sentence boundaries
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         last_sentence = before.text.rsplit("Step ", 1)[1]
         assert last_sentence in after.text  # the overlap repeats the end of the previous one
 

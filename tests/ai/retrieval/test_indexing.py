@@ -136,5 +136,6 @@ async def test_the_index_job_for_a_deleted_version_ends_quietly(
     async with db.transaction() as session:
         row = await session.get(Job, job.id)
     assert outcome == "succeeded"
-    assert row is not None and row.result_ref == "version-gone"
+    assert row is not None
+    assert row.result_ref == "version-gone"
     await queue.stop()
