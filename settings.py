@@ -225,7 +225,7 @@ class Settings(BaseSettings):
         "rank fusion.",
     )
     kb_fusion_vector_weight: float = Field(
-        default=0.8,
+        default=0.7,
         ge=0,
         le=1,
         description="convex: weight of the vector score (the rest goes to full text); tuned "

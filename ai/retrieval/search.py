@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from sqlalchemy import (
     ColumnElement,
@@ -51,7 +52,7 @@ class SearchFilter:
 @dataclass(frozen=True, slots=True)
 class SearchOptions:
     method: FusionMethod = "convex"
-    vector_weight: float = 0.8
+    vector_weight: float = 0.7
     rrf_k: int = 60
     candidates: int = 40
     no_answer_similarity: float = 0.40
@@ -97,11 +98,33 @@ def normalized_query(query: str) -> str:
     return " ".join(words(query))[:500]
 
 
-def _any_word_query(config: str, query: str) -> ColumnElement[object]:
-    """websearch_to_tsquery with its ANDs turned into ORs: a customer's question shares
-    some words with the answer, rarely all of them; ts_rank then favours more matches."""
-    parsed = func.websearch_to_tsquery(cast(literal(config), REGCONFIG), literal(query))
-    return cast(func.replace(cast(parsed, Text), " & ", " | "), TSQUERY)
+# Terms of a question taken into the pair query (8 terms: 28 pairs).
+_MAX_TERMS = 8
+_MAX_RANKED = 2000
+
+
+def _two_terms(parsed: str) -> str:
+    """`a & b & c` → `(a & b) | (a & c) | (b & c)`: chunks sharing at least two of the
+    question's terms (all of them for a one-term question). A customer's question rarely
+    shares every word with the answer, so AND finds too little; a plain OR of common words
+    ("invoice" in an invoicing help centre) matches most of the knowledge base, and ranking
+    all of it costs more than the whole rest of the search."""
+    terms = [t.strip() for t in parsed.split(" & ") if t.strip()][:_MAX_TERMS]
+    if len(terms) < 2:
+        return terms[0] if terms else ""
+    return " | ".join(f"( {a} & {b} )" for a, b in combinations(terms, 2))
+
+
+async def _text_queries(session: AsyncSession, query: str) -> tuple[str, str]:
+    """The question as tsquery text in English and in 'simple' (websearch syntax), parsed
+    once here so the search statement compares against constants and can use the GIN
+    index instead of re-parsing per row."""
+    parsed = [
+        cast(func.websearch_to_tsquery(cast(literal(config), REGCONFIG), literal(query)), Text)
+        for config in ("english", "simple")
+    ]
+    row = (await session.execute(select(*parsed))).one()
+    return _two_terms(str(row[0])), _two_terms(str(row[1]))
 
 
 def _scope(audiences: Collection[str], search_filter: SearchFilter) -> list[ColumnElement[bool]]:
@@ -139,30 +162,47 @@ async def _candidates(
             func.set_config("hnsw.ef_search", str(max(40, k)), True),
         )
     )
-    scope = _scope(audiences, search_filter)
+    # A scalar sub-query, not EXISTS: the planner would turn EXISTS into a join, misjudge
+    # how many chunks pass it, and sort every chunk by distance instead of walking HNSW.
+    live = (
+        select(literal(True))
+        .where(Article.id == KbChunk.article_id, *_scope(audiences, search_filter))
+        .scalar_subquery()
+        .is_(True)
+    )
     distance = KbChunk.embedding.cosine_distance(vector)
+    # The HNSW index drives this: nearest first, each checked against the scope (a join
+    # here makes the planner sort every chunk by distance instead).
     nearest = (
         select(KbChunk.id)
-        .join(Article, Article.id == KbChunk.article_id)
-        .where(KbChunk.embedding_model == model, *scope)
+        .where(KbChunk.embedding_model == model, live)
         .order_by(distance)
         .limit(k)
         .cte("nearest")
     )
-    english, simple = _any_word_query("english", query), _any_word_query("simple", query)
+    english_text, simple_text = await _text_queries(session, query)
+    english = cast(literal(english_text), TSQUERY)
+    simple = cast(literal(simple_text), TSQUERY)
     matched = case((KbChunk.search_config == "english", english), else_=simple)
     rank = func.ts_rank(KbChunk.search_vector, matched)
-    matching = (
-        select(KbChunk.id)
-        .join(Article, Article.id == KbChunk.article_id)
+    # Ranking is per matching row: past _MAX_RANKED matches (a word nearly every chunk
+    # has) the first ones the GIN index yields are ranked, which bounds the cost.
+    matched_rows = (
+        select(KbChunk.id, KbChunk.search_vector, KbChunk.search_config)
         .where(
             or_(
                 and_(KbChunk.search_config == "english", KbChunk.search_vector.op("@@")(english)),
                 and_(KbChunk.search_config == "simple", KbChunk.search_vector.op("@@")(simple)),
             ),
-            *scope,
+            live,
         )
-        .order_by(rank.desc())
+        .limit(_MAX_RANKED)
+        .subquery("matched")
+    )
+    matched_query = case((matched_rows.c.search_config == "english", english), else_=simple)
+    matching = (
+        select(matched_rows.c.id)
+        .order_by(func.ts_rank(matched_rows.c.search_vector, matched_query).desc())
         .limit(k)
         .cte("matching")
     )
