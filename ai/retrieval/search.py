@@ -115,15 +115,24 @@ def _two_terms(parsed: str) -> str:
     return " | ".join(f"( {a} & {b} )" for a, b in combinations(terms, 2))
 
 
-async def _text_queries(session: AsyncSession, query: str) -> tuple[str, str]:
-    """The question as tsquery text in English and in 'simple' (websearch syntax), parsed
-    once here so the search statement compares against constants and can use the GIN
-    index instead of re-parsing per row."""
+async def _prepare(session: AsyncSession, query: str, k: int) -> tuple[str, str]:
+    """One round trip before the search: the question as tsquery text in English and in
+    'simple' (parsed once, so the search compares against constants and can use the GIN
+    index), and the HNSW settings for this transaction: a filtered scan stops at ef_search
+    rows, the iterative scan goes on until k rows pass the filter (pgvector >= 0.8)."""
     parsed = [
         cast(func.websearch_to_tsquery(cast(literal(config), REGCONFIG), literal(query)), Text)
         for config in ("english", "simple")
     ]
-    row = (await session.execute(select(*parsed))).one()
+    row = (
+        await session.execute(
+            select(
+                *parsed,
+                func.set_config("hnsw.iterative_scan", "relaxed_order", True),
+                func.set_config("hnsw.ef_search", str(max(40, k)), True),
+            )
+        )
+    ).one()
     return _two_terms(str(row[0])), _two_terms(str(row[1]))
 
 
@@ -154,14 +163,7 @@ async def _candidates(
     search_filter: SearchFilter,
     k: int,
 ) -> list[tuple[Candidate, KbHit]]:
-    # Filtered HNSW scans stop at ef_search rows; the iterative scan keeps going until k
-    # rows pass the filter (pgvector ≥ 0.8). Both settings end with the transaction.
-    await session.execute(
-        select(
-            func.set_config("hnsw.iterative_scan", "relaxed_order", True),
-            func.set_config("hnsw.ef_search", str(max(40, k)), True),
-        )
-    )
+    english_text, simple_text = await _prepare(session, query, k)
     # A scalar sub-query, not EXISTS: the planner would turn EXISTS into a join, misjudge
     # how many chunks pass it, and sort every chunk by distance instead of walking HNSW.
     live = (
@@ -180,7 +182,6 @@ async def _candidates(
         .limit(k)
         .cte("nearest")
     )
-    english_text, simple_text = await _text_queries(session, query)
     english = cast(literal(english_text), TSQUERY)
     simple = cast(literal(simple_text), TSQUERY)
     matched = case((KbChunk.search_config == "english", english), else_=simple)
@@ -313,11 +314,20 @@ async def search_kb(
         first,
         options,
     )
+    fingerprint: tuple[object, ...] = ()
+    result: SearchResult | None = None
+    if cache is not None:
+        async with db.transaction() as session:
+            fingerprint = await kb_fingerprint(session)
+        cached = cache.get(key, fingerprint)
+        if cached is not None:
+            result = SearchResult(cached.hits, cached.best_similarity, cached.answered, True)
+    # Embedding happens outside any transaction: no connection waits on the model.
+    vector = await embedder.embed_query(query) if result is None else None
+    if result is not None and (result.answered or record_miss_as is None):
+        return result
     async with db.transaction() as session:
-        fingerprint = await kb_fingerprint(session) if cache is not None else ()
-        result = cache.get(key, fingerprint) if cache is not None else None
-        if result is None:
-            vector = await embedder.embed_query(query)
+        if vector is not None:
             found = await _candidates(
                 session,
                 query,
@@ -336,8 +346,7 @@ async def search_kb(
             )
             if cache is not None:
                 cache.put(key, fingerprint, result)
-        else:
-            result = SearchResult(result.hits, result.best_similarity, result.answered, True)
+        assert result is not None
         if record_miss_as is not None and not result.answered:
             session.add(
                 KbSearchMiss(
