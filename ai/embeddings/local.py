@@ -117,8 +117,13 @@ class LocalMiniLM:
     def embed_sync(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Unit vectors as one (n, 384) array; runs in the calling thread."""
         out = np.empty((len(texts), self.dimensions), dtype=np.float32)
-        for start in range(0, len(texts), _BATCH):
-            out[start : start + _BATCH] = self._batch(list(texts[start : start + _BATCH]))
+        # Batches of similar length: a batch is padded to its longest text, and a model's
+        # cost grows with every padded token.
+        lengths = [len(e.ids) for e in self._plain.encode_batch(list(texts))]
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])
+        for start in range(0, len(order), _BATCH):
+            picked = order[start : start + _BATCH]
+            out[picked] = self._batch([texts[i] for i in picked])
         return out
 
     def _batch(self, texts: list[str]) -> NDArray[np.float32]:
