@@ -46,13 +46,14 @@ class KbSearchFilter:
 class KbSearchHit:
     article_id: strawberry.ID = strawberry.field(description="Global ID of the Article.")
     title: str = strawberry.field(
-        description="The article's published title. Plain text: escape before rendering."
+        description="The article's published title. Plain text: escape before rendering as HTML."
     )
     text: str = strawberry.field(
-        description="The matching passage (plain text: escape before rendering as HTML)."
+        description="The matching passage. Plain text: escape before rendering as HTML."
     )
     heading_path: list[str] = strawberry.field(
-        description="The headings above the passage, outermost first (plain text)."
+        description="The headings above the passage, outermost first. "
+        "Plain text: escape before rendering as HTML."
     )
     score: float = strawberry.field(
         description="Fused relevance, higher is better; comparable within one search only."
