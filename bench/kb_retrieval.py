@@ -169,6 +169,7 @@ async def seed_synthetic(socket_dir: str, count: int, rng: random.Random, model:
                 "CREATE INDEX ix_kb_chunks_embedding_hnsw ON kb_chunks "
                 "USING hnsw (embedding vector_cosine_ops)"
             )
+        await conn.execute("VACUUM ANALYZE kb_chunks")
         await conn.execute("ANALYZE")
     finally:
         await conn.close()

@@ -20,6 +20,8 @@ def upgrade() -> None:
     op.add_column('kb_chunks', sa.Column('search_config', sa.String(length=20), server_default='simple', nullable=False))
     op.create_check_constraint(op.f('ck_kb_chunks_search_config_known'), 'kb_chunks', "search_config IN ('english', 'simple')")
     op.create_index('ix_kb_chunks_embedded_at', 'kb_chunks', ['embedded_at'], unique=False)
+    # Searches must not scan a GIN pending list: KB writes are rare, reads are not.
+    op.execute("ALTER INDEX ix_kb_chunks_search_vector SET (fastupdate = off)")
     op.create_table('kb_search_misses',
     sa.Column('query', sa.String(length=500), nullable=False),
     sa.Column('normalized_query', sa.String(length=500), nullable=False),
@@ -39,6 +41,7 @@ def downgrade() -> None:
     op.drop_index('ix_kb_search_misses_normalized_created', table_name='kb_search_misses')
     op.drop_index('ix_kb_search_misses_created_at', table_name='kb_search_misses')
     op.drop_table('kb_search_misses')
+    op.execute("ALTER INDEX ix_kb_chunks_search_vector RESET (fastupdate)")
     op.drop_index('ix_kb_chunks_embedded_at', table_name='kb_chunks')
     op.drop_constraint(op.f('ck_kb_chunks_search_config_known'), 'kb_chunks', type_='check')
     op.drop_column('kb_chunks', 'search_config')
