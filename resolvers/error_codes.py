@@ -177,6 +177,28 @@ class KbErrorCode(ErrorCode):
     UNREADABLE_FILE = "unreadable_file"
 
 
+class ToolErrorCode(ErrorCode):
+    """External tools: registration, connections, runs and their approval."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    # The manifest is not valid (schema, egress allowlist, timeout, name).
+    INVALID_MANIFEST = "invalid_manifest"
+    # The input does not match the tool's input schema.
+    INVALID_INPUT = "invalid_input"
+    DISABLED = "disabled"
+    # The requester of a changing run cannot approve it themselves.
+    SELF_APPROVAL = "self_approval"
+    # The tool's OAuth2 connection needs an admin to (re)connect it.
+    NOT_CONNECTED = "not_connected"
+
+
 class TeamErrorCode(ErrorCode):
     INVALID = "invalid"
     REQUIRED = "required"

@@ -57,6 +57,12 @@ from auth.policy.scopes import (
     ticket_scope,
     user_scope,
 )
+from auth.policy.tools import (
+    may_approve_tool_run,
+    may_manage_tools,
+    may_read_tools,
+    may_run_tool,
+)
 from auth.policy.writes import (
     CUSTOMER_EDITABLE_CUSTOMER_FIELDS,
     may_attach_upload,
@@ -77,6 +83,10 @@ from auth.policy.writes import (
 )
 
 __all__ = [
+    "may_approve_tool_run",
+    "may_manage_tools",
+    "may_read_tools",
+    "may_run_tool",
     "AGENT_ROLES",
     "CUSTOMER_EDITABLE_CUSTOMER_FIELDS",
     "STAFF_PRIVATE_FIELDS",

@@ -15,6 +15,7 @@ from db.models.jobs import Job
 from db.models.kb import Article, ArticleVersion, KbChunk
 from db.models.organizations import CustomerSegment, Organization
 from db.models.outbox import OutboxMail
+from db.models.tools import Tool, ToolConnection, ToolRun, ToolVersion
 from db.models.tickets import (
     Attachment,
     SlaPolicy,
@@ -46,6 +47,10 @@ __all__ = [
     "InteractionParticipant",
     "InteractionRevision",
     "Job",
+    "Tool",
+    "ToolConnection",
+    "ToolRun",
+    "ToolVersion",
     "KbChunk",
     "Organization",
     "OutboxMail",
