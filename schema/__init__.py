@@ -31,6 +31,7 @@ from schema.teams import TeamsMutation, TeamsQuery
 from schema.text import SCALAR_OVERRIDES, install_text_coercion
 from schema.ticket_mutations import TicketsMutation
 from schema.tickets import TicketsQuery
+from schema.tools import ToolsMutation, ToolsQuery
 from schema.validation import DocumentChecks, OperationChecks
 from settings import Settings
 
@@ -50,6 +51,7 @@ QUERIES += (DashboardQuery,)
 QUERIES += (AiQuery,)
 QUERIES += (JobsQuery,)
 QUERIES += (KbQuery,)
+QUERIES += (ToolsQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -66,6 +68,7 @@ MUTATIONS += (NotificationsMutation,)
 MUTATIONS += (AiMutation,)
 MUTATIONS += (JobsMutation,)
 MUTATIONS += (KbMutation,)
+MUTATIONS += (ToolsMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)

@@ -28,6 +28,7 @@ from resolvers.error_codes import (
     NotificationErrorCode,
     TeamErrorCode,
     TicketErrorCode,
+    ToolErrorCode,
 )
 from resolvers.errors import FieldProblem
 
@@ -44,6 +45,7 @@ __all__ = [
     "NotificationError",
     "TeamError",
     "TicketError",
+    "ToolError",
     "UserError",
     "user_errors",
 ]
@@ -61,6 +63,7 @@ strawberry.enum(MessageErrorCode, description=_CODES.format(what="messages"))
 strawberry.enum(NotificationErrorCode, description=_CODES.format(what="notification settings"))
 strawberry.enum(JobErrorCode, description=_CODES.format(what="background jobs"))
 strawberry.enum(KbErrorCode, description=_CODES.format(what="the knowledge base"))
+strawberry.enum(ToolErrorCode, description=_CODES.format(what="external tools"))
 strawberry.enum(TeamErrorCode, description=_CODES.format(what="teams"))
 strawberry.enum(TicketErrorCode, description=_CODES.format(what="tickets and SLA policies"))
 
@@ -127,6 +130,11 @@ class JobError(UserError):
 @strawberry.type(description="A problem with the input of a knowledge-base mutation.")
 class KbError(UserError):
     code: KbErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a tool mutation.")
+class ToolError(UserError):
+    code: ToolErrorCode = strawberry.field(description=_CODE)
 
 
 @strawberry.type(description="A problem with the input of a team mutation.")

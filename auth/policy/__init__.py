@@ -83,10 +83,6 @@ from auth.policy.writes import (
 )
 
 __all__ = [
-    "may_approve_tool_run",
-    "may_manage_tools",
-    "may_read_tools",
-    "may_run_tool",
     "AGENT_ROLES",
     "CUSTOMER_EDITABLE_CUSTOMER_FIELDS",
     "STAFF_PRIVATE_FIELDS",
@@ -122,6 +118,7 @@ __all__ = [
     "is_signed_in",
     "is_staff",
     "job_scope",
+    "may_approve_tool_run",
     "may_attach_upload",
     "may_change_ticket_status",
     "may_create_customer",
@@ -131,8 +128,11 @@ __all__ = [
     "may_edit_message",
     "may_file_on_message",
     "may_manage_accounts",
+    "may_manage_tools",
     "may_rate_ticket",
+    "may_read_tools",
     "may_review_articles",
+    "may_run_tool",
     "may_work_tickets",
     "may_write_articles",
     "message_scope",

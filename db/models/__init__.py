@@ -15,7 +15,6 @@ from db.models.jobs import Job
 from db.models.kb import Article, ArticleVersion, KbChunk
 from db.models.organizations import CustomerSegment, Organization
 from db.models.outbox import OutboxMail
-from db.models.tools import Tool, ToolConnection, ToolRun, ToolVersion
 from db.models.tickets import (
     Attachment,
     SlaPolicy,
@@ -27,6 +26,7 @@ from db.models.tickets import (
     TicketMessage,
     TicketMessageRevision,
 )
+from db.models.tools import Tool, ToolConnection, ToolRun, ToolVersion
 
 __all__ = [
     "AiCall",
@@ -47,10 +47,6 @@ __all__ = [
     "InteractionParticipant",
     "InteractionRevision",
     "Job",
-    "Tool",
-    "ToolConnection",
-    "ToolRun",
-    "ToolVersion",
     "KbChunk",
     "Organization",
     "OutboxMail",
@@ -64,6 +60,10 @@ __all__ = [
     "TicketFollower",
     "TicketMessage",
     "TicketMessageRevision",
+    "Tool",
+    "ToolConnection",
+    "ToolRun",
+    "ToolVersion",
     "User",
     "UserToken",
 ]

@@ -42,7 +42,9 @@ def secret_box(settings: Settings) -> SecretBox:
 def manifest_problem(exc: ManifestError, field: str = "manifest") -> ValidationFailed:
     return ValidationFailed(
         *(
-            FieldProblem(f"{field}.{name}" if name else field, message, ToolErrorCode.INVALID_MANIFEST)
+            FieldProblem(
+                f"{field}.{name}" if name else field, message, ToolErrorCode.INVALID_MANIFEST
+            )
             for name, message in exc.problems
         )
     )
@@ -65,11 +67,17 @@ def manifest_of(version: ToolVersion) -> ToolManifest:
 
 
 async def load_tool(
-    session: AsyncSession, *, tool_id: uuid.UUID | None = None, name: str | None = None,
-    field: str = "toolId", for_update: bool = False,
+    session: AsyncSession,
+    *,
+    tool_id: uuid.UUID | None = None,
+    name: str | None = None,
+    field: str = "toolId",
+    for_update: bool = False,
 ) -> tuple[Tool, ToolVersion]:
     query = select(Tool, ToolVersion).join(ToolVersion, ToolVersion.id == Tool.current_version_id)
-    query = query.where(Tool.id == tool_id) if tool_id is not None else query.where(Tool.name == name)
+    query = (
+        query.where(Tool.id == tool_id) if tool_id is not None else query.where(Tool.name == name)
+    )
     if for_update:
         query = query.with_for_update(of=Tool)
     row = (await session.execute(query)).first()

@@ -34,7 +34,9 @@ def oauth_client(settings: Settings, auth: OAuth2Auth, connection: ToolConnectio
 
 def token_of(connection: ToolConnection, box: SecretBox) -> TokenSet:
     return TokenSet(
-        access_token=box.decrypt(connection.access_token_enc) if connection.access_token_enc else "",
+        access_token=box.decrypt(connection.access_token_enc)
+        if connection.access_token_enc
+        else "",
         # No token yet: "expired", so the first run fetches one (client credentials).
         expires_at=connection.expires_at if connection.access_token_enc else 0.0,
         refresh_token=box.decrypt(connection.refresh_token_enc)
@@ -69,9 +71,15 @@ async def auth_headers(
     if not connection.client_id or not connection.client_secret_enc:
         raise OAuthConnectionError(_RECONNECT)
     current = token_of(connection, box)
-    if manifest.auth.grant == "authorization_code" and current.refresh_token is None and not current.access_token:
+    if (
+        manifest.auth.grant == "authorization_code"
+        and current.refresh_token is None
+        and not current.access_token
+    ):
         raise OAuthConnectionError(_RECONNECT)
-    token = await fresh_token(oauth_client(settings, manifest.auth, connection), egress_policy(settings), current)
+    token = await fresh_token(
+        oauth_client(settings, manifest.auth, connection), egress_policy(settings), current
+    )
     if token is not current:
         store_token(connection, box, token)
     return {"Authorization": f"Bearer {token.access_token}"}

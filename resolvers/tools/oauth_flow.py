@@ -27,7 +27,9 @@ async def _connection(tx: MutationTx, tool: Tool, field: str) -> ToolConnection:
         select(ToolConnection).where(ToolConnection.tool_id == tool.id).with_for_update()
     )
     if connection is None:
-        raise ValidationFailed.one(field, "The tool has no connection yet.", ToolErrorCode.NOT_CONNECTED)
+        raise ValidationFailed.one(
+            field, "The tool has no connection yet.", ToolErrorCode.NOT_CONNECTED
+        )
     return connection
 
 
@@ -37,15 +39,21 @@ async def start_tool_oauth(tx: MutationTx, tool_id: object) -> str:
     auth = manifest_of(version).auth
     if not isinstance(auth, OAuth2Auth) or auth.grant != "authorization_code":
         raise ValidationFailed.one(
-            "toolId", "This tool does not use the OAuth2 authorization-code grant.", ToolErrorCode.INVALID
+            "toolId",
+            "This tool does not use the OAuth2 authorization-code grant.",
+            ToolErrorCode.INVALID,
         )
     connection = await _connection(tx, tool, "toolId")
     if not connection.client_id:
         raise ValidationFailed.one(
-            "toolId", "Set the tool's OAuth client first (setToolOAuthClient).", ToolErrorCode.NOT_CONNECTED
+            "toolId",
+            "Set the tool's OAuth client first (setToolOAuthClient).",
+            ToolErrorCode.NOT_CONNECTED,
         )
     settings = tx.ctx.settings
-    request = authorization_request(oauth_client(settings, auth, connection), egress_policy(settings))
+    request = authorization_request(
+        oauth_client(settings, auth, connection), egress_policy(settings)
+    )
     connection.oauth_state = request.state
     connection.code_verifier_enc = secret_box(settings).encrypt(request.code_verifier)
     tx.audit("Tool", tool.id, {"connection": "oauth2", "authorization": "started"})
@@ -80,7 +88,11 @@ async def revoke_tool_connection(tx: MutationTx, tool_id: object) -> Tool:
     connection = await _connection(tx, tool, "toolId")
     auth = manifest_of(version).auth
     settings = tx.ctx.settings
-    if isinstance(auth, OAuth2Auth) and connection.access_token_enc and connection.client_secret_enc:
+    if (
+        isinstance(auth, OAuth2Auth)
+        and connection.access_token_enc
+        and connection.client_secret_enc
+    ):
         # Best effort at the server; locally the grant is gone either way.
         with contextlib.suppress(OAuthConnectionError, OSError):
             await revoke(

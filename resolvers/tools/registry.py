@@ -46,7 +46,9 @@ async def register_tool(tx: MutationTx, document: str) -> Tool:
     taken = await tx.session.scalar(select(Tool.id).where(Tool.name == manifest.name))
     if taken is not None:
         raise ValidationFailed.one(
-            "manifest.name", f"A tool named {manifest.name} exists: use updateTool.", ToolErrorCode.UNIQUE
+            "manifest.name",
+            f"A tool named {manifest.name} exists: use updateTool.",
+            ToolErrorCode.UNIQUE,
         )
     tool = Tool(name=manifest.name)
     tx.session.add(tool)
@@ -84,7 +86,9 @@ async def update_tool(tx: MutationTx, tool_id: object, document: str) -> Tool:
     return tool
 
 
-async def set_tool_enabled(tx: MutationTx, tool_id: object, enabled: bool, reason: str | None) -> Tool:
+async def set_tool_enabled(
+    tx: MutationTx, tool_id: object, enabled: bool, reason: str | None
+) -> Tool:
     _admin(tx)
     tool, _ = await load_tool(tx.session, tool_id=tool_id, for_update=True)  # type: ignore[arg-type]
     before = tool.enabled

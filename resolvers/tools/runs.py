@@ -48,7 +48,9 @@ async def run_tool(
         raise NotFound("ticketId", "ticket")
     if not isinstance(payload, dict) or len(str(payload)) > _MAX_INPUT_BYTES:
         raise ValidationFailed.one(
-            "input", "The input must be a JSON object of at most 64 KiB.", ToolErrorCode.INVALID_INPUT
+            "input",
+            "The input must be a JSON object of at most 64 KiB.",
+            ToolErrorCode.INVALID_INPUT,
         )
     try:
         check_io(manifest.input_schema, payload, "input")
@@ -67,7 +69,11 @@ async def run_tool(
     if not manifest.needs_approval:
         _queue(tx, record)
     await tx.session.flush()
-    tx.audit("ToolRun", record.id, {"tool": tool.name, "version": version.version, "status": record.status})
+    tx.audit(
+        "ToolRun",
+        record.id,
+        {"tool": tool.name, "version": version.version, "status": record.status},
+    )
     return record
 
 
@@ -80,7 +86,9 @@ async def _pending(tx: MutationTx, run_id: uuid.UUID) -> tuple[ToolRun, list[str
     assert version is not None
     if record.status != "pending_approval":
         raise ValidationFailed.one(
-            "runId", f"This run is {record.status}, not waiting for approval.", ToolErrorCode.INVALID_STATE
+            "runId",
+            f"This run is {record.status}, not waiting for approval.",
+            ToolErrorCode.INVALID_STATE,
         )
     return record, manifest_of(version).roles
 
@@ -90,7 +98,9 @@ async def approve_tool_run(tx: MutationTx, run_id: uuid.UUID) -> ToolRun:
     principal = tx.ctx.principal
     if principal is not None and principal.user_id == record.caller_id:
         raise ValidationFailed.one(
-            "runId", "Someone other than the requester must approve this run.", ToolErrorCode.SELF_APPROVAL
+            "runId",
+            "Someone other than the requester must approve this run.",
+            ToolErrorCode.SELF_APPROVAL,
         )
     if not policy.may_approve_tool_run(principal, roles, record.caller_id):
         raise Forbidden("Your role may not approve runs of this tool.")

@@ -61,7 +61,9 @@ def fill_url(template: str, payload: dict[str, Any]) -> tuple[str, dict[str, Any
     return url, rest
 
 
-async def _python(run: JobRun, manifest: ToolManifest, runner: PythonRunner, payload: Any) -> RunOutcome:
+async def _python(
+    run: JobRun, manifest: ToolManifest, runner: PythonRunner, payload: Any
+) -> RunOutcome:
     settings = run.env.settings
     limits = SandboxLimits(
         timeout_seconds=manifest.timeout_seconds, max_output_bytes=settings.tool_max_output_bytes
@@ -104,23 +106,36 @@ async def _http(
         )
     except TimeoutError:
         took = (time.perf_counter() - started) * 1000
-        return RunOutcome("timeout", None, f"No answer within {manifest.timeout_seconds:g} s.", took, len(sent))
+        return RunOutcome(
+            "timeout", None, f"No answer within {manifest.timeout_seconds:g} s.", took, len(sent)
+        )
     took = (time.perf_counter() - started) * 1000
     size = len(response.content)
     if response.status_code in (401, 403) and headers:
-        return RunOutcome("failed", None, _REVOKED.format(status=response.status_code), took, len(sent), size)
+        return RunOutcome(
+            "failed", None, _REVOKED.format(status=response.status_code), took, len(sent), size
+        )
     if response.status_code >= 400:
         return RunOutcome(
-            "failed", None, f"The tool's server answered HTTP {response.status_code}.", took, len(sent), size
+            "failed",
+            None,
+            f"The tool's server answered HTTP {response.status_code}.",
+            took,
+            len(sent),
+            size,
         )
     try:
         output = response.json()
     except ValueError:
-        return RunOutcome("failed", None, "The tool's server did not answer JSON.", took, len(sent), size)
+        return RunOutcome(
+            "failed", None, "The tool's server did not answer JSON.", took, len(sent), size
+        )
     return RunOutcome("succeeded", output, None, took, len(sent), size)
 
 
-async def execute(run: JobRun, tool: Tool, manifest: ToolManifest, payload: dict[str, Any]) -> RunOutcome:
+async def execute(
+    run: JobRun, tool: Tool, manifest: ToolManifest, payload: dict[str, Any]
+) -> RunOutcome:
     runner = manifest.runner
     try:
         if isinstance(runner, PythonRunner):

@@ -1,0 +1,304 @@
+"""Tools end to end: register through GraphQL, run through the `tools.run` job in the real
+sandbox or against a loopback tool / OAuth2 server, approvals, the breaker, and secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app import Runtime
+from db.engine import Database
+from db.models import AuditEntry, ToolConnection
+from settings import Settings
+from tests.ai.tools.oauth_server import CLIENT_ID, CLIENT_SECRET, OAuthServer
+from tests.ai.tools.tool_server import ToolServer
+from tests.conftest import ApiClient, client_for
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLES = "tests.ai.tools.sample_tools"
+
+REGISTER = """
+mutation ($input: RegisterToolInput!) {
+  registerTool(input: $input) {
+    tool { id name enabled connected consecutiveFailures versions { version } }
+    errors { field code message }
+  }
+}
+"""
+RUN = """
+mutation ($input: RunToolInput!) {
+  runTool(input: $input) {
+    run { id status output error approverId }
+    errors { field code message }
+  }
+}
+"""
+APPROVE = """
+mutation ($input: ToolRunDecisionInput!) {
+  approveToolRun(input: $input) { run { id status } errors { field code message } }
+}
+"""
+RUNS = "query { toolRuns { id status output error tool } }"
+TOOLS = "query { tools { name enabled disabledReason connected consecutiveFailures } }"
+SET_KEY = """
+mutation ($input: SetToolApiKeyInput!) {
+  setToolApiKey(input: $input) { tool { connected } errors { field code message } }
+}
+"""
+SET_CLIENT = """
+mutation ($input: SetToolOAuthClientInput!) {
+  setToolOAuthClient(input: $input) { tool { connected } errors { field code message } }
+}
+"""
+REVOKE = """
+mutation ($input: ToolIdInput!) {
+  revokeToolConnection(input: $input) { tool { connected } errors { field code message } }
+}
+"""
+
+
+@pytest.fixture
+def tool_server() -> Iterator[ToolServer]:
+    server = ToolServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def oauth_server() -> Iterator[OAuthServer]:
+    server = OAuthServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    settings.tool_python_path = [ROOT]
+    settings.tool_breaker_failures = 3
+    return settings
+
+
+def python_tool(name: str, entry: str, **extra: Any) -> str:
+    return json.dumps(
+        {
+            "name": name,
+            "version": "1.0.0",
+            "description": "A sample tool.",
+            "effect": "read",
+            "runner": {"kind": "python", "entry": f"{SAMPLES}:{entry}"},
+            "input_schema": {"type": "object"},
+            **extra,
+        }
+    )
+
+
+async def register(admin: ApiClient, manifest: str) -> dict[str, Any]:
+    payload = (await admin.data(REGISTER, {"input": {"manifest": manifest}}))["registerTool"]
+    assert payload["errors"] == []
+    tool: dict[str, Any] = payload["tool"]
+    return tool
+
+
+async def run(client: ApiClient, tool: str, payload: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = (await client.data(RUN, {"input": {"tool": tool, "input": payload}}))[
+        "runTool"
+    ]
+    return result
+
+
+async def finished(client: ApiClient, runtime: Runtime) -> list[dict[str, Any]]:
+    assert runtime.jobs is not None
+    await runtime.jobs.drain()
+    runs: list[dict[str, Any]] = (await client.data(RUNS))["toolRuns"]
+    return runs
+
+
+async def test_python_tool_runs_in_the_sandbox_through_a_job(
+    admin: ApiClient, agent: ApiClient, runtime: Runtime
+) -> None:
+    await register(admin, python_tool("order_status", "order_status"))
+    queued = await run(agent, "order_status", {"order": "A-17"})
+    assert queued["errors"] == []
+    assert queued["run"]["status"] == "QUEUED"
+    (done,) = await finished(agent, runtime)
+    assert done["status"] == "SUCCEEDED"
+    assert done["output"] == {"order": "A-17", "status": "shipped"}
+
+
+async def test_input_is_checked_against_the_manifest_schema(
+    admin: ApiClient, agent: ApiClient
+) -> None:
+    schema = {"type": "object", "properties": {"order": {"type": "string"}}, "required": ["order"]}
+    await register(admin, python_tool("order_status", "order_status", input_schema=schema))
+    refused = await run(agent, "order_status", {"number": 5})
+    assert refused["run"] is None
+    assert refused["errors"][0]["code"] == "INVALID_INPUT"
+    assert "order" in refused["errors"][0]["message"]
+
+
+async def test_a_sleeping_tool_is_killed_at_its_timeout(
+    admin: ApiClient, agent: ApiClient, runtime: Runtime
+) -> None:
+    await register(admin, python_tool("sleeper", "sleep_long", timeout_seconds=1))
+    await run(agent, "sleeper", {"seconds": 10})
+    (done,) = await finished(agent, runtime)
+    assert done["status"] == "TIMEOUT"
+    assert "Killed after 1 s" in done["error"]
+
+
+async def test_breaker_disables_a_failing_tool_and_a_success_resets_it(
+    admin: ApiClient, agent: ApiClient, runtime: Runtime
+) -> None:
+    await register(admin, python_tool("flaky", "fail"))
+    for _ in range(3):
+        assert (await run(agent, "flaky", {}))["errors"] == []
+        await finished(agent, runtime)
+    (tool,) = (await agent.data(TOOLS))["tools"]
+    assert tool["enabled"] is False
+    assert "3 runs in a row" in tool["disabledReason"]
+    refused = await run(agent, "flaky", {})
+    assert refused["errors"][0]["code"] == "DISABLED"
+
+
+async def test_write_tool_waits_for_approval_by_someone_else(
+    admin: ApiClient, agent: ApiClient, http: Any, db: Database, runtime: Runtime
+) -> None:
+    await register(admin, python_tool("refund", "order_status", effect="write"))
+    asked = await run(agent, "refund", {"order": "A-9"})
+    assert asked["run"]["status"] == "PENDING_APPROVAL"
+    assert runtime.jobs is not None
+    await runtime.jobs.drain()
+    (waiting,) = (await agent.data(RUNS))["toolRuns"]
+    assert waiting["status"] == "PENDING_APPROVAL"
+    assert waiting["output"] is None
+    own = (await agent.data(APPROVE, {"input": {"runId": asked["run"]["id"]}}))["approveToolRun"]
+    assert own["errors"][0]["code"] == "SELF_APPROVAL"
+    other = await client_for(http, db, "agent", name="Olga Other")
+    approved = (await other.data(APPROVE, {"input": {"runId": asked["run"]["id"]}}))[
+        "approveToolRun"
+    ]
+    assert approved["errors"] == []
+    (done,) = await finished(agent, runtime)
+    assert done["status"] == "SUCCEEDED"
+    assert done["output"] == {"order": "A-9", "status": "shipped"}
+
+
+async def test_http_tool_with_api_key_and_the_key_never_shows(
+    admin: ApiClient,
+    agent: ApiClient,
+    runtime: Runtime,
+    settings: Settings,
+    tool_server: ToolServer,
+    db: Database,
+) -> None:
+    settings.tool_egress_allowlist = [f"127.0.0.1:{tool_server.port}"]
+    manifest = json.dumps(
+        {
+            "name": "shop_orders",
+            "version": "1.0.0",
+            "description": "Order status from the shop.",
+            "effect": "read",
+            "runner": {
+                "kind": "http",
+                "method": "GET",
+                "url": f"{tool_server.base_url}/orders/{{order}}",
+            },
+            "auth": {"kind": "api_key", "header": "X-Api-Key"},
+            "input_schema": {"type": "object", "properties": {"order": {"type": "string"}}},
+        }
+    )
+    tool = await register(admin, manifest)
+    secret = "sk-live-very-secret-key"
+    payload = (await admin.data(SET_KEY, {"input": {"toolId": tool["id"], "apiKey": secret}}))[
+        "setToolApiKey"
+    ]
+    assert payload == {"tool": {"connected": True}, "errors": []}
+    await run(agent, "shop_orders", {"order": "B 12"})
+    (done,) = await finished(agent, runtime)
+    assert done["status"] == "SUCCEEDED"
+    assert done["output"] == {"order": "B 12", "status": "shipped"}
+    assert tool_server.seen_headers[-1]["x-api-key"] == secret
+    async with db.sessions() as session:
+        audit = [e.changes for e in (await session.execute(select(AuditEntry))).scalars()]
+        stored = (await session.execute(select(ToolConnection))).scalar_one()
+    assert secret not in json.dumps(audit)
+    assert secret not in (stored.api_key_enc or "")
+    everything = json.dumps(
+        await admin.data("query { tools { name connected versions { manifest } } }")
+    )
+    assert secret not in everything
+
+
+async def test_http_tool_to_a_host_off_the_allowlist_is_refused_at_registration(
+    admin: ApiClient, tool_server: ToolServer
+) -> None:
+    manifest = json.dumps(
+        {
+            "name": "sneaky",
+            "version": "1.0.0",
+            "description": "Calls the machine itself.",
+            "effect": "read",
+            "runner": {"kind": "http", "url": f"{tool_server.base_url}/orders/1"},
+            "input_schema": {"type": "object"},
+        }
+    )
+    payload = (await admin.data(REGISTER, {"input": {"manifest": manifest}}))["registerTool"]
+    assert payload["tool"] is None
+    assert payload["errors"][0]["field"] == "manifest.runner.url"
+    assert payload["errors"][0]["code"] == "INVALID_MANIFEST"
+
+
+async def test_oauth_client_credentials_tool_and_revoked_token_asks_to_reconnect(
+    admin: ApiClient,
+    agent: ApiClient,
+    runtime: Runtime,
+    settings: Settings,
+    oauth_server: OAuthServer,
+) -> None:
+    settings.tool_egress_allowlist = [f"127.0.0.1:{oauth_server.port}"]
+    base = oauth_server.base_url
+    manifest = json.dumps(
+        {
+            "name": "whoami",
+            "version": "1.0.0",
+            "description": "Who the tool's server thinks we are.",
+            "effect": "read",
+            "runner": {"kind": "http", "method": "GET", "url": f"{base}/api/whoami"},
+            "auth": {
+                "kind": "oauth2",
+                "grant": "client_credentials",
+                "token_url": f"{base}/token",
+                "revoke_url": f"{base}/revoke",
+            },
+            "input_schema": {"type": "object"},
+        }
+    )
+    tool = await register(admin, manifest)
+    connect = {"toolId": tool["id"], "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET}
+    payload = (await admin.data(SET_CLIENT, {"input": connect}))["setToolOAuthClient"]
+    assert payload["errors"] == []
+    await run(agent, "whoami", {})
+    (done,) = await finished(agent, runtime)
+    assert done["status"] == "SUCCEEDED"
+    assert done["output"] == {"client": CLIENT_ID}
+    assert oauth_server.grants == ["client_credentials"]
+    # The server forgets every token (revoked there): the next run says to reconnect.
+    oauth_server.access.clear()
+    await run(agent, "whoami", {})
+    latest = (await finished(agent, runtime))[0]
+    assert latest["status"] == "FAILED"
+    assert "reconnect the tool" in latest["error"]
+    assert CLIENT_SECRET not in json.dumps(await admin.data(TOOLS))
+
+
+async def test_customers_cannot_list_or_run_tools(admin: ApiClient, customer: ApiClient) -> None:
+    await register(admin, python_tool("order_status", "order_status"))
+    listed = await customer.post(TOOLS)
+    assert listed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    ran = await customer.post(RUN, {"input": {"tool": "order_status", "input": {}}})
+    assert ran["errors"][0]["extensions"]["code"] == "FORBIDDEN"
