@@ -8,7 +8,7 @@ import enum
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -73,7 +73,7 @@ class ToolVersion:
         return cls(
             id=strawberry.ID(relay.to_base64("ToolVersion", str(row.id))),
             version=row.version,
-            manifest=row.manifest,
+            manifest=cast(JSON, row.manifest),
             created_at=row.created_at,
         )
 
@@ -146,7 +146,7 @@ class ToolRun:
             tool=tool,
             version=version,
             status=ToolRunStatus(row.status),
-            input=row.input,
+            input=cast(JSON, row.input),
             output=row.output,
             error=row.error,
             caller_id=_gid("User", row.caller_id),

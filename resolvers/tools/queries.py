@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import policy
@@ -58,7 +58,7 @@ async def list_runs(
 ) -> list[tuple[ToolRun, str, str]]:
     """Newest first, with the tool's name and version string (one statement)."""
     _staff(ctx)
-    query: Select[tuple[ToolRun, str, str]] = (
+    query = (
         select(ToolRun, Tool.name, ToolVersion.version)
         .join(Tool, Tool.id == ToolRun.tool_id)
         .join(ToolVersion, ToolVersion.id == ToolRun.tool_version_id)
@@ -145,5 +145,6 @@ async def run_view(session: AsyncSession, run: ToolRun) -> tuple[ToolRun, str, s
     await session.flush()
     tool = await session.get(Tool, run.tool_id)
     version = await session.get(ToolVersion, run.tool_version_id)
-    assert tool is not None and version is not None
+    assert tool is not None
+    assert version is not None
     return run, tool.name, version.version
