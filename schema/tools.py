@@ -38,6 +38,7 @@ from schema.permissions import IsAdmin, IsStaff
 __all__ = ["ToolsMutation", "ToolsQuery"]
 
 _PLAIN = " Plain text: escape before rendering as HTML."
+_JSON = " Its strings are plain text: escape before rendering as HTML."
 
 
 def _gid(type_name: str, value: uuid.UUID | None) -> strawberry.ID | None:
@@ -65,7 +66,7 @@ class ToolUsageGroup(enum.Enum):
 class ToolVersion:
     id: strawberry.ID
     version: str = strawberry.field(description="MAJOR.MINOR.PATCH." + _PLAIN)
-    manifest: JSON = strawberry.field(description="The validated manifest, as JSON.")
+    manifest: JSON = strawberry.field(description="The validated manifest, as JSON." + _JSON)
     created_at: datetime
 
     @classmethod
@@ -83,7 +84,7 @@ class Tool:
     id: strawberry.ID
     name: str = strawberry.field(description="Unique name." + _PLAIN)
     description: str = strawberry.field(description="What it does." + _PLAIN)
-    effect: str = strawberry.field(description="`read`, or `write` (runs need approval).")
+    effect: str = strawberry.field(description="`read`, or `write` (runs need approval)." + _PLAIN)
     enabled: bool
     disabled_reason: str | None = strawberry.field(description="Why it is off." + _PLAIN)
     consecutive_failures: int = strawberry.field(description="Towards the circuit breaker.")
@@ -125,10 +126,10 @@ class Tool:
 class ToolRun:
     id: strawberry.ID
     tool: str = strawberry.field(description="The tool's name." + _PLAIN)
-    version: str = strawberry.field(description="The manifest version that ran.")
+    version: str = strawberry.field(description="The manifest version that ran." + _PLAIN)
     status: ToolRunStatus
-    input: JSON
-    output: JSON | None = strawberry.field(description="The checked answer (bounded).")
+    input: JSON = strawberry.field(description="The input, as given." + _JSON)
+    output: JSON | None = strawberry.field(description="The checked answer (bounded)." + _JSON)
     error: str | None = strawberry.field(description="Why it failed." + _PLAIN)
     caller_id: strawberry.ID | None
     approver_id: strawberry.ID | None
@@ -162,7 +163,7 @@ class ToolRun:
 
 @strawberry.type(description="Tool runs in a period, for one group.")
 class ToolUsage:
-    key: str = strawberry.field(description="The tool's name or the day (YYYY-MM-DD).")
+    key: str = strawberry.field(description="The tool's name or the day (YYYY-MM-DD)." + _PLAIN)
     runs: int
     failures: int
     timeouts: int
@@ -286,7 +287,8 @@ class ToolPayload(MutationPayload[ToolError]):
 @strawberry.type(description="Result of startToolOAuth.")
 class StartToolOAuthPayload(MutationPayload[ToolError]):
     authorize_url: str | None = strawberry.field(
-        default=None, description="Send the admin's browser here; it returns to the callback."
+        default=None,
+        description="Send the admin's browser here; it returns to the callback." + _PLAIN,
     )
 
 
