@@ -302,3 +302,114 @@ async def test_customers_cannot_list_or_run_tools(admin: ApiClient, customer: Ap
     assert listed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     ran = await customer.post(RUN, {"input": {"tool": "order_status", "input": {}}})
     assert ran["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+START = """
+mutation ($input: ToolIdInput!) {
+  startToolOAuth(input: $input) { authorizeUrl errors { field code message } }
+}
+"""
+USAGE = """
+query ($from: DateTime!, $to: DateTime!) {
+  toolUsage(from: $from, to: $to, groupBy: TOOL) {
+    key runs failures timeouts p50Ms p95Ms bytesIn bytesOut
+  }
+}
+"""
+
+
+async def test_oauth_authorization_code_with_pkce_refresh_and_revocation(
+    admin: ApiClient,
+    agent: ApiClient,
+    runtime: Runtime,
+    settings: Settings,
+    oauth_server: OAuthServer,
+    http: Any,
+    db: Database,
+) -> None:
+    settings.tool_egress_allowlist = [f"127.0.0.1:{oauth_server.port}"]
+    base = oauth_server.base_url
+    manifest = json.dumps(
+        {
+            "name": "crm_lookup",
+            "version": "1.0.0",
+            "description": "Reads the team's CRM as the connecting admin.",
+            "effect": "read",
+            "runner": {"kind": "http", "method": "GET", "url": f"{base}/api/whoami"},
+            "auth": {
+                "kind": "oauth2",
+                "grant": "authorization_code",
+                "authorize_url": f"{base}/authorize",
+                "token_url": f"{base}/token",
+                "revoke_url": f"{base}/revoke",
+            },
+            "input_schema": {"type": "object"},
+        }
+    )
+    tool = await register(admin, manifest)
+    connect = {"toolId": tool["id"], "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET}
+    await admin.data(SET_CLIENT, {"input": connect})
+    started = (await admin.data(START, {"input": {"toolId": tool["id"]}}))["startToolOAuth"]
+    assert started["errors"] == []
+    assert "code_challenge_method=S256" in started["authorizeUrl"]
+    # The admin's browser: the authorization server sends it back to our callback.
+    import httpx
+
+    async with httpx.AsyncClient() as browser:
+        consent = await browser.get(started["authorizeUrl"])
+    callback = httpx.URL(consent.headers["location"])
+    assert callback.path == "/oauth/tools/callback"
+    landed = await http.get(f"{callback.path}?{callback.query.decode()}")
+    assert landed.status_code == 200, landed.text
+    assert "crm_lookup is connected" in landed.text
+    await run(agent, "crm_lookup", {})
+    (done,) = await finished(agent, runtime)
+    assert done["status"] == "SUCCEEDED"
+    # An access token about to expire is refreshed before the run.
+    async with db.transaction() as session:
+        connection = (await session.execute(select(ToolConnection))).scalar_one()
+        connection.expires_at = 0.0
+    await run(agent, "crm_lookup", {})
+    assert (await finished(agent, runtime))[0]["status"] == "SUCCEEDED"
+    assert oauth_server.grants == ["authorization_code", "refresh_token"]
+    # Revoked here and at the server: runs ask an admin to reconnect.
+    revoked = (await admin.data(REVOKE, {"input": {"toolId": tool["id"]}}))["revokeToolConnection"]
+    assert revoked == {"tool": {"connected": False}, "errors": []}
+    assert all(oauth_server.refresh.values())
+    await run(agent, "crm_lookup", {})
+    latest = (await finished(agent, runtime))[0]
+    assert latest["status"] == "FAILED"
+    assert "an admin must connect it" in latest["error"]
+    # A used state cannot be replayed.
+    replay = await http.get(f"{callback.path}?{callback.query.decode()}")
+    assert replay.status_code == 400
+
+
+async def test_usage_report_counts_runs_failures_and_timeouts(
+    admin: ApiClient, agent: ApiClient, runtime: Runtime
+) -> None:
+    await register(admin, python_tool("order_status", "order_status"))
+    await register(admin, python_tool("flaky", "fail"))
+    for tool in ("order_status", "order_status", "flaky"):
+        await run(agent, tool, {"order": "A-1"})
+        await finished(agent, runtime)
+    window = {"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}
+    rows = {r["key"]: r for r in (await agent.data(USAGE, window))["toolUsage"]}
+    assert rows["order_status"]["runs"] == 2
+    assert rows["order_status"]["failures"] == 0
+    assert rows["flaky"]["failures"] == 1
+    assert rows["order_status"]["p95Ms"] >= rows["order_status"]["p50Ms"] > 0
+    assert rows["order_status"]["bytesOut"] > 0
+
+
+async def test_tool_list_reads_in_constant_statements(
+    admin: ApiClient, agent: ApiClient, count_statements: Any
+) -> None:
+    for name in ("one", "two", "three"):
+        await register(admin, python_tool(f"tool_{name}", "order_status"))
+    with count_statements() as counter:
+        tools = (await agent.data("query { tools { name versions { version } connected } }"))[
+            "tools"
+        ]
+    assert len(tools) == 3
+    assert counter.count <= 6
