@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from prometheus_client import Counter
 from sqlalchemy import select
 
 from ai.tools.egress import EgressRefused, ResponseTooLarge, fetch
@@ -30,6 +31,8 @@ __all__ = ["RUN_TOOL_JOB", "RunOutcome", "ToolRunFailed", "fill_url", "run_tool_
 
 RUN_TOOL_JOB = "tools.run"
 _log = logging.getLogger("autocrm.tools")
+# Failures and timeouts per tool, for /metrics (the default registry).
+TOOL_RUNS = Counter("autocrm_tool_runs", "Finished tool runs by outcome.", ["tool", "status"])
 _REVOKED = (
     "The tool's authorization was refused by its server (HTTP {status}): it may have been "
     "revoked or expired; an admin must reconnect the tool."
@@ -189,7 +192,8 @@ async def run_tool_job(run: JobRun) -> str | None:
         record.status = "running"
         tool = await session.get(Tool, record.tool_id)
         version = await session.get(ToolVersion, record.tool_version_id)
-        assert tool is not None and version is not None
+        assert tool is not None
+        assert version is not None
         payload = dict(record.input)
     manifest = ToolManifest.model_validate(version.manifest)
     if not tool.enabled:
@@ -200,7 +204,8 @@ async def run_tool_job(run: JobRun) -> str | None:
     async with run.db.transaction() as session:
         record = await session.get(ToolRun, run_id, with_for_update=True)
         locked = await session.get(Tool, tool.id, with_for_update=True)
-        assert record is not None and locked is not None
+        assert record is not None
+        assert locked is not None
         record.status = outcome.status
         record.output = outcome.output
         record.error = (outcome.error or "")[:2000] or None
@@ -216,6 +221,7 @@ async def run_tool_job(run: JobRun) -> str | None:
                 locked.enabled = False
                 disabled_now = f"{limit} runs in a row failed or timed out (last: {record.error})."
                 locked.disabled_reason = disabled_now[:500]
+    TOOL_RUNS.labels(tool.name, outcome.status).inc()
     if disabled_now is not None:
         _log.warning("tool %s disabled by its circuit breaker", tool.name)
         await _notify_admins(run, tool, disabled_now)
