@@ -197,6 +197,8 @@ class ToolErrorCode(ErrorCode):
     SELF_APPROVAL = "self_approval"
     # The tool's OAuth2 connection needs an admin to (re)connect it.
     NOT_CONNECTED = "not_connected"
+    # The manifest's rate_limit is used up: try again later.
+    RATE_LIMITED = "rate_limited"
 
 
 class TeamErrorCode(ErrorCode):

@@ -17,7 +17,31 @@ from ai.tools.manifest import ToolManifest
 __all__ = ["IntentMatch", "match_intent"]
 
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("a an the is my me i of to for and or it in on at be was are do does".split())
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "my",
+        "me",
+        "i",
+        "of",
+        "to",
+        "for",
+        "and",
+        "or",
+        "it",
+        "in",
+        "on",
+        "at",
+        "be",
+        "was",
+        "are",
+        "do",
+        "does",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from limits import parse as parse_rate
+
 from ai.tools.manifest import ManifestError, check_io
 from auth import policy
 from db.base import utcnow
@@ -32,6 +34,19 @@ def _queue(tx: MutationTx, record: ToolRun) -> None:
         tx.after_commit(tx.ctx.jobs.send_pending, [job])
 
 
+async def _rate_limit(tx: MutationTx, name: str, rate: str | None) -> None:
+    """The manifest's `rate_limit`, for the whole installation (the tool's server's limit)."""
+    limiter = tx.ctx.rate_limiter
+    if rate is None or limiter is None:
+        return
+    if not await limiter.hit(parse_rate(rate), "tool", name):
+        raise ValidationFailed.one(
+            "tool",
+            f"The tool's rate limit ({rate}) is used up: try again later.",
+            ToolErrorCode.RATE_LIMITED,
+        )
+
+
 async def run_tool(
     tx: MutationTx, ticket_id: uuid.UUID | None, tool_name: str, payload: Any
 ) -> ToolRun:
@@ -56,6 +71,7 @@ async def run_tool(
         check_io(manifest.input_schema, payload, "input")
     except ManifestError as exc:
         raise ValidationFailed.one("input", str(exc), ToolErrorCode.INVALID_INPUT) from exc
+    await _rate_limit(tx, tool.name, manifest.rate_limit)
     record = ToolRun(
         id=uuid.uuid4(),
         tool_id=tool.id,

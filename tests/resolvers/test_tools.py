@@ -413,3 +413,14 @@ async def test_tool_list_reads_in_constant_statements(
         ]
     assert len(tools) == 3
     assert counter.count <= 6
+
+
+async def test_manifest_rate_limit_refuses_runs_beyond_it(
+    admin: ApiClient, agent: ApiClient
+) -> None:
+    await register(admin, python_tool("order_status", "order_status", rate_limit="2/minute"))
+    for _ in range(2):
+        assert (await run(agent, "order_status", {}))["errors"] == []
+    refused = await run(agent, "order_status", {})
+    assert refused["run"] is None
+    assert refused["errors"][0]["code"] == "RATE_LIMITED"
