@@ -259,6 +259,7 @@ async def test_oauth_client_credentials_tool_and_revoked_token_asks_to_reconnect
     runtime: Runtime,
     settings: Settings,
     oauth_server: OAuthServer,
+    db: Database,
 ) -> None:
     settings.tool_egress_allowlist = [f"127.0.0.1:{oauth_server.port}"]
     base = oauth_server.base_url
@@ -294,6 +295,11 @@ async def test_oauth_client_credentials_tool_and_revoked_token_asks_to_reconnect
     assert latest["status"] == "FAILED"
     assert "reconnect the tool" in latest["error"]
     assert CLIENT_SECRET not in json.dumps(await admin.data(TOOLS))
+    async with db.sessions() as session:
+        audit = [e.changes for e in (await session.execute(select(AuditEntry))).scalars()]
+        stored = (await session.execute(select(ToolConnection))).scalar_one()
+    assert CLIENT_SECRET not in json.dumps(audit)
+    assert CLIENT_SECRET not in (stored.client_secret_enc or "")
 
 
 async def test_customers_cannot_list_or_run_tools(admin: ApiClient, customer: ApiClient) -> None:
@@ -424,3 +430,48 @@ async def test_manifest_rate_limit_refuses_runs_beyond_it(
     refused = await run(agent, "order_status", {})
     assert refused["run"] is None
     assert refused["errors"][0]["code"] == "RATE_LIMITED"
+
+
+UPDATE = """
+mutation ($input: UpdateToolInput!) {
+  updateTool(input: $input) {
+    tool { currentVersion { version } versions { version } }
+    errors { field code message }
+  }
+}
+"""
+DISABLE = """
+mutation ($input: ToolSwitchInput!) {
+  disableTool(input: $input) { tool { enabled disabledReason } errors { code } }
+}
+"""
+
+
+async def test_update_keeps_versions_and_disable_stops_runs(
+    admin: ApiClient, agent: ApiClient, db: Database
+) -> None:
+    tool = await register(admin, python_tool("order_status", "order_status"))
+    newer = python_tool("order_status", "order_status").replace("1.0.0", "1.1.0")
+    updated = (await admin.data(UPDATE, {"input": {"toolId": tool["id"], "manifest": newer}}))[
+        "updateTool"
+    ]
+    assert updated["errors"] == []
+    assert updated["tool"]["currentVersion"] == {"version": "1.1.0"}
+    assert updated["tool"]["versions"] == [{"version": "1.1.0"}, {"version": "1.0.0"}]
+    again = (await admin.data(UPDATE, {"input": {"toolId": tool["id"], "manifest": newer}}))[
+        "updateTool"
+    ]
+    assert again["errors"][0]["code"] == "UNIQUE"
+    off = {"toolId": tool["id"], "reason": "Shop API down"}
+    disabled = (await admin.data(DISABLE, {"input": off}))["disableTool"]
+    assert disabled["tool"] == {"enabled": False, "disabledReason": "Shop API down"}
+    refused = await run(agent, "order_status", {})
+    assert refused["errors"][0]["code"] == "DISABLED"
+    async with db.sessions() as session:
+        actions = {e.action for e in (await session.execute(select(AuditEntry))).scalars()}
+    assert {"registerTool", "updateTool", "disableTool"} <= actions
+
+
+async def test_agents_cannot_register_tools(agent: ApiClient) -> None:
+    body = await agent.post(REGISTER, {"input": {"manifest": python_tool("x_tool", "fail")}})
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
