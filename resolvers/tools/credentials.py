@@ -13,7 +13,15 @@ from db.models import Tool, ToolConnection
 from resolvers.tools.common import egress_policy, secret_box
 from settings import Settings
 
-__all__ = ["CALLBACK_PATH", "auth_headers", "oauth_client", "store_token", "token_of"]
+__all__ = [
+    "CALLBACK_PATH",
+    "auth_headers",
+    "oauth_client",
+    "python_env",
+    "store_token",
+    "token_of",
+    "tool_secret",
+]
 
 CALLBACK_PATH = "/oauth/tools/callback"
 _RECONNECT = "The tool is not connected: an admin must connect it (setToolApiKey or OAuth)."
@@ -51,12 +59,13 @@ def store_token(connection: ToolConnection, box: SecretBox, token: TokenSet) -> 
     connection.expires_at = token.expires_at
 
 
-async def auth_headers(
+async def tool_secret(
     session: AsyncSession, settings: Settings, tool: Tool, manifest: ToolManifest
-) -> dict[str, str]:
-    """Headers that authenticate an `http` run; `OAuthConnectionError` says how to fix it."""
+) -> str | None:
+    """The API key or a fresh OAuth2 access token (None for `auth: none`);
+    `OAuthConnectionError` says how to fix a missing or broken connection."""
     if not isinstance(manifest.auth, ApiKeyAuth | OAuth2Auth):
-        return {}
+        return None
     connection = await session.scalar(
         select(ToolConnection).where(ToolConnection.tool_id == tool.id).with_for_update()
     )
@@ -66,8 +75,7 @@ async def auth_headers(
     if isinstance(manifest.auth, ApiKeyAuth):
         if not connection.api_key_enc:
             raise OAuthConnectionError(_RECONNECT)
-        key = box.decrypt(connection.api_key_enc)
-        return {manifest.auth.header: manifest.auth.prefix + key}
+        return box.decrypt(connection.api_key_enc)
     if not connection.client_id or not connection.client_secret_enc:
         raise OAuthConnectionError(_RECONNECT)
     current = token_of(connection, box)
@@ -82,4 +90,27 @@ async def auth_headers(
     )
     if token is not current:
         store_token(connection, box, token)
-    return {"Authorization": f"Bearer {token.access_token}"}
+    return token.access_token
+
+
+async def auth_headers(
+    session: AsyncSession, settings: Settings, tool: Tool, manifest: ToolManifest
+) -> dict[str, str]:
+    """Headers that authenticate an `http` run."""
+    secret = await tool_secret(session, settings, tool, manifest)
+    if secret is None:
+        return {}
+    if isinstance(manifest.auth, ApiKeyAuth):
+        return {manifest.auth.header: manifest.auth.prefix + secret}
+    return {"Authorization": f"Bearer {secret}"}
+
+
+async def python_env(
+    session: AsyncSession, settings: Settings, tool: Tool, manifest: ToolManifest
+) -> dict[str, str]:
+    """A `python` tool's only environment beyond the basics: its own credential."""
+    secret = await tool_secret(session, settings, tool, manifest)
+    if secret is None:
+        return {}
+    name = "TOOL_API_KEY" if isinstance(manifest.auth, ApiKeyAuth) else "TOOL_ACCESS_TOKEN"
+    return {name: secret}

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from ai.tools.sandbox import namespaces_available
 from app import Runtime
 from db.engine import Database
 from db.models import AuditEntry, ToolConnection
@@ -475,3 +476,25 @@ async def test_update_keeps_versions_and_disable_stops_runs(
 async def test_agents_cannot_register_tools(agent: ApiClient) -> None:
     body = await agent.post(REGISTER, {"input": {"manifest": python_tool("x_tool", "fail")}})
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_python_tool_gets_its_own_key_and_none_of_the_servers_environment(
+    admin: ApiClient, agent: ApiClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = "server-secret-marker-9f3a"
+    monkeypatch.setenv("AUTOCRM_TEST_MARKER", marker)
+    tool = await register(
+        admin, python_tool("inspector", "what_can_i_see", auth={"kind": "api_key"})
+    )
+    key = "python-tool-own-key"
+    await admin.data(SET_KEY, {"input": {"toolId": tool["id"], "apiKey": key}})
+    await run(agent, "inspector", {"marker": marker, "host": "127.0.0.1", "port": 5432})
+    (done,) = await finished(agent, runtime)
+    assert done["status"] == "SUCCEEDED", done["error"]
+    seen = done["output"]
+    assert seen["env"]["TOOL_API_KEY"] == key
+    assert marker not in json.dumps(seen["env"])
+    assert "AUTOCRM_TEST_MARKER" not in seen["env"]
+    if namespaces_available():  # a private /proc: the server's environ is out of sight
+        assert seen["parent_environ_has_marker"] is False
+        assert seen["processes_leaking_marker"] == []

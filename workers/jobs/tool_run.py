@@ -65,14 +65,18 @@ def fill_url(template: str, payload: dict[str, Any]) -> tuple[str, dict[str, Any
 
 
 async def _python(
-    run: JobRun, manifest: ToolManifest, runner: PythonRunner, payload: Any
+    run: JobRun, tool: Tool, manifest: ToolManifest, runner: PythonRunner, payload: Any
 ) -> RunOutcome:
+    from resolvers.tools.credentials import python_env
+
     settings = run.env.settings
+    async with run.db.transaction() as session:
+        env = await python_env(session, settings, tool, manifest)
     limits = SandboxLimits(
         timeout_seconds=manifest.timeout_seconds, max_output_bytes=settings.tool_max_output_bytes
     )
     result = await run_python(
-        runner.entry, payload, limits=limits, search_path=settings.tool_python_path
+        runner.entry, payload, limits=limits, env=env, search_path=settings.tool_python_path
     )
     if result.outcome is SandboxOutcome.TIMEOUT:
         status = "timeout"
@@ -142,7 +146,7 @@ async def execute(
     runner = manifest.runner
     try:
         if isinstance(runner, PythonRunner):
-            outcome = await _python(run, manifest, runner, payload)
+            outcome = await _python(run, tool, manifest, runner, payload)
         else:
             outcome = await _http(run, tool, manifest, runner, payload)
     except OAuthConnectionError as exc:
