@@ -16,7 +16,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -229,6 +235,22 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
         assert found.chunks is not None
         return StreamingResponse(found.chunks, media_type=found.content_type, headers=found.headers)
 
+    async def tool_oauth_callback(request: Request) -> Response:
+        """Where an authorization server sends the admin back (authorization code + PKCE)."""
+        from ai.tools.oauth import OAuthConnectionError
+        from resolvers.tools.oauth_flow import finish_tool_oauth
+
+        query = request.query_params
+        if "error" in query:
+            return PlainTextResponse(f"The tool was not connected: {query['error']}.", 400)
+        try:
+            name = await finish_tool_oauth(
+                runtime.db, runtime.settings, query.get("state", ""), query.get("code", "")
+            )
+        except OAuthConnectionError as exc:
+            return PlainTextResponse(str(exc), 400)
+        return PlainTextResponse(f"The tool {name} is connected; you can close this page.")
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await runtime.publisher.connect()
@@ -262,6 +284,7 @@ def create_app(runtime: Runtime, *, own_database: bool = False) -> Starlette:
             methods=["GET", "POST"],
         ),
         Route("/files/{attachment_id}", download, methods=["GET"]),
+        Route("/oauth/tools/callback", tool_oauth_callback, methods=["GET"]),
         Mount(GRAPHIQL_PREFIX, StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql"),
         WebSocketRoute("/graphql", graphql),
     ]

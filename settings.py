@@ -189,6 +189,31 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="Re-send a job still queued this long after its send."
     )
 
+    # --- tools (ai/tools/) --------------------------------------------------------------
+    previous_secret_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Earlier SECRET_KEYs, still accepted to decrypt stored tool credentials "
+        "(rotation: set the new SECRET_KEY, list the old one here).",
+    )
+    tool_egress_allowlist: list[str] = Field(
+        default_factory=list,
+        description="Hosts tools may call: api.example.com, *.example.com or host:port; a "
+        "private address (127.0.0.1:8080) only when named with its port.",
+    )
+    tool_max_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="The longest timeout a tool manifest may ask for."
+    )
+    tool_max_output_bytes: int = Field(
+        default=256 * 1024, gt=0, description="A tool's answer larger than this fails the run."
+    )
+    tool_python_path: list[str] = Field(
+        default_factory=list,
+        description="Folders `python` tools are imported from (their entry points' packages).",
+    )
+    tool_breaker_failures: int = Field(
+        default=5, gt=0, description="Consecutive failures or timeouts that disable a tool."
+    )
+
     # True when public_url was not configured and follows the listening address.
     _public_url_derived: bool = PrivateAttr(default=False)
 

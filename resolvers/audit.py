@@ -34,6 +34,10 @@ SECRET_FIELDS = frozenset(
         "new_password",
         "current_password",
         "refresh_token",
+        "access_token",
+        "api_key",
+        "client_secret",
+        "code_verifier",
     }
 )
 _MASK = "**********"

@@ -237,6 +237,30 @@ class SegmentErrorCode(ErrorCode):
     TOO_SHORT = "too_short"
 
 
+class ToolErrorCode(ErrorCode):
+    """External tools: registration, connections, runs and their approval."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    # The manifest is not valid (schema, egress allowlist, timeout, name).
+    INVALID_MANIFEST = "invalid_manifest"
+    # The input does not match the tool's input schema.
+    INVALID_INPUT = "invalid_input"
+    DISABLED = "disabled"
+    # The requester of a changing run cannot approve it themselves.
+    SELF_APPROVAL = "self_approval"
+    # The tool's OAuth2 connection needs an admin to (re)connect it.
+    NOT_CONNECTED = "not_connected"
+    # The manifest's rate_limit is used up: try again later.
+    RATE_LIMITED = "rate_limited"
+
+
 class TeamErrorCode(ErrorCode):
     INVALID = "invalid"
     REQUIRED = "required"

@@ -42,6 +42,7 @@ from schema.ticket_mutations import TicketsMutation
 from schema.tickets import PLAIN_RESOLVERS as TICKET_PLAIN_RESOLVERS
 from schema.tickets import TicketsQuery
 from schema.timeline import TIMELINE_TYPES
+from schema.tools import ToolsMutation, ToolsQuery
 from schema.usage import UsageQuery
 from schema.validation import DocumentChecks, OperationChecks
 from settings import Settings
@@ -65,6 +66,7 @@ QUERIES += (KbQuery,)
 QUERIES += (UsageQuery,)
 QUERIES += (OrganizationsQuery, SegmentsQuery, CustomerReportQuery)
 QUERIES += (KbSearchQuery,)
+QUERIES += (ToolsQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -83,6 +85,7 @@ MUTATIONS += (JobsMutation,)
 MUTATIONS += (KbMutation,)
 MUTATIONS += (OrganizationsMutation, SegmentsMutation)
 MUTATIONS += (InteractionsMutation, CustomerNotesMutation)
+MUTATIONS += (ToolsMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)

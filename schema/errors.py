@@ -32,6 +32,7 @@ from resolvers.error_codes import (
     SegmentErrorCode,
     TeamErrorCode,
     TicketErrorCode,
+    ToolErrorCode,
 )
 from resolvers.errors import FieldProblem
 
@@ -52,6 +53,7 @@ __all__ = [
     "SegmentError",
     "TeamError",
     "TicketError",
+    "ToolError",
     "UserError",
     "user_errors",
 ]
@@ -73,6 +75,7 @@ strawberry.enum(JobErrorCode, description=_CODES.format(what="background jobs"))
 strawberry.enum(KbErrorCode, description=_CODES.format(what="the knowledge base"))
 strawberry.enum(OrganizationErrorCode, description=_CODES.format(what="organizations"))
 strawberry.enum(SegmentErrorCode, description=_CODES.format(what="customer segments"))
+strawberry.enum(ToolErrorCode, description=_CODES.format(what="external tools"))
 strawberry.enum(TeamErrorCode, description=_CODES.format(what="teams"))
 strawberry.enum(TicketErrorCode, description=_CODES.format(what="tickets and SLA policies"))
 
@@ -159,6 +162,11 @@ class OrganizationError(UserError):
 @strawberry.type(description="A problem with the input of a segment mutation.")
 class SegmentError(UserError):
     code: SegmentErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of a tool mutation.")
+class ToolError(UserError):
+    code: ToolErrorCode = strawberry.field(description=_CODE)
 
 
 @strawberry.type(description="A problem with the input of a team mutation.")

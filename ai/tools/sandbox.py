@@ -135,6 +135,17 @@ async def _read_capped(
         chunks.append(chunk)
 
 
+async def _drain(process: asyncio.subprocess.Process) -> None:
+    """Read the killed tool's pipes to their end, so they are closed (not left to the GC)."""
+    for stream in (process.stdout, process.stderr):
+        if stream is None:
+            continue
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(1):
+                while await stream.read(65536):
+                    pass
+
+
 def _kill_group(process: asyncio.subprocess.Process) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
@@ -219,6 +230,7 @@ async def _supervise(
         )
     finally:
         _kill_group(process)  # stray grandchildren of a finished tool go too
+        await _drain(process)
     stderr_tail = err.decode("utf-8", "replace")[-_STDERR_KEEP:]
     if too_large:
         return SandboxResult(

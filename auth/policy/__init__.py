@@ -79,6 +79,12 @@ from auth.policy.scopes import (
     ticket_scope,
     user_scope,
 )
+from auth.policy.tools import (
+    may_approve_tool_run,
+    may_manage_tools,
+    may_read_tools,
+    may_run_tool,
+)
 from auth.policy.writes import (
     CUSTOMER_EDITABLE_CUSTOMER_FIELDS,
     may_add_customer_note,
@@ -152,6 +158,7 @@ __all__ = [
     "job_scope",
     "kb_search_audiences",
     "may_add_customer_note",
+    "may_approve_tool_run",
     "may_attach_upload",
     "may_change_ticket_status",
     "may_create_customer",
@@ -169,9 +176,12 @@ __all__ = [
     "may_log_interaction",
     "may_manage_accounts",
     "may_manage_organizations",
+    "may_manage_tools",
     "may_pin_customer_note",
     "may_rate_ticket",
+    "may_read_tools",
     "may_review_articles",
+    "may_run_tool",
     "may_save_segment",
     "may_work_tickets",
     "may_write_articles",

@@ -27,6 +27,7 @@ from db.models.tickets import (
     TicketMessage,
     TicketMessageRevision,
 )
+from db.models.tools import Tool, ToolConnection, ToolRun, ToolVersion
 
 __all__ = [
     "AiCall",
@@ -61,6 +62,10 @@ __all__ = [
     "TicketFollower",
     "TicketMessage",
     "TicketMessageRevision",
+    "Tool",
+    "ToolConnection",
+    "ToolRun",
+    "ToolVersion",
     "User",
     "UserToken",
 ]

@@ -1,0 +1,89 @@
+"""Tool-run overhead: sandbox start with a no-op python tool, an http no-op on loopback,
+and a batch of 10 tools run concurrently. Prints p50/p95 in milliseconds.
+
+    python -m bench.tools [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+from ai.tools.batch import ToolCall, run_batch
+from ai.tools.egress import EgressPolicy, fetch
+from ai.tools.sandbox import namespaces_available, run_python
+from tests.ai.tools.tool_server import ToolServer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NOOP = "tests.ai.tools.sample_tools:async_echo"
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def _time(runs: int, once: Callable[[], Awaitable[object]]) -> list[float]:
+    took = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await once()
+        took.append((time.perf_counter() - started) * 1000)
+    return took
+
+
+def _print(label: str, took: list[float]) -> None:
+    print(
+        f"{label:<34} p50 {statistics.median(took):8.1f} ms   p95 {_pct(took, 0.95):8.1f} ms"
+        f"   (n={len(took)})"
+    )
+
+
+async def main(runs: int) -> None:
+    print(f"namespaces (unshare) available: {namespaces_available()}")
+
+    async def python_noop() -> None:
+        result = await run_python(NOOP, {}, search_path=[ROOT])
+        assert result.ok, result.error
+
+    _print("python no-op (sandbox start)", await _time(runs, python_noop))
+    server = ToolServer().start()
+    policy = EgressPolicy(allowed_hosts=(f"127.0.0.1:{server.port}",))
+    try:
+
+        async def http_noop() -> None:
+            response = await fetch("GET", f"{server.base_url}/orders/1", policy=policy)
+            assert response.status_code == 200
+
+        _print("http no-op (loopback, egress)", await _time(runs, http_noop))
+
+        async def batch(kind: str) -> None:
+            calls = [ToolCall(f"t{i}", {"i": i}, read_only=True) for i in range(10)]
+
+            async def one(call: ToolCall) -> object:
+                if kind == "python":
+                    return await run_python(NOOP, call.input, search_path=[ROOT])
+                return await fetch("GET", f"{server.base_url}/orders/{call.tool}", policy=policy)
+
+            outcomes = await run_batch(calls, one, concurrency=4, deadline_seconds=30)
+            assert all(o.error is None for o in outcomes)
+
+        _print(
+            "batch of 10 python (4 at a time)",
+            await _time(max(3, runs // 5), lambda: batch("python")),
+        )
+        _print(
+            "batch of 10 http (4 at a time)", await _time(max(3, runs // 5), lambda: batch("http"))
+        )
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=30)
+    asyncio.run(main(parser.parse_args().runs))

@@ -1,0 +1,1 @@
+"""External tools: the registry (manifests, versions, connections) and runs with approval."""
