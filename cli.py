@@ -1,5 +1,6 @@
 """The `autocrm` command: serve, worker, migrate, create an admin, export the schema, seed demo
-data, and look after the embedded PostgreSQL (`autocrm db status|stop`).
+data, look after the embedded PostgreSQL (`autocrm db status|stop`) and the knowledge base's
+embeddings (`autocrm kb reembed`).
 
 An operator's mistake (a bad DATABASE_URL, a busy port) is one line on stderr that says
 what to change, and a non-zero exit: never a traceback.
@@ -644,6 +645,54 @@ def db_stop(
         typer.echo(f"Stopped the embedded PostgreSQL in {pgdata}.")
     else:
         typer.echo(f"The embedded PostgreSQL in {pgdata} is not running.")
+
+
+@kb_app.command("reembed")
+def kb_reembed(
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Only chunks embedded with this model (default: every chunk whose model is "
+            "not the active one)."
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Re-embed knowledge-base chunks with the active model (KB_EMBEDDING_PROVIDER), after
+    it changed: search compares only vectors of the active model."""
+    from ai.embeddings import EmbeddingUnavailable, active_embedder
+
+    settings = _settings(data_dir)
+    try:
+        embedder = active_embedder(settings)
+    except EmbeddingUnavailable as exc:
+        _fail(f"{exc}.")
+    with _database(settings) as url:
+        _migrate(url)
+        done = asyncio.run(_reembed(url, embedder, model, settings.kb_embedding_batch))
+    typer.echo(f"Re-embedded {done} chunks with {embedder.model_name}.")
+
+
+async def _reembed(url: str, embedder: Any, only_model: str | None, batch: int) -> int:
+    from rich.progress import Progress
+
+    from ai.retrieval import count_stale_chunks, reembed_chunks
+    from db.engine import Database
+
+    db = Database(url, pool_size=2)
+    try:
+        total = await count_stale_chunks(db, embedder.model_name, only_model)
+        with Progress() as progress:
+            task = progress.add_task(f"Embedding with {embedder.model_name}", total=total)
+            return await reembed_chunks(
+                db,
+                embedder,
+                only_model=only_model,
+                batch_size=batch,
+                on_batch=lambda n: progress.advance(task, n),
+            )
+    finally:
+        await db.dispose()
 
 
 def main() -> None:

@@ -263,6 +263,41 @@ class Settings(BaseSettings):
         "EMAIL, PHONE, CARD, IBAN, IP, URL, CRYPTO, PERSON, LOCATION.",
     )
 
+    # --- knowledge-base retrieval (ai/embeddings, ai/retrieval) ---------------------------
+    kb_embedding_provider: Literal["local", "openai"] = Field(
+        default="local",
+        description="local = all-MiniLM-L6-v2 int8 on this machine (offline); openai = "
+        "OPENAI_EMBEDDING_MODEL at 384 dimensions. Changing it needs `autocrm kb reembed`.",
+    )
+    kb_embedding_batch: int = Field(default=32, gt=0, le=2048, description="Chunks per call.")
+    kb_query_cache_size: int = Field(default=1024, ge=0, description="Cached query vectors.")
+    kb_fusion: Literal["convex", "rrf"] = Field(
+        default="convex",
+        description="convex = weighted sum of min-max normalised scores; rrf = reciprocal "
+        "rank fusion.",
+    )
+    kb_fusion_vector_weight: float = Field(
+        default=0.7,
+        ge=0,
+        le=1,
+        description="convex: weight of the vector score (the rest goes to full text); tuned "
+        "on the relevance set in tests/ai/retrieval.",
+    )
+    kb_rrf_k: int = Field(default=60, gt=0, description="rrf: the k in 1/(k + rank).")
+    kb_search_candidates: int = Field(
+        default=40, gt=0, le=500, description="Candidates each of vector and full text."
+    )
+    kb_no_answer_similarity: float = Field(
+        default=0.40,
+        ge=-1,
+        le=1,
+        description="A search whose best hit's cosine similarity is below this found nothing "
+        "(recorded as a content gap; the AI says it has no answer).",
+    )
+    kb_search_cache_size: int = Field(
+        default=512, ge=0, description="Cached search results (in-process); 0 = off."
+    )
+
     @field_validator("ai_providers")
     @classmethod
     def _known_providers(cls, value: list[str]) -> list[str]:

@@ -25,6 +25,7 @@ from schema.interactions import InteractionsMutation
 from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
 from schema.kb import KbQuery
 from schema.kb_mutations import KbMutation
+from schema.kb_search import KbSearchQuery
 from schema.limits import OperationLimits
 from schema.messages import MessagesMutation
 from schema.notifications import NotificationsMutation
@@ -63,6 +64,7 @@ QUERIES += (JobsQuery,)
 QUERIES += (KbQuery,)
 QUERIES += (UsageQuery,)
 QUERIES += (OrganizationsQuery, SegmentsQuery, CustomerReportQuery)
+QUERIES += (KbSearchQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,

@@ -52,6 +52,7 @@ from auth.policy.reads import (
     can_see_team,
     can_see_ticket,
     can_see_user,
+    kb_search_audiences,
     user_view,
 )
 from auth.policy.roles import (
@@ -149,6 +150,7 @@ __all__ = [
     "is_signed_in",
     "is_staff",
     "job_scope",
+    "kb_search_audiences",
     "may_add_customer_note",
     "may_attach_upload",
     "may_change_ticket_status",

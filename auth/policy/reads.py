@@ -51,6 +51,7 @@ __all__ = [
     "can_see_team",
     "can_see_ticket",
     "can_see_user",
+    "kb_search_audiences",
     "user_view",
 ]
 
@@ -198,6 +199,15 @@ def can_see_api_key(principal: Principal | None, key: ApiKey) -> bool:
     if principal is None:
         return False
     return is_admin(principal) or principal.api_key_id == key.id
+
+
+def kb_search_audiences(principal: Principal | None) -> frozenset[str]:
+    """Which article audiences a knowledge-base search reads: staff (and the AI drafting for
+    them) public and internal articles; customers and anonymous help-centre visitors only
+    public ones. Drafts are never searchable: retrieval reads published versions only."""
+    if is_staff(principal):
+        return frozenset({"public", "internal"})
+    return frozenset({"public"})
 
 
 def can_see_job(principal: Principal | None, job: Job) -> bool:

@@ -13,6 +13,7 @@ from db.models.engagement import (
 )
 from db.models.jobs import Job
 from db.models.kb import Article, ArticleVersion, KbChunk
+from db.models.kb_searches import KbSearchMiss
 from db.models.organizations import CustomerSegment, Organization
 from db.models.outbox import OutboxMail
 from db.models.tickets import (
@@ -47,6 +48,7 @@ __all__ = [
     "InteractionRevision",
     "Job",
     "KbChunk",
+    "KbSearchMiss",
     "Organization",
     "OutboxMail",
     "RefreshToken",

@@ -167,7 +167,14 @@ class KbChunk(UUIDPrimaryKey, Base):
     __table_args__ = (
         UniqueConstraint("article_version_id", "position"),
         Index("ix_kb_chunks_article", "article_id"),
-        Index("ix_kb_chunks_search_vector", "search_vector", postgresql_using="gin"),
+        # fastupdate off: KB writes are rare, and a GIN pending list is scanned linearly by
+        # every search until vacuum merges it (~100 ms at 10k freshly indexed chunks).
+        Index(
+            "ix_kb_chunks_search_vector",
+            "search_vector",
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
         Index(
             "ix_kb_chunks_embedding_hnsw",
             "embedding",
@@ -175,6 +182,9 @@ class KbChunk(UUIDPrimaryKey, Base):
             postgresql_ops={"embedding": "vector_cosine_ops"},
         ),
         Index("ix_kb_chunks_embedding_model", "embedding_model"),
+        # The search-cache fingerprint reads max(embedded_at): a re-index changes it.
+        Index("ix_kb_chunks_embedded_at", "embedded_at"),
+        CheckConstraint("search_config IN ('english', 'simple')", name="search_config_known"),
     )
 
     article_version_id: Mapped[uuid.UUID] = mapped_column(
@@ -191,6 +201,11 @@ class KbChunk(UUIDPrimaryKey, Base):
     text: Mapped[str] = mapped_column(Text)
     token_count: Mapped[int] = mapped_column(Integer, default=0, server_default=sql("0"))
     # Written by the chunker with the text-search configuration of the article's locale.
+    # The text-search configuration search_vector was built with (the article's locale:
+    # 'english' for en, 'simple' otherwise); queries are parsed with the same one.
+    search_config: Mapped[str] = mapped_column(
+        String(20), default="simple", server_default="simple"
+    )
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR, server_default=sql("''::tsvector"), deferred=True, deferred_raiseload=True
     )

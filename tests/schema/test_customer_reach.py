@@ -302,6 +302,8 @@ def _root_args(world: World, path: Path) -> list[str]:
         return [f'(id: "{gid("Ticket", world.ticket.id)}")']
     if path.root == "customer":
         return [f'(id: "{gid("Customer", world.customer_user.customer_id)}")']
+    if path.root == "kbSearch":
+        return ['(query: "how do I reset my password")']
     if path.root == "node":
         return [f'(id: "{i}")' for i in _node_ids(world).get(path.types[0], [])]
     return [""]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from workers.jobs import kb_import, mail, probes
+from workers.jobs import kb_import, kb_index, mail, probes
 
-__all__ = ["kb_import", "mail", "probes"]
+__all__ = ["kb_import", "kb_index", "mail", "probes"]

@@ -1,0 +1,126 @@
+"""kbSearch over GraphQL: customers and visitors find public articles only, staff internal
+ones too; hits name their Article by global ID; bad input is BAD_USER_INPUT."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from ai.embeddings import active_embedder
+from ai.retrieval import index_article_version
+from db.engine import Database
+from db.models import KbSearchMiss
+from schema.ids import encode_id
+from settings import Settings
+from tests.ai.retrieval.helpers import publish_article
+from tests.conftest import ApiClient
+
+KB_SEARCH = """
+query ($query: String!, $first: Int, $filter: KbSearchFilter) {
+  kbSearch(query: $query, first: $first, filter: $filter) {
+    articleId title text headingPath score vectorScore textScore
+  }
+}"""
+
+INVOICES = """# Sending an invoice
+
+## Emailing it
+
+Click Send: the client receives an email with a link to view the invoice online and a PDF
+copy attached. You can change the subject and add recipients before sending.
+"""
+FRAUD = """# Card fraud reports
+
+## What agents do
+
+Freeze the account, note the transaction ids and hand the ticket to the risk team within
+one hour. Never promise the customer a refund yourself.
+"""
+
+
+@pytest.fixture
+async def articles(db: Database, settings: Settings) -> dict[str, str]:
+    embedder = active_embedder(settings)
+    ids = {}
+    for title, body, audience in [
+        ("Sending an invoice", INVOICES, "public"),
+        ("Card fraud reports", FRAUD, "internal"),
+    ]:
+        article_id, version_id = await publish_article(
+            db, title=title, markdown=body, audience=audience, category="billing"
+        )
+        await index_article_version(db, version_id, embedder)
+        ids[title] = encode_id("Article", article_id)
+    return ids
+
+
+async def _titles(client: ApiClient, query: str, **variables: Any) -> list[str]:
+    data = await client.data(KB_SEARCH, {"query": query, **variables})
+    return [hit["title"] for hit in data["kbSearch"]]
+
+
+async def test_agent_search_returns_the_passage_with_its_article_and_scores(
+    agent: ApiClient, articles: dict[str, str]
+) -> None:
+    data = await agent.data(KB_SEARCH, {"query": "how does my client get the bill by mail"})
+
+    hit = data["kbSearch"][0]
+    assert hit["articleId"] == articles["Sending an invoice"]
+    assert hit["headingPath"] == ["Emailing it"]
+    assert "PDF" in hit["text"]
+    assert hit["vectorScore"] > 0.3
+    assert hit["score"] > 0
+    assert hit["textScore"] >= 0
+
+
+async def test_staff_find_internal_articles_customers_and_visitors_do_not(
+    agent: ApiClient, customer: ApiClient, anonymous: ApiClient, articles: dict[str, str]
+) -> None:
+    question = "someone stole my card and paid with it"
+
+    assert "Card fraud reports" in await _titles(agent, question)
+    assert "Card fraud reports" not in await _titles(customer, question)
+    assert "Card fraud reports" not in await _titles(anonymous, question)
+    assert await _titles(customer, question, filter={"audience": "INTERNAL"}) == []
+
+
+async def test_filter_by_category_and_first(agent: ApiClient, articles: dict[str, str]) -> None:
+    assert await _titles(agent, "invoice", filter={"category": "shipping"}) == []
+    assert len(await _titles(agent, "invoice", first=1)) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "message"),
+    [
+        ("", 5, "Type what to search for."),
+        ("   ", 5, "Type what to search for."),
+        ("?!…", 5, "Search has no letters or digits."),
+        ("x" * 201, 5, "Search with at most 200 characters."),
+        ("invoice", 0, "`first` must be between 1 and 50."),
+        ("invoice", 101, "`first` must be between 1 and 50."),
+    ],
+)
+async def test_empty_or_garbage_searches_are_bad_user_input(
+    customer: ApiClient, db: Database, query: str, first: int, message: str
+) -> None:
+    body = await customer.post(KB_SEARCH, {"query": query, "first": first})
+
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"] == message
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(KbSearchMiss)) == 0
+
+
+async def test_a_search_with_no_answer_is_recorded_as_a_content_gap(
+    customer: ApiClient, db: Database, articles: dict[str, str]
+) -> None:
+    await customer.data(KB_SEARCH, {"query": "how do I bake sourdough bread"})
+
+    async with db.transaction() as session:
+        misses = (await session.execute(select(KbSearchMiss))).scalars().all()
+    assert [(m.normalized_query, m.source) for m in misses] == [
+        ("how do i bake sourdough bread", "customer")
+    ]
