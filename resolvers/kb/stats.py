@@ -64,8 +64,8 @@ async def record_article_view(tx: MutationTx, article_id: uuid.UUID) -> bool:
         .on_conflict_do_nothing()
         .returning(ArticleView.article_id)
     )
-    if marked is None:
-        return False
-    await bump_counter(tx.session, "views", [article.id])
-    tx.audit("Article", article.id, {"views": {"before": None, "after": "+1"}})
-    return True
+    counted = marked is not None
+    if counted:
+        await bump_counter(tx.session, "views", [article.id])
+    tx.audit("Article", article.id, {"view_counted": {"before": None, "after": counted}})
+    return counted
