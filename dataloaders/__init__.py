@@ -31,8 +31,11 @@ from dataloaders.engagement import (
     load_revisions_by_interaction_id,
 )
 from dataloaders.kb import (
+    ArticleStats,
+    load_article_stats,
     load_article_versions_by_id,
     load_articles_by_id,
+    load_own_votes,
     load_versions_by_article_id,
 )
 from dataloaders.messages import (
@@ -214,6 +217,14 @@ class Loaders:
     @cached_property
     def article_version_by_id(self) -> DataLoader[uuid.UUID, ArticleVersion | None]:
         return DataLoader(lambda keys: load_article_versions_by_id(self.db, keys))
+
+    @cached_property
+    def article_stats_by_id(self) -> DataLoader[uuid.UUID, ArticleStats]:
+        return DataLoader(lambda keys: load_article_stats(self.db, keys))
+
+    @cached_property
+    def article_vote_by_article_user(self) -> DataLoader[tuple[uuid.UUID, uuid.UUID], bool | None]:
+        return DataLoader(lambda keys: load_own_votes(self.db, keys))
 
     @cached_property
     def versions_by_article_id(self) -> DataLoader[uuid.UUID, list[ArticleVersion]]:

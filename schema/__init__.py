@@ -24,6 +24,7 @@ from schema.feedback import FeedbackMutation
 from schema.interactions import InteractionsMutation
 from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
 from schema.kb import KbQuery
+from schema.kb_analytics import KbAnalyticsMutation, KbAnalyticsQuery
 from schema.kb_mutations import KbMutation
 from schema.kb_search import KbSearchQuery
 from schema.limits import OperationLimits
@@ -67,6 +68,7 @@ QUERIES += (UsageQuery,)
 QUERIES += (OrganizationsQuery, SegmentsQuery, CustomerReportQuery)
 QUERIES += (KbSearchQuery,)
 QUERIES += (ToolsQuery,)
+QUERIES += (KbAnalyticsQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -86,6 +88,7 @@ MUTATIONS += (KbMutation,)
 MUTATIONS += (OrganizationsMutation, SegmentsMutation)
 MUTATIONS += (InteractionsMutation, CustomerNotesMutation)
 MUTATIONS += (ToolsMutation,)
+MUTATIONS += (KbAnalyticsMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)

@@ -17,6 +17,7 @@ import strawberry
 from strawberry import relay
 
 from auth import policy
+from dataloaders.kb import ArticleStats
 from db.models import Article as ArticleRow
 from db.models import ArticleVersion as ArticleVersionRow
 from db.pagination import PageRequest
@@ -277,6 +278,54 @@ class Article(relay.Node):
         for row in rows:
             info.context.loaders.article_version_by_id.prime(row.id, row)
         return [ArticleVersion.from_row(row) for row in rows]
+
+    async def _stats(self, info: strawberry.Info[RequestContext]) -> ArticleStats | None:
+        if not info.context.allows(policy.can_see_article_stats):
+            return None
+        return await info.context.loaders.article_stats_by_id.load(self.row.id)
+
+    @strawberry.field(description="Readers who voted it helpful (staff only; null for others).")
+    async def helpful_count(self, info: strawberry.Info[RequestContext]) -> int | None:
+        stats = await self._stats(info)
+        return stats.helpful if stats is not None else None
+
+    @strawberry.field(description="Readers who voted it not helpful (staff only).")
+    async def not_helpful_count(self, info: strawberry.Info[RequestContext]) -> int | None:
+        stats = await self._stats(info)
+        return stats.not_helpful if stats is not None else None
+
+    @strawberry.field(
+        description="Views recorded with recordArticleView: at most one per reader per day "
+        "(staff only)."
+    )
+    async def view_count(self, info: strawberry.Info[RequestContext]) -> int | None:
+        stats = await self._stats(info)
+        return stats.views if stats is not None else None
+
+    @strawberry.field(
+        description="Searches (kbSearch and the AI's) that returned it among their hits "
+        "(staff only)."
+    )
+    async def retrieval_count(self, info: strawberry.Info[RequestContext]) -> int | None:
+        stats = await self._stats(info)
+        return stats.retrievals if stats is not None else None
+
+    @strawberry.field(description="AI drafts that cited it (staff only).")
+    async def citation_count(self, info: strawberry.Info[RequestContext]) -> int | None:
+        stats = await self._stats(info)
+        return stats.citations if stats is not None else None
+
+    @strawberry.field(
+        description="Your own vote: true helpful, false not helpful, null when you have not "
+        "voted (or are not signed in)."
+    )
+    async def my_vote(self, info: strawberry.Info[RequestContext]) -> bool | None:
+        principal = info.context.principal
+        if principal is None or principal.user_id is None:
+            return None
+        return await info.context.loaders.article_vote_by_article_user.load(
+            (self.row.id, principal.user_id)
+        )
 
     @strawberry.field(description="Who wrote it first (customers: name only).")
     async def author(self, info: strawberry.Info[RequestContext]) -> User | None:

@@ -34,6 +34,7 @@ from ai.embeddings.base import Embedder
 from ai.retrieval.fusion import Candidate, FusionMethod, fuse
 from ai.retrieval.result_cache import ResultCache, kb_fingerprint, search_cache
 from db.engine import Database
+from db.kb_counters import record_retrievals
 from db.models import Article, ArticleVersion, KbChunk, KbSearchMiss
 from db.trigrams import words
 from settings import Settings
@@ -295,11 +296,14 @@ async def search_kb(
     options: SearchOptions | None = None,
     record_miss_as: str | None = None,
     cache: ResultCache | None = search_cache,
+    count_retrievals: bool = True,
 ) -> SearchResult:
     """The best `first` hits for `query` among what `audiences` may read.
 
     `record_miss_as` ("customer", "staff", "ai" …): a search whose best hit is below the
     no-answer threshold is written to kb_search_misses (the content-gaps report) under it.
+    `count_retrievals`: each article among the returned hits counts one retrieval
+    (Article.retrievalCount), cached result or not.
     """
     search_filter = search_filter or SearchFilter()
     options = options or SearchOptions()
@@ -325,6 +329,8 @@ async def search_kb(
     # Embedding happens outside any transaction: no connection waits on the model.
     vector = await embedder.embed_query(query) if result is None else None
     if result is not None and (result.answered or record_miss_as is None):
+        if count_retrievals:
+            await record_retrievals(db, _article_ids(result))
         return result
     async with db.transaction() as session:
         if vector is not None:
@@ -358,4 +364,10 @@ async def search_kb(
                     best_similarity=result.best_similarity,
                 )
             )
+        if count_retrievals:
+            await record_retrievals(session, _article_ids(result))
     return result
+
+
+def _article_ids(result: SearchResult) -> list[uuid.UUID]:
+    return list(dict.fromkeys(hit.article_id for hit in result.hits))

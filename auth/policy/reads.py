@@ -36,6 +36,7 @@ __all__ = [
     "can_see_api_key",
     "can_see_article",
     "can_see_article_drafts",
+    "can_see_article_stats",
     "can_see_attachment",
     "can_see_audit_entry",
     "can_see_customer",
@@ -245,6 +246,12 @@ def can_see_article(principal: Principal | None, article: Article) -> bool:
         and article.archived_at is None
         and article.audience == "public"
     )
+
+
+def can_see_article_stats(principal: Principal | None) -> bool:
+    """Votes, views, retrieval and citation counts, content gaps, stale articles and broken
+    links are editorial tools: staff only (a customer may see their own vote)."""
+    return is_staff(principal)
 
 
 def can_see_internal_interactions(principal: Principal | None) -> bool:

@@ -7,9 +7,10 @@ may not choose). Reading the row first is the read rules' job (auth/policy/reads
 
 from __future__ import annotations
 
+from auth.policy.reads import can_see_article
 from auth.policy.roles import is_admin, is_agent, is_customer, is_reviewer, is_staff
 from auth.principal import Principal
-from db.models import Attachment, CustomerNote, Interaction, TicketMessage
+from db.models import Article, Attachment, CustomerNote, Interaction, TicketMessage
 from db.models.tickets import Visibility
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "may_edit_interaction",
     "may_edit_message",
     "may_file_on_message",
+    "may_give_article_feedback",
     "may_log_interaction",
     "may_manage_accounts",
     "may_pin_customer_note",
@@ -141,6 +143,16 @@ def may_manage_accounts(principal: Principal | None) -> bool:
 def may_write_articles(principal: Principal | None) -> bool:
     """Knowledge-base drafts: every staff member writes, submits and restores them."""
     return is_staff(principal)
+
+
+def may_give_article_feedback(principal: Principal | None, article: Article) -> bool:
+    """Votes and recorded views: any signed-in person (customer or staff) on an article they
+    may read; one vote and one view a day per person, so a user account is needed."""
+    return (
+        principal is not None
+        and principal.user_id is not None
+        and can_see_article(principal, article)
+    )
 
 
 def may_review_articles(principal: Principal | None) -> bool:

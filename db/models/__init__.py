@@ -14,6 +14,7 @@ from db.models.engagement import (
 from db.models.jobs import Job
 from db.models.kb import Article, ArticleVersion, KbChunk
 from db.models.kb_searches import KbSearchMiss
+from db.models.kb_stats import ArticleDailyStats, ArticleView, ArticleVote
 from db.models.organizations import CustomerSegment, Organization
 from db.models.outbox import OutboxMail
 from db.models.tickets import (
@@ -34,7 +35,10 @@ __all__ = [
     "AiQuotaLimit",
     "ApiKey",
     "Article",
+    "ArticleDailyStats",
     "ArticleVersion",
+    "ArticleView",
+    "ArticleVote",
     "Attachment",
     "AuditEntry",
     "AuthSession",

@@ -71,6 +71,13 @@ class Article(UUIDPrimaryKey, TimestampMixin, Base):
         Index("ix_kb_articles_audience", "audience"),
         Index("ix_kb_articles_created_id", "created_at", "id"),
         Index("ix_kb_articles_latest_version", "latest_version_id"),
+        # staleArticles: live articles by category, least recently reviewed first.
+        Index(
+            "ix_kb_articles_live_reviewed",
+            "category",
+            "last_reviewed_at",
+            postgresql_where=sql("published_version_id IS NOT NULL AND archived_at IS NULL"),
+        ),
     )
 
     category: Mapped[str | None] = mapped_column(String(100))

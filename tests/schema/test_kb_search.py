@@ -142,3 +142,25 @@ async def test_each_hit_links_to_its_article_as_the_reader_may_see_it(
     visitor_hits = (await anonymous.data(query, question))["kbSearch"]
     assert visitor_hits
     assert all(hit["article"] is None for hit in visitor_hits)
+
+
+ARTICLE_COUNTS = """
+query ($id: ID!) { node(id: $id) { ... on Article { retrievalCount citationCount } } }
+"""
+
+
+async def test_each_search_counts_one_retrieval_per_returned_article(
+    agent: ApiClient, customer: ApiClient, articles: dict[str, str]
+) -> None:
+    # The invoice article has several chunks; two searches that return it count two.
+    for _ in range(2):
+        titles = await _titles(customer, "how does my client get the invoice by email")
+        assert "Sending an invoice" in titles
+
+    data = await agent.data(ARTICLE_COUNTS, {"id": articles["Sending an invoice"]})
+    assert data["node"] == {"retrievalCount": 2, "citationCount": 0}
+    # The internal article was never among a customer's hits.
+    data = await agent.data(ARTICLE_COUNTS, {"id": articles["Card fraud reports"]})
+    assert data["node"]["retrievalCount"] == 0
+    hidden = await customer.data(ARTICLE_COUNTS, {"id": articles["Sending an invoice"]})
+    assert hidden["node"] == {"retrievalCount": None, "citationCount": None}
