@@ -3,6 +3,7 @@ role-specific API clients and a SQL statement counter."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 
 from app import Runtime, build_runtime, create_app
@@ -57,16 +59,30 @@ async def _clean_tables(request: pytest.FixtureRequest) -> None:
     """Every test starts from empty tables (only for tests that use the database)."""
     if "db" in request.fixturenames:
         database: Database = request.getfixturevalue("db")
-        async with database.engine.begin() as conn:
-            tables = (
-                await conn.execute(
-                    text(
-                        "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-                        "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-                    )
+        # A job the previous test queued (an in-process worker indexing an article, say) may
+        # still be writing: TRUNCATE then deadlocks with it now and then. PostgreSQL aborts one
+        # of the two; when it is the TRUNCATE, wait a moment and truncate again.
+        for attempt in range(5):
+            try:
+                await _truncate_all(database)
+                return
+            except DBAPIError as exc:
+                if "deadlock detected" not in str(exc) or attempt == 4:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
+
+
+async def _truncate_all(database: Database) -> None:
+    async with database.engine.begin() as conn:
+        tables = (
+            await conn.execute(
+                text(
+                    "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
                 )
-            ).scalar_one()
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            )
+        ).scalar_one()
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
