@@ -2,6 +2,7 @@
 
 from db.models.accounts import ApiKey, AuthSession, RefreshToken, Role, User, UserToken
 from db.models.ai import AiCall, AiQuotaLimit
+from db.models.ai_suggestions import AiSuggestion, AiSuggestionVersion
 from db.models.audit import AuditEntry
 from db.models.customers import Customer, CustomerEmail, CustomerPhone
 from db.models.engagement import (
@@ -33,6 +34,8 @@ from db.models.tools import Tool, ToolConnection, ToolRun, ToolVersion
 __all__ = [
     "AiCall",
     "AiQuotaLimit",
+    "AiSuggestion",
+    "AiSuggestionVersion",
     "ApiKey",
     "Article",
     "ArticleDailyStats",

@@ -1,4 +1,4 @@
-"""Migration 0003 builds exactly the AI tables the models describe, and reverses."""
+"""Migrations 0003 and 0015 build exactly the AI tables the models describe, and reverses."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from db.base import Base
 from db.engine import Database
 from tests.db.scratch import migrate_steps, scratch_database, table_names
 
-AI_TABLES = {"ai_calls", "ai_quota_limits"}
+AI_TABLES = {"ai_calls", "ai_quota_limits", "ai_suggestions", "ai_suggestion_versions"}
 
 
 def _mentions_ai_table(diff: Any) -> bool:
