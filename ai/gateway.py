@@ -112,6 +112,12 @@ class Gateway:
 
     # -- public interface ------------------------------------------------------------------
 
+    @property
+    def pii_guard(self) -> PiiGuard:
+        """The redaction the gateway applies (callers build a ticket's Redactor with its
+        detector, so placeholders and restoring agree)."""
+        return self._pii
+
     async def complete(self, request: CompletionRequest) -> Completion:
         """The whole answer in one response from the first provider that gives one."""
         if self._quotas is not None:

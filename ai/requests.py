@@ -46,6 +46,10 @@ class CompletionRequest:
     # The ticket's redactor, when the request is about a ticket: its placeholders are used for
     # providers outside the machine, and only what its customer gave is restored in the answer.
     pii: Redactor | None = field(default=None, compare=False, repr=False)
+    # The answer must be one JSON object valid against this JSON schema (its JSON text). LLMs
+    # are told so in the system prompt and their answer is validated by the caller; the
+    # offline provider answers in this structure directly.
+    json_schema: str | None = None
 
     @classmethod
     def ask(
@@ -77,6 +81,8 @@ class CompletionRequest:
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
         }
+        if self.json_schema is not None:
+            inputs["json_schema"] = self.json_schema
         if self.pii is not None:
             # Which values the answer may carry back differs from ticket to ticket.
             inputs["pii"] = self.pii.fingerprint()

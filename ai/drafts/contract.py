@@ -58,6 +58,8 @@ class Source:
     article_id: uuid.UUID | None = None
     version_id: uuid.UUID | None = None
     tool_run_id: uuid.UUID | None = None
+    # Headings above a KB chunk in its article (the prompt shows them with the title).
+    heading_path: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,9 @@ class DraftOutput:
     confidence: float
     action: DraftAction
     language: str
+    # The reply's sentences, each with the Source ids it rests on (from the `[n]` markers the
+    # provider put after it): what groundedness and citation coverage are measured on.
+    attributions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import threading
 from ai.embeddings.base import Embedder, EmbeddingUnavailable
 from settings import Settings
 
-__all__ = ["active_embedder", "active_model_name"]
+__all__ = ["active_embedder", "active_model_name", "local_embedder"]
 
 _lock = threading.Lock()
 _embedders: dict[tuple[str, ...], Embedder] = {}
@@ -54,3 +54,16 @@ def _build(settings: Settings) -> Embedder:
 
 def active_model_name(settings: Settings) -> str:
     return active_embedder(settings).model_name
+
+
+def local_embedder() -> Embedder:
+    """The process's local model, whatever KB_EMBEDDING_PROVIDER says: for work that must not
+    leave the machine (the offline responder compares sentences with it)."""
+    with _lock:
+        embedder = _embedders.get(("local",))
+        if embedder is None:
+            from ai.embeddings.local import LocalMiniLM
+
+            embedder = LocalMiniLM()
+            _embedders[("local",)] = embedder
+        return embedder

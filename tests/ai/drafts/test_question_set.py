@@ -1,0 +1,66 @@
+"""The draft question set: 67 customer questions over the help centre, 17 it cannot answer.
+
+Prints, and asserts: the share of answerable questions whose offline draft cites the right
+article and passes validation, and the share of unanswerable ones the draft escalates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ai.drafts import DraftAction, produce_draft
+from ai.gateway import Gateway
+from ai.providers import ExtractiveResponder
+from db.engine import Database
+from settings import Settings
+from tests.ai.drafts.helpers import draft_questions, load_helpcentre, ticket
+from tests.ai.retrieval.helpers import MemoEmbedder
+
+
+async def test_offline_drafts_cite_the_right_article_and_escalate_what_the_kb_cannot_answer(
+    db: Database,
+    embedder: MemoEmbedder,
+    settings: Settings,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    # Given the help centre and the offline provider
+    slugs = await load_helpcentre(db, embedder)
+    gateway = make_gateway([ExtractiveResponder(embedder=embedder)], settings)
+
+    # When a draft is made for every question
+    answered_right: list[bool] = []
+    escalated: list[bool] = []
+    lines: list[str] = []
+    for question, expected in draft_questions():
+        result = await produce_draft(
+            ticket(question), db=db, gateway=gateway, embedder=embedder, settings=settings
+        )
+        cited = {
+            slugs[s.article_id]
+            for s in result.sources
+            if s.id in result.output.citations and s.article_id is not None
+        }
+        action = result.output.action
+        if expected is None:
+            ok = action == DraftAction.ESCALATE
+            escalated.append(ok)
+        else:
+            ok = expected in cited and result.validation.passed and action == DraftAction.REPLY
+            answered_right.append(ok)
+        mark = "ok " if ok else "BAD"
+        lines.append(
+            f"  {mark} {action.value:<14} conf {result.output.confidence:.2f} "
+            f"{'pass' if result.validation.passed else 'FAIL'} {question[:60]!r} "
+            f"-> {sorted(cited)} (want {expected}) {list(result.validation.reasons)}"
+        )
+
+    # Then most answerable questions get a validated draft citing the right article, and
+    # most unanswerable ones are escalated (an explicit action, not text)
+    right = sum(answered_right) / len(answered_right)
+    handed_off = sum(escalated) / len(escalated)
+    print(f"\nDraft question set: {len(answered_right)} answerable, {len(escalated)} not")
+    print("\n".join(lines))
+    print(f"  answerable: right article cited and validated {right:.2f}")
+    print(f"  unanswerable: escalated {handed_off:.2f}")
+    assert right >= 0.8, right
+    assert handed_off >= 0.8, handed_off
