@@ -35,6 +35,8 @@ class Script:
     # Seconds between chunks after the first (a stalled stream when large).
     chunk_delay: float = 0.0
     embedding_dims: int = 4
+    # Answers for the next chat requests, one each, before `text` is used again.
+    replies: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -87,8 +89,11 @@ class LoopbackLLM:
 
     # -- shared ------------------------------------------------------------------------
 
-    def _pieces(self) -> list[str]:
-        words = self.script.text.split(" ")
+    def _next_text(self) -> str:
+        return self.script.replies.pop(0) if self.script.replies else self.script.text
+
+    def _pieces(self, text: str) -> list[str]:
+        words = text.split(" ")
         return [w if i == len(words) - 1 else w + " " for i, w in enumerate(words)]
 
     async def _refusal(self, request: Request, anthropic: bool) -> Response | None:
@@ -111,6 +116,7 @@ class LoopbackLLM:
             return refusal
         body = self.requests[-1][1]
         s = self.script
+        text = self._next_text()
         usage = {
             "prompt_tokens": s.tokens_in,
             "completion_tokens": s.tokens_out,
@@ -127,7 +133,7 @@ class LoopbackLLM:
                     "choices": [
                         {
                             "index": 0,
-                            "message": {"role": "assistant", "content": s.text},
+                            "message": {"role": "assistant", "content": text},
                             "finish_reason": "stop",
                         }
                     ],
@@ -150,7 +156,7 @@ class LoopbackLLM:
         async def events() -> AsyncIterator[str]:
             yield chunk([{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}])
             await asyncio.sleep(s.first_token_delay)
-            for i, piece in enumerate(self._pieces()):
+            for i, piece in enumerate(self._pieces(text)):
                 if i:
                     await asyncio.sleep(s.chunk_delay)
                 yield chunk([{"index": 0, "delta": {"content": piece}, "finish_reason": None}])
@@ -194,6 +200,7 @@ class LoopbackLLM:
             return refusal
         body = self.requests[-1][1]
         s = self.script
+        text = self._next_text()
         message = {
             "id": "msg_loopback",
             "type": "message",
@@ -207,7 +214,7 @@ class LoopbackLLM:
             return JSONResponse(
                 {
                     **message,
-                    "content": [{"type": "text", "text": s.text}],
+                    "content": [{"type": "text", "text": text}],
                     "stop_reason": "end_turn",
                     "usage": {"input_tokens": s.tokens_in, "output_tokens": s.tokens_out},
                 }
@@ -227,7 +234,7 @@ class LoopbackLLM:
                 "content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}
             )
             await asyncio.sleep(s.first_token_delay)
-            for i, piece in enumerate(self._pieces()):
+            for i, piece in enumerate(self._pieces(text)):
                 if i:
                     await asyncio.sleep(s.chunk_delay)
                 delta = {"type": "text_delta", "text": piece}
