@@ -13,33 +13,38 @@ __all__ = ["SUPPORTED_LANGUAGES", "detect_language"]
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 _STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
+    "en": _wordset(
         "the a an and or is are was were be been i my me you your we our it its this that "
         "to of in on for with at by from how what why when where can could do does did not "
         "have has had will would should there their they them if please thanks hi hello "
-        "after before into about which who just get got".split()
+        "after before into about which who just get got"
     ),
-    "de": frozenset(
+    "de": _wordset(
         "der die das und oder ist sind war ich mein meine mich mir sie ihr wir unser es "
         "nicht ein eine einen zu von mit auf für wie was warum wann wo kann können habe "
         "hat haben wird würde bitte danke hallo dem den des im bei aus nach auch noch "
-        "schon aber wenn dass".split()
+        "schon aber wenn dass"
     ),
-    "fr": frozenset(
+    "fr": _wordset(
         "le la les un une des et ou est sont était je mon ma mes moi vous votre nous notre "
         "il elle ce cette de du au aux en pour avec sur par comment quoi pourquoi quand où "
-        "peut pouvez puis ai avez pas ne merci bonjour qui que dans mais si".split()
+        "peut pouvez puis ai avez pas ne merci bonjour qui que dans mais si"
     ),
-    "es": frozenset(
+    "es": _wordset(
         "el la los las un una y o es son era yo mi mis me usted su nosotros nuestro esto "
         "esta de del al en para con por cómo como qué por qué cuándo dónde puede puedo "
-        "tengo tiene no gracias hola que pero si se lo".split()
+        "tengo tiene no gracias hola que pero si se lo"
     ),
-    "nl": frozenset(
+    "nl": _wordset(
         "de het een en of is zijn was ik mijn mij u uw jij je wij ons onze dit dat van in "
         "op voor met bij hoe wat waarom wanneer waar kan kunnen heb heeft niet geen bedankt "
-        "hallo graag maar als er".split()
+        "hallo graag maar als er"
     ),
 }
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(_STOPWORDS)

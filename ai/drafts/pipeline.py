@@ -79,9 +79,9 @@ def build_question(subject: str, thread: list[tuple[str, bool, bool]]) -> str:
     body = "\n".join(t for t in reversed(latest) if t)
     subject = subject.strip()
     opens_ticket = not any(not c and p for _, c, p in thread[:first_index])
-    if subject and (opens_ticket or len(body.split()) < _SHORT_QUESTION_WORDS):
-        if subject.casefold() not in body.casefold():
-            body = f"{subject}\n{body}" if body else subject
+    wanted = opens_ticket or len(body.split()) < _SHORT_QUESTION_WORDS
+    if subject and wanted and subject.casefold() not in body.casefold():
+        body = f"{subject}\n{body}" if body else subject
     return (body or subject)[:_MAX_QUESTION_CHARS].strip()
 
 

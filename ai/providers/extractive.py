@@ -55,11 +55,17 @@ _CLARIFY: dict[str, str] = {
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MARKUP = re.compile(r"\*\*|__|`|^\s*(?:[-*+]|\d+[.)])\s+|^#+\s*", re.MULTILINE)
-_STOPWORDS = frozenset(
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_STOPWORDS = _wordset(
     "a an and are as at be but by can could do does did for from has have how i if in is it "
     "its me my of on or our so that the their then there these this to was we what when where "
     "which who why will with would you your should get got am been being any some just also "
-    "not no yes please thanks thank hi hello hey there im i'm dont don't want need".split()
+    "not no yes please thanks thank hi hello hey there im i'm dont don't want need"
 )
 
 
@@ -231,21 +237,19 @@ class ExtractiveResponder:
         embedder = self._embedder_now()
         missing = [t for t in dict.fromkeys(texts[1:]) if t not in self._vectors]
         if missing:
-            for text, vector in zip(
-                missing, await embedder.embed_documents(missing), strict=True
-            ):
+            for text, vector in zip(missing, await embedder.embed_documents(missing), strict=True):
                 self._vectors[text] = np.asarray(vector, dtype=np.float32)
                 if len(self._vectors) > self._cache_size:
                     self._vectors.popitem(last=False)
         question = np.asarray(await embedder.embed_query(texts[0]), dtype=np.float32)
         rows = [question]
         for text in texts[1:]:
-            vector = self._vectors.get(text)
-            if vector is None:  # evicted while filling: embed it again
-                vector = np.asarray((await embedder.embed_documents([text]))[0], np.float32)
+            known = self._vectors.get(text)
+            if known is None:  # evicted while filling: embed it again
+                known = np.asarray((await embedder.embed_documents([text]))[0], np.float32)
             else:
                 self._vectors.move_to_end(text)
-            rows.append(vector)
+            rows.append(known)
         return np.vstack(rows)
 
     def _embedder_now(self) -> Embedder:

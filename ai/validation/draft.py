@@ -81,9 +81,7 @@ async def validate_draft(
         embedder=embedder,
     )
     groundedness = sum(support) / len(factual) if factual else 1.0
-    coverage = (
-        sum(1 for _, ids in attributions if ids) / len(attributions) if attributions else 0.0
-    )
+    coverage = sum(1 for _, ids in attributions if ids) / len(attributions) if attributions else 0.0
     if output.action == DraftAction.REPLY:
         if not output.citations and not any(ids for _, ids in attributions):
             reasons.append("the reply cites no source")

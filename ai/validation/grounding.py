@@ -14,10 +14,16 @@ __all__ = ["content_terms", "is_factual", "lexical_support", "source_sentences",
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_STOPWORDS = frozenset(
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_STOPWORDS = _wordset(
     "a an and are as at be but by can could do does did for from has have how i if in is it "
     "its me my of on or our so that the their then there these this to was we what when where "
-    "which who why will with would you your should also just not any some".split()
+    "which who why will with would you your should also just not any some"
 )
 # Courtesy that states nothing: greetings, thanks, offers of more help.
 _COURTESY = re.compile(

@@ -34,7 +34,9 @@ async def load_helpcentre(db: Database, embedder: MemoEmbedder) -> dict[uuid.UUI
     return slugs
 
 
-def ticket(question: str, *, subject: str = "", earlier: tuple[ThreadMessage, ...] = ()) -> DraftInput:
+def ticket(
+    question: str, *, subject: str = "", earlier: tuple[ThreadMessage, ...] = ()
+) -> DraftInput:
     return DraftInput(
         ticket_id=uuid.uuid4(),
         subject=subject,
