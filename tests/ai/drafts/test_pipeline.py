@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 
-from ai.drafts import DraftAction, DraftInput, ThreadMessage, produce_draft
+from ai.drafts import DraftAction, DraftInput, Source, ThreadMessage, produce_draft
 from ai.drafts.pipeline import build_question
 from ai.drafts.prompts import PROMPT_VERSION
 from ai.gateway import Gateway
@@ -193,6 +193,100 @@ async def test_offline_draft_streams_its_text_and_records_a_usage_row(
     assert len(streamed) > 1
     assert "".join(streamed) == result.output.text
     await gateway.flush()
+
+
+async def test_kb_is_searched_in_the_tickets_language_when_it_has_articles_in_it(
+    db: Database,
+    embedder: MemoEmbedder,
+    settings: Settings,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    # Given the same article in English and in German
+    await _one_article(db, embedder)
+    _, german = await publish_article(
+        db,
+        title="Mahngebühren",
+        locale="de",
+        markdown="# Mahngebühren\n\nLedgerly kann Rechnungen, die nach dem Fälligkeitsdatum "
+        "unbezahlt bleiben, eine Mahngebühr hinzufügen.\n",
+    )
+    await index_article_version(db, german, embedder)
+    gateway = make_gateway([ExtractiveResponder(embedder=embedder)], settings)
+
+    # When a German customer asks, and then a French one (no French articles)
+    asked_in_german = await produce_draft(
+        _ticket(
+            ThreadMessage(
+                "Wie kann ich eine Mahngebühr für unbezahlte Rechnungen hinzufügen?",
+                from_customer=True,
+            ),
+            subject="",
+        ),
+        db=db,
+        gateway=gateway,
+        embedder=embedder,
+        settings=settings,
+    )
+    asked_in_french = await produce_draft(
+        _ticket(
+            ThreadMessage(
+                "Comment ajouter des frais de retard (late fee) à une facture impayée ?",
+                from_customer=True,
+            ),
+            subject="",
+        ),
+        db=db,
+        gateway=gateway,
+        embedder=embedder,
+        settings=settings,
+    )
+
+    # Then German is answered from the German article only, French from any article
+    assert [s.title for s in asked_in_german.sources] == ["Mahngebühren"]
+    assert asked_in_german.output.language == "de"
+    assert {s.title for s in asked_in_french.sources} == {"Late fees", "Mahngebühren"}
+    assert asked_in_french.output.language == "fr"
+
+
+async def test_tool_results_are_sources_the_draft_may_cite(
+    db: Database,
+    embedder: MemoEmbedder,
+    settings: Settings,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    # Given a tool step that looks the customer's order up
+    await _one_article(db, embedder)
+    gateway = make_gateway([ExtractiveResponder(embedder=embedder)], settings)
+    asked: list[str] = []
+    run_id = uuid.uuid4()
+
+    async def tools(question: str, draft: DraftInput) -> list[Source]:
+        asked.append(question)
+        return [
+            Source(
+                id=f"tool:{run_id}",
+                kind="tool",
+                title="Order lookup",
+                text="Order 1234 was shipped on 3 March by courier and arrives on Friday.",
+                tool_run_id=run_id,
+            )
+        ]
+
+    # When the customer asks about the order
+    result = await produce_draft(
+        _ticket(ThreadMessage("When does my order 1234 arrive?", from_customer=True)),
+        db=db,
+        gateway=gateway,
+        embedder=embedder,
+        settings=settings,
+        tools=tools,
+    )
+
+    # Then the tool saw the question and the draft quotes and cites its result
+    assert asked == [result.question]
+    assert result.output.citations == (f"tool:{run_id}",)
+    assert "arrives on Friday" in result.output.text
+    assert result.validation.passed, result.validation.reasons
 
 
 def test_question_is_the_customers_latest_turn_with_a_short_subject_in_front() -> None:

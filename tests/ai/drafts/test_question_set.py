@@ -14,7 +14,7 @@ from ai.providers import ExtractiveResponder
 from db.engine import Database
 from settings import Settings
 from tests.ai.drafts.helpers import draft_questions, load_helpcentre, ticket
-from tests.ai.retrieval.helpers import MemoEmbedder
+from tests.ai.retrieval.helpers import MemoEmbedder, questions
 
 
 async def test_offline_drafts_cite_the_right_article_and_escalate_what_the_kb_cannot_answer(
@@ -64,3 +64,52 @@ async def test_offline_drafts_cite_the_right_article_and_escalate_what_the_kb_ca
     print(f"  unanswerable: escalated {handed_off:.2f}")
     assert right >= 0.8, right
     assert handed_off >= 0.8, handed_off
+
+    # For comparison (printed, not asserted): the retrieval relevance set's questions, with
+    # their typos and other words than the articles'
+    right_r: list[bool] = []
+    escalated_r: list[bool] = []
+    for question, expected in questions():
+        result = await produce_draft(
+            ticket(question), db=db, gateway=gateway, embedder=embedder, settings=settings
+        )
+        cited = {
+            slugs[s.article_id]
+            for s in result.sources
+            if s.id in result.output.citations and s.article_id is not None
+        }
+        if expected is None:
+            escalated_r.append(result.output.action == DraftAction.ESCALATE)
+        else:
+            right_r.append(
+                expected in cited
+                and result.validation.passed
+                and result.output.action == DraftAction.REPLY
+            )
+    print(
+        f"  retrieval set ({len(right_r)} answerable, {len(escalated_r)} not): right article "
+        f"cited and validated {sum(right_r) / len(right_r):.2f}, unanswerable escalated "
+        f"{sum(escalated_r) / len(escalated_r):.2f}"
+    )
+
+
+async def test_one_word_question_matching_two_articles_gets_a_clarifying_question(
+    db: Database,
+    embedder: MemoEmbedder,
+    settings: Settings,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    # Given the help centre and the offline provider
+    await load_helpcentre(db, embedder)
+    gateway = make_gateway([ExtractiveResponder(embedder=embedder)], settings)
+
+    # When a customer writes a single word two articles are about
+    result = await produce_draft(
+        ticket("password"), db=db, gateway=gateway, embedder=embedder, settings=settings
+    )
+
+    # Then the draft asks which one they mean, naming both
+    assert result.output.action == DraftAction.ASK_CLARIFYING
+    assert result.output.text.endswith("?")
+    assert "Resetting a forgotten password" in result.output.text
+    assert result.validation.passed, result.validation.reasons
