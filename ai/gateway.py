@@ -118,6 +118,24 @@ class Gateway:
         detector, so placeholders and restoring agree)."""
         return self._pii
 
+    def only(self, name: str) -> Gateway:
+        """The same gateway (cache, quotas, usage rows, redaction, cool-downs) asking one
+        provider by name, without fallback (compareDrafts). Close the original, not this."""
+        chosen = [p for p in self.providers if p.name == name]
+        if not chosen:
+            raise AllProvidersFailed(f"AI provider {name!r} is not in AI_PROVIDERS")
+        view = Gateway(
+            chosen,
+            settings=self._settings,
+            cache=self._cache,
+            recorder=self._recorder,
+            quotas=self._quotas,
+            pii=self._pii,
+            on_call=self._on_call,
+        )
+        view._cooling = self._cooling
+        return view
+
     async def complete(self, request: CompletionRequest) -> Completion:
         """The whole answer in one response from the first provider that gives one."""
         if self._quotas is not None:

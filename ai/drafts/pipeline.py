@@ -10,6 +10,7 @@
    LLM's answer that is not valid gets one repair request with the error, and a second invalid
    answer gives a DraftResult whose validation failed (reason given), not an exception.
    Gateway failures (every provider failed, timeout) do raise: the job fails and retries.
+   `draft.provider` asks that provider alone (compareDrafts), with no fallback.
 4. ai/validation checks the output; a failed report is never offered as sendable.
 
 `on_token` gets the reply's text as it arrives (not the JSON); after a repair, the repaired
@@ -148,6 +149,8 @@ async def produce_draft(
 ) -> DraftResult:
     timings: dict[str, int] = {}
     clock = time.perf_counter()
+    if draft.provider is not None:
+        gateway = gateway.only(draft.provider)
 
     def lap(name: str) -> None:
         nonlocal clock
@@ -170,8 +173,10 @@ async def produce_draft(
     lap("question")
 
     # 2. Sources: the KB, then whatever the tool step adds.
-    sources = await _retrieve(
-        draft, question, language, db=db, embedder=embedder, settings=settings
+    sources = (
+        await _retrieve(draft, question, language, db=db, embedder=embedder, settings=settings)
+        if question
+        else []
     )
     if tools is not None:
         sources.extend(await tools(question, draft))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable
@@ -287,6 +288,48 @@ async def test_tool_results_are_sources_the_draft_may_cite(
     assert result.output.citations == (f"tool:{run_id}",)
     assert "arrives on Friday" in result.output.text
     assert result.validation.passed, result.validation.reasons
+
+
+async def test_draft_asks_the_provider_it_names_and_no_other(
+    db: Database,
+    embedder: MemoEmbedder,
+    settings: Settings,
+    openai_server: LoopbackLLM,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    # Given a chain of OpenAI then the offline provider
+    await _one_article(db, embedder)
+    gateway = make_gateway(
+        [openai_provider(openai_server, settings), ExtractiveResponder(embedder=embedder)],
+        settings,
+    )
+
+    # When a draft names the offline provider (as compareDrafts does)
+    draft = dataclasses.replace(
+        _ticket(ThreadMessage(QUESTION, from_customer=True)), provider="offline"
+    )
+    result = await produce_draft(
+        draft, db=db, gateway=gateway, embedder=embedder, settings=settings
+    )
+
+    # Then only it was asked
+    assert result.provider == "offline"
+    assert openai_server.requests == []
+
+
+async def test_thread_without_any_text_escalates(
+    db: Database,
+    embedder: MemoEmbedder,
+    settings: Settings,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    gateway = make_gateway([ExtractiveResponder(embedder=embedder)], settings)
+    result = await produce_draft(
+        _ticket(subject=""), db=db, gateway=gateway, embedder=embedder, settings=settings
+    )
+    assert result.output.action == DraftAction.ESCALATE
+    assert result.sources == ()
+    assert result.validation.passed
 
 
 def test_question_is_the_customers_latest_turn_with_a_short_subject_in_front() -> None:
