@@ -16,7 +16,7 @@ from ai.providers import ExtractiveResponder
 from ai.retrieval import index_article_version
 from db.engine import Database
 from settings import Settings
-from tests.ai.conftest import openai_provider
+from tests.ai.conftest import anthropic_provider, openai_provider
 from tests.ai.loopback import LoopbackLLM
 from tests.ai.retrieval.helpers import MemoEmbedder, publish_article
 
@@ -88,6 +88,37 @@ async def test_llm_answer_that_is_not_json_is_repaired_once_and_then_validated(
     assert result.prompt_version == PROMPT_VERSION
     # And staff watching the tokens read the reply's text, not JSON
     assert "".join(streamed) == result.output.text
+
+
+async def test_anthropic_answer_in_a_code_fence_is_accepted(
+    db: Database,
+    embedder: MemoEmbedder,
+    settings: Settings,
+    anthropic_server: LoopbackLLM,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    # Given Claude, which wraps its JSON in a Markdown code fence
+    await _one_article(db, embedder)
+    anthropic_server.script.replies = [f"```json\n{GOOD}\n```"]
+    gateway = make_gateway([anthropic_provider(anthropic_server, settings)], settings)
+
+    # When a draft is asked for
+    result = await produce_draft(
+        _ticket(ThreadMessage(QUESTION, from_customer=True)),
+        db=db,
+        gateway=gateway,
+        embedder=embedder,
+        settings=settings,
+    )
+
+    # Then one request sufficed, with the instructions and the source as the system prompt
+    assert anthropic_server.count("/v1/messages") == 1
+    system = json.dumps(anthropic_server.requests[0][1]["system"])
+    assert "Answer ONLY from the numbered context sources" in system
+    assert "Late fees" in system
+    assert result.provider == "anthropic"
+    assert result.validation.passed, result.validation.reasons
+    assert result.output.citations == (result.sources[0].id,)
 
 
 async def test_two_invalid_llm_answers_give_a_failed_draft_with_the_reason(
