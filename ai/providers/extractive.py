@@ -53,6 +53,7 @@ _CLARIFY: dict[str, str] = {
 }
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_PLACEHOLDER = re.compile(r"<[A-Z]+_\d+>")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MARKUP = re.compile(r"\*\*|__|`|^\s*(?:[-*+]|\d+[.)])\s+|^#+\s*", re.MULTILINE)
 
@@ -156,9 +157,9 @@ class ExtractiveResponder:
 
     async def structured(self, request: CompletionRequest) -> dict[str, object]:
         """The draft structure (see the module docstring) for a request with a json_schema."""
-        question = next(
-            (m.content for m in reversed(request.messages) if m.role == "user"), ""
-        ).strip()
+        question = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+        # A placeholder (<EMAIL_1>) says nothing about the topic; its kind's word would.
+        question = " ".join(_PLACEHOLDER.sub(" ", question).split())
         language = detect_language(question)
         sentences = _split(request.context)
         q_terms = _terms(question)
