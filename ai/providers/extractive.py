@@ -91,6 +91,9 @@ class Thresholds:
     answer: float = 0.42
     # A further sentence joins the reply when its score is at least this share of the best.
     companion: float = 0.85
+    # A question of one or two terms is asked back when another article's best sentence
+    # scores at least this share of the best one.
+    clarify: float = 0.9
     # Weights of the score: similarity, coverage of the question's terms, position.
     similarity_weight: float = 0.6
     coverage_weight: float = 0.3
@@ -173,9 +176,10 @@ class ExtractiveResponder:
         if scores[best] < self.thresholds.answer:
             return _escalation(language)
         if len(q_terms) <= 2 and language in _CLARIFY:
-            topics = list(dict.fromkeys(sentences[i].topic.split(" > ")[0] for i in order[:6]))
-            close = [i for i in order[:6] if scores[i] >= scores[best] * 0.97]
-            if len(topics) >= 2 and len({sentences[i].source for i in close}) >= 2:
+            # A question of a word or two that two articles answer about equally well.
+            close = [i for i in order[:8] if scores[i] >= scores[best] * self.thresholds.clarify]
+            topics = list(dict.fromkeys(sentences[i].topic.split(" > ")[0] for i in close))
+            if len(topics) >= 2:
                 text = _CLARIFY[language].format(a=topics[0], b=topics[1])
                 return {
                     "text": text,

@@ -93,7 +93,7 @@ async def test_offline_drafts_cite_the_right_article_and_escalate_what_the_kb_ca
     )
 
 
-async def test_one_word_question_matching_two_articles_gets_a_clarifying_question(
+async def test_one_word_question_two_articles_answer_gets_a_clarifying_question(
     db: Database,
     embedder: MemoEmbedder,
     settings: Settings,
@@ -103,13 +103,15 @@ async def test_one_word_question_matching_two_articles_gets_a_clarifying_questio
     await load_helpcentre(db, embedder)
     gateway = make_gateway([ExtractiveResponder(embedder=embedder)], settings)
 
-    # When a customer writes a single word two articles are about
+    # When a customer writes a single word two articles answer differently (refunding a
+    # client, or a refund of the subscription)
     result = await produce_draft(
-        ticket("password"), db=db, gateway=gateway, embedder=embedder, settings=settings
+        ticket("refund"), db=db, gateway=gateway, embedder=embedder, settings=settings
     )
 
     # Then the draft asks which one they mean, naming both
     assert result.output.action == DraftAction.ASK_CLARIFYING
     assert result.output.text.endswith("?")
-    assert "Resetting a forgotten password" in result.output.text
+    assert "Credit notes" in result.output.text
+    assert "Problems with a charge from Ledgerly" in result.output.text
     assert result.validation.passed, result.validation.reasons
