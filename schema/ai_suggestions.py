@@ -628,8 +628,8 @@ class AiSuggestionsMutation:
 
     @mutation(
         description="Set when AI drafts of a channel and/or team are sent without a human "
-        "(admins): validation passed, action REPLY, groundedness and confidence at least the "
-        "thresholds. Off by default.",
+        "(admins): validation passed, action REPLY, groundedness and confidence above the "
+        "thresholds (1 = never). Off by default.",
         permission_classes=[IsAdmin],
     )
     async def set_auto_reply_policy(

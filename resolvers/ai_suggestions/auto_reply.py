@@ -3,7 +3,8 @@
 Off unless an admin enables a policy. Policies are per channel and/or team (NULL = any);
 for a ticket the most specific one applies (channel and team, then team, then channel, then
 the catch-all). A draft is sent only when it passed validation, its action is REPLY, and
-its groundedness and confidence reach the policy's thresholds.
+its groundedness and confidence are above the policy's thresholds (a threshold of 1 never
+lets a draft through).
 """
 
 from __future__ import annotations
@@ -146,6 +147,6 @@ def qualifies(rule: AutoReplyRule | None, suggestion: AiSuggestion) -> bool:
         and suggestion.status == "ready"
         and suggestion.validation_passed
         and suggestion.action == "REPLY"
-        and suggestion.groundedness >= rule.min_groundedness
-        and suggestion.confidence >= rule.min_confidence
+        and suggestion.groundedness > rule.min_groundedness
+        and suggestion.confidence > rule.min_confidence
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from ai.requests import Caller
+from ai.requests import Caller, CompletionRequest
 from app import Runtime
 from db.engine import Database
 from db.models import Job
@@ -34,8 +34,10 @@ async def test_over_the_ai_quota_the_request_is_refused_and_no_job_written(
     ticket = await open_ticket(customer)
     assert runtime.ai is not None
     assert agent.user is not None
-    for _ in range(2):  # the minute's AI requests used up by other AI calls
-        await runtime.ai._quotas.admit(Caller(user_id=agent.user.id))  # type: ignore[union-attr]
+    for n in range(2):  # the minute's AI requests used up by other AI calls
+        await runtime.ai.complete(
+            CompletionRequest.ask(f"question {n}", operation="test", caller=Caller(agent.user.id))
+        )
     jobs_before = await _jobs(db)
 
     refused = await agent.post(REQUEST, {"t": ticket})
