@@ -220,3 +220,16 @@ async def test_with_auto_reply_on_the_customer_gets_the_draft_without_a_human(
     assert reply["message"]["bodyText"].strip() == arrived["suggestion"]["text"].strip()
     seen = (await graphql(server, customer.token, MESSAGES, {"id": ticket}))["ticket"]
     assert [e["node"]["authorKind"] for e in seen["messages"]["edges"]] == ["CUSTOMER", "AI"]
+
+
+@pytest.mark.parametrize("provider", ["offline"], indirect=True)
+async def test_customer_cannot_subscribe_to_drafts(server: str, customer: ApiClient) -> None:
+    ticket = await _open_ticket(server, customer)
+
+    async with GraphQLWebSocket.open(server, customer.token) as ws:
+        refused = await ws.frame(await ws.subscribe(READY, {"ticketId": ticket}))
+        tokens = await ws.frame(await ws.subscribe(TOKENS, {"ticketId": ticket}))
+
+    for frame in (refused, tokens):
+        errors = frame["payload"] if frame["type"] == "error" else frame["payload"]["errors"]
+        assert [e["extensions"]["code"] for e in errors] == ["FORBIDDEN"]

@@ -271,3 +271,34 @@ async def test_suggestions_of_a_page_of_tickets_take_a_bounded_number_of_stateme
     assert len(edges) == 4
     assert all(e["node"]["aiSuggestions"]["totalCount"] == 1 for e in edges)
     assert four_tickets.count == one_ticket.count  # no statement per ticket or suggestion
+
+
+async def test_unknown_provider_is_refused_and_no_job_written(
+    agent: ApiClient, customer: ApiClient, db: Database
+) -> None:
+    ticket = await open_ticket(customer)
+
+    payload = await request_draft(agent, ticket, provider="gpt-17-ultra")
+
+    assert payload["job"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [
+        ("provider", "UNKNOWN_PROVIDER")
+    ]
+    assert await _count(db, AiSuggestion) == 0
+
+
+async def test_reviewer_reads_but_cannot_send_a_suggestion(
+    agent: ApiClient, reviewer: ApiClient, runtime: Runtime, ticket: str, db: Database
+) -> None:
+    suggestion = await _draft(agent, runtime, ticket)
+
+    read = await reviewer.data(SUGGESTION, {"id": suggestion["id"]})
+    refused = await reviewer.post(
+        ACCEPT, {"input": {"suggestionId": suggestion["id"], "version": 1}}
+    )
+
+    assert read["aiSuggestion"]["id"] == suggestion["id"]
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    async with db.sessions() as session:
+        row = (await session.execute(select(AiSuggestion))).scalar_one()
+    assert row.status == "ready"
