@@ -276,6 +276,11 @@ class Settings(BaseSettings):
     ai_api_key_tokens_per_day: int = Field(default=1_000_000, ge=0, description="0 = unlimited.")
     ai_installation_requests_per_minute: int = Field(default=600, ge=0)
     ai_installation_tokens_per_day: int = Field(default=10_000_000, ge=0)
+    ai_auto_draft: bool = Field(
+        default=False,
+        description="Draft an AI reply (job ai.draft_reply) whenever a customer opens a "
+        "ticket or adds a message.",
+    )
     pii_mode: Literal["off", "patterns", "ner"] = Field(
         default="patterns",
         description="Redaction of text sent to providers outside the machine: off; patterns "

@@ -136,6 +136,12 @@ class Gateway:
         view._cooling = self._cooling
         return view
 
+    async def check_quota(self, caller: Caller) -> None:
+        """Raise QuotaExceeded if `caller` is over an AI quota now (counts nothing): checked
+        where AI work is queued, so a refused request leaves no job behind."""
+        if self._quotas is not None:
+            await self._quotas.check(caller)
+
     async def complete(self, request: CompletionRequest) -> Completion:
         """The whole answer in one response from the first provider that gives one."""
         if self._quotas is not None:

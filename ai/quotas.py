@@ -76,20 +76,32 @@ class Quotas:
                 self._cached = (now, await read_limits(session, self._settings))
         return self._cached[1]
 
+    async def check(self, caller: Caller) -> None:
+        """Raise QuotaExceeded when the caller is over a limit now; counts nothing. For work
+        queued to call the AI later (the call itself is admitted and counted then)."""
+        limits = await self.limits()
+        try:
+            await self._check(limits, _subjects(caller))
+        except (RedisError, OSError) as exc:
+            _log.warning("AI quota store unavailable; request not limited: %s", exc)
+
+    async def _check(self, limits: dict[str, QuotaLimits], subjects: list[tuple[str, str]]) -> None:
+        for scope, who in subjects:
+            tokens = limits[scope].tokens_per_day
+            if tokens and not await self._tokens.test(_per_day(tokens), "ai-tok", scope, who):
+                raise await self._exceeded(self._tokens, _per_day(tokens), scope, who, "tokens")
+        for scope, who in subjects:
+            rpm = limits[scope].requests_per_minute
+            item = RateLimitItemPerMinute(rpm)
+            if rpm and not await self._requests.test(item, "ai-req", scope, who):
+                raise await self._exceeded(self._requests, item, scope, who, "requests")
+
     async def admit(self, caller: Caller) -> None:
         """Count one request, or raise QuotaExceeded (and count nothing) when over a limit."""
         limits = await self.limits()
         subjects = _subjects(caller)
         try:
-            for scope, who in subjects:
-                tokens = limits[scope].tokens_per_day
-                if tokens and not await self._tokens.test(_per_day(tokens), "ai-tok", scope, who):
-                    raise await self._exceeded(self._tokens, _per_day(tokens), scope, who, "tokens")
-            for scope, who in subjects:
-                rpm = limits[scope].requests_per_minute
-                item = RateLimitItemPerMinute(rpm)
-                if rpm and not await self._requests.test(item, "ai-req", scope, who):
-                    raise await self._exceeded(self._requests, item, scope, who, "requests")
+            await self._check(limits, subjects)
             for scope, who in subjects:
                 rpm = limits[scope].requests_per_minute
                 if rpm:

@@ -14,6 +14,11 @@ from dataloaders.accounts import (
     load_auth_sessions_by_id,
     load_users_by_id,
 )
+from dataloaders.ai_suggestions import (
+    load_ai_suggestion_versions_by_suggestion_id,
+    load_ai_suggestions_by_id,
+    load_ai_suggestions_by_ticket_id,
+)
 from dataloaders.attachments import load_attachments_by_id, load_attachments_by_message_id
 from dataloaders.customers import (
     load_customers_by_id,
@@ -64,6 +69,8 @@ from dataloaders.tickets import (
 )
 from db.engine import Database
 from db.models import (
+    AiSuggestion,
+    AiSuggestionVersion,
     ApiKey,
     Article,
     ArticleVersion,
@@ -263,6 +270,21 @@ class Loaders:
     @cached_property
     def audit_entry_by_id(self) -> DataLoader[int, AuditEntry | None]:
         return DataLoader(lambda keys: load_audit_entries_by_id(self.db, keys))
+
+    @cached_property
+    def ai_suggestion_by_id(self) -> DataLoader[uuid.UUID, AiSuggestion | None]:
+        return DataLoader(lambda keys: load_ai_suggestions_by_id(self.db, keys))
+
+    @cached_property
+    def ai_suggestions_by_ticket_id(self) -> DataLoader[uuid.UUID, list[AiSuggestion]]:
+        """A ticket's suggestions, newest first (staff only: callers check the policy)."""
+        return DataLoader(lambda keys: load_ai_suggestions_by_ticket_id(self.db, keys))
+
+    @cached_property
+    def ai_suggestion_versions_by_suggestion_id(
+        self,
+    ) -> DataLoader[uuid.UUID, list[AiSuggestionVersion]]:
+        return DataLoader(lambda keys: load_ai_suggestion_versions_by_suggestion_id(self.db, keys))
 
 
 def now_or_later(

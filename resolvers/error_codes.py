@@ -14,6 +14,7 @@ __all__ = [
     "SHARED",
     "AccountErrorCode",
     "AiErrorCode",
+    "AiSuggestionErrorCode",
     "ApiKeyErrorCode",
     "AttachmentErrorCode",
     "CommonErrorCode",
@@ -283,6 +284,28 @@ class TicketErrorCode(ErrorCode):
     UNIQUE = "unique"
     FORBIDDEN = "forbidden"
     INVALID_STATE = "invalid_state"
+
+
+class AiSuggestionErrorCode(ErrorCode):
+    """AI reply drafts: requesting, editing, accepting, rejecting, rating; auto-reply."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    INVALID_ID = "invalid_id"
+    UNIQUE = "unique"
+    FORBIDDEN = "forbidden"
+    INVALID_STATE = "invalid_state"
+    # The edit or acceptance names a version that is no longer the current one.
+    STALE = "stale"
+    # The suggestion failed validation: it can be read, never sent.
+    INVALID_SUGGESTION = "invalid_suggestion"
+    # No such pipeline version, or no such provider configured.
+    UNKNOWN_PIPELINE = "unknown_pipeline"
+    UNKNOWN_PROVIDER = "unknown_provider"
+    # The ticket is closed or merged: no reply can be drafted or sent.
+    TICKET_CLOSED = "ticket_closed"
 
 
 # In every domain enum: what shared helpers raise for any domain.

@@ -10,6 +10,11 @@ from strawberry.tools import merge_types
 
 from schema.accounts import AccountsMutation, AccountsQuery
 from schema.ai import AiMutation, AiQuery
+from schema.ai_suggestions import (
+    AiSuggestionsMutation,
+    AiSuggestionsQuery,
+    AiSuggestionsSubscription,
+)
 from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
@@ -69,6 +74,7 @@ QUERIES += (OrganizationsQuery, SegmentsQuery, CustomerReportQuery)
 QUERIES += (KbSearchQuery,)
 QUERIES += (ToolsQuery,)
 QUERIES += (KbAnalyticsQuery,)
+QUERIES += (AiSuggestionsQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -89,10 +95,12 @@ MUTATIONS += (OrganizationsMutation, SegmentsMutation)
 MUTATIONS += (InteractionsMutation, CustomerNotesMutation)
 MUTATIONS += (ToolsMutation,)
 MUTATIONS += (KbAnalyticsMutation,)
+MUTATIONS += (AiSuggestionsMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)
 SUBSCRIPTIONS += (ChangesSubscription,)
+SUBSCRIPTIONS += (AiSuggestionsSubscription,)
 # Types reached only through an interface (the timeline's items).
 TYPES: tuple[type, ...] = TIMELINE_TYPES
 

@@ -17,6 +17,7 @@ import strawberry
 from resolvers.error_codes import (
     AccountErrorCode,
     AiErrorCode,
+    AiSuggestionErrorCode,
     ApiKeyErrorCode,
     AttachmentErrorCode,
     CustomerErrorCode,
@@ -39,6 +40,7 @@ from resolvers.errors import FieldProblem
 __all__ = [
     "AccountError",
     "AiError",
+    "AiSuggestionError",
     "ApiKeyError",
     "AttachmentError",
     "CustomerError",
@@ -63,6 +65,7 @@ _log = logging.getLogger("autocrm.mutations")
 _CODES = "Why a piece of input was refused, for {what}."
 strawberry.enum(AccountErrorCode, description=_CODES.format(what="accounts and sessions"))
 strawberry.enum(AiErrorCode, description=_CODES.format(what="AI administration"))
+strawberry.enum(AiSuggestionErrorCode, description=_CODES.format(what="AI reply drafts"))
 strawberry.enum(ApiKeyErrorCode, description=_CODES.format(what="API keys"))
 strawberry.enum(AttachmentErrorCode, description=_CODES.format(what="attachments"))
 strawberry.enum(CustomerErrorCode, description=_CODES.format(what="customers"))
@@ -162,6 +165,11 @@ class OrganizationError(UserError):
 @strawberry.type(description="A problem with the input of a segment mutation.")
 class SegmentError(UserError):
     code: SegmentErrorCode = strawberry.field(description=_CODE)
+
+
+@strawberry.type(description="A problem with the input of an AI reply draft mutation.")
+class AiSuggestionError(UserError):
+    code: AiSuggestionErrorCode = strawberry.field(description=_CODE)
 
 
 @strawberry.type(description="A problem with the input of a tool mutation.")

@@ -110,6 +110,7 @@ class Message(relay.Node):
     ticket_row_id: strawberry.Private[uuid.UUID]
     author_user_id: strawberry.Private[uuid.UUID | None]
     in_reply_to_row_id: strawberry.Private[uuid.UUID | None]
+    approved_by_id: strawberry.Private[uuid.UUID | None] = None
 
     @classmethod
     def from_row(cls, row: MessageRow) -> Message:
@@ -125,6 +126,7 @@ class Message(relay.Node):
             ticket_row_id=row.ticket_id,
             author_user_id=row.author_user_id,
             in_reply_to_row_id=row.in_reply_to_id,
+            approved_by_id=row.approved_by_id,
         )
 
     @classmethod
@@ -154,6 +156,14 @@ class Message(relay.Node):
     )
     async def author(self, info: strawberry.Info[RequestContext]) -> User | None:
         return await visible_user(info, self.author_user_id)
+
+    @strawberry.field(
+        description="For an AI reply an agent accepted: the agent who approved it (seen as "
+        "the author is). Null for every other message and for replies the auto-reply policy "
+        "sent without a human."
+    )
+    async def approved_by(self, info: strawberry.Info[RequestContext]) -> User | None:
+        return await visible_user(info, self.approved_by_id)
 
     @strawberry.field(
         description="The author's display name, for everyone who sees the message."

@@ -35,6 +35,7 @@ from resolvers.tickets.queries import (
 )
 from resolvers.tickets.sla import is_breached
 from schema.accounts import User, user_from_row, visible_user
+from schema.ai_suggestions import AI_SUGGESTIONS_FIELD
 from schema.attachments import TICKET_ATTACHMENTS_FIELD
 from schema.connections import connection_from_page, selected_paths
 from schema.customers import Customer
@@ -181,6 +182,8 @@ class Ticket(relay.Node):
     feedback = FEEDBACK_FIELD
     # Files (helper F, schema/attachments.py).
     attachments = TICKET_ATTACHMENTS_FIELD
+    # AI reply drafts (schema/ai_suggestions.py).
+    ai_suggestions = AI_SUGGESTIONS_FIELD
 
     @classmethod
     def from_row(cls, row: TicketRow, preloaded: Mapping[str, Any] | None = None) -> Ticket:

@@ -17,6 +17,12 @@ decides who sees what. The matrix is in README.md ("Who may do what").
 
 from __future__ import annotations
 
+from auth.policy.ai_suggestions import (
+    can_see_ai_suggestions,
+    may_decide_ai_suggestion,
+    may_rate_ai_suggestion,
+    may_set_auto_reply,
+)
 from auth.policy.changes import may_hear_change
 from auth.policy.decisions import RoleCheck, RoleDecisions
 from auth.policy.organizations import (
@@ -126,6 +132,7 @@ __all__ = [
     "article_scope",
     "attachment_scope",
     "audit_scope",
+    "can_see_ai_suggestions",
     "can_see_api_key",
     "can_see_article",
     "can_see_article_drafts",
@@ -166,6 +173,7 @@ __all__ = [
     "may_change_ticket_status",
     "may_create_customer",
     "may_create_ticket",
+    "may_decide_ai_suggestion",
     "may_delete_attachment",
     "may_delete_customer_note",
     "may_delete_interaction",
@@ -182,11 +190,13 @@ __all__ = [
     "may_manage_organizations",
     "may_manage_tools",
     "may_pin_customer_note",
+    "may_rate_ai_suggestion",
     "may_rate_ticket",
     "may_read_tools",
     "may_review_articles",
     "may_run_tool",
     "may_save_segment",
+    "may_set_auto_reply",
     "may_work_tickets",
     "may_write_articles",
     "message_scope",

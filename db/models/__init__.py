@@ -4,6 +4,7 @@ from db.models.accounts import ApiKey, AuthSession, RefreshToken, Role, User, Us
 from db.models.ai import AiCall, AiQuotaLimit
 from db.models.ai_suggestions import AiSuggestion, AiSuggestionVersion
 from db.models.audit import AuditEntry
+from db.models.auto_reply import AutoReplyPolicy
 from db.models.customers import Customer, CustomerEmail, CustomerPhone
 from db.models.engagement import (
     CustomerNote,
@@ -45,6 +46,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "AuthSession",
+    "AutoReplyPolicy",
     "Customer",
     "CustomerEmail",
     "CustomerNote",

@@ -244,6 +244,10 @@ class TicketMessage(UUIDPrimaryKey, Base):
     )
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"), default=utcnow)
     edited_at: Mapped[datetime | None]
+    # An AI-authored reply an agent approved (accepted suggestion): who approved it.
+    approved_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
 class TicketMessageRevision(UUIDPrimaryKey, Base):

@@ -11,6 +11,7 @@ from auth.principal import Principal
 from db.base import utcnow
 from db.models import Ticket, TicketMessage
 from db.models.tickets import AuthorKind, Visibility
+from resolvers.ai_suggestions.request import auto_draft
 from resolvers.attachments.link import link_attachments
 from resolvers.audit import MutationTx, diff
 from resolvers.error_codes import MessageErrorCode
@@ -63,6 +64,7 @@ def message_snapshot(message: TicketMessage | None) -> dict[str, Any]:
         "author_kind": message.author_kind,
         "visibility": message.visibility,
         "in_reply_to_id": message.in_reply_to_id,
+        "approved_by_id": message.approved_by_id,
         "body_text": message.body_text,
     }
 
@@ -97,6 +99,7 @@ async def post_message(
     author_user_id: uuid.UUID | None,
     author_kind: str,
     in_reply_to_id: uuid.UUID | None = None,
+    approved_by_id: uuid.UUID | None = None,
 ) -> TicketMessage:
     """Insert a message on a (locked) ticket, apply its effects on the ticket and audit both.
 
@@ -115,6 +118,7 @@ async def post_message(
         body_text=body.text,
         in_reply_to_id=in_reply_to_id,
         created_at=now,
+        approved_by_id=approved_by_id,
     )
     tx.session.add(message)
     before = _ticket_state(ticket)
@@ -139,14 +143,15 @@ def _ticket_state(ticket: Ticket) -> dict[str, Any]:
 
 def _apply_effects(ticket: Ticket, message: TicketMessage) -> None:
     """The state machine's system moves (resolvers/tickets/transitions.py): the first public
-    staff reply answers the ticket, a customer reply reopens it. AI messages and internal
-    notes only count as activity."""
+    staff reply answers the ticket (an AI reply sent to the customer, approved by an agent
+    or by the auto-reply policy, is one), a customer reply reopens it. Internal notes only
+    count as activity."""
     now = message.created_at
     ticket.last_message_at = now
     ticket.updated_at = now
     if message.visibility != Visibility.PUBLIC.value:
         return
-    if message.author_kind == AuthorKind.USER.value:
+    if message.author_kind in (AuthorKind.USER.value, AuthorKind.AI.value):
         on_staff_public_reply(ticket, now)
     elif message.author_kind == AuthorKind.CUSTOMER.value:
         on_customer_reply(ticket, now)
@@ -185,6 +190,8 @@ async def add_message(
         in_reply_to_id=in_reply_to_id,
     )
     await link_attachments(tx, principal, ticket, message, attachment_ids)
+    if message.author_kind == AuthorKind.CUSTOMER.value:
+        await auto_draft(tx, ticket)
     tx.after_commit(publish_message_event, ctx, MessageEventKind.CREATED, message, ticket)
     if ticket.status != status_before:
         tx.after_commit(publish_ticket_event, ctx, TicketEventKind.STATUS_CHANGED, ticket)

@@ -15,6 +15,7 @@ from db.base import utcnow
 from db.models import Customer, Ticket, TicketMessage, User
 from db.models.accounts import Role
 from db.models.tickets import AuthorKind, TicketChannel, TicketPriority, TicketStatus, Visibility
+from resolvers.ai_suggestions.request import auto_draft
 from resolvers.audit import MutationTx, diff
 from resolvers.error_codes import TicketErrorCode
 from resolvers.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
@@ -177,5 +178,7 @@ async def create_ticket(tx: MutationTx, new: NewTicket) -> Ticket:
     if body is not None:
         kind, author = _first_message_author(principal, requester_id)
         await store_first_message(tx, ticket, body, kind, author)
+    if _first_message_author(principal, requester_id)[0] == AuthorKind.CUSTOMER.value:
+        await auto_draft(tx, ticket)  # a customer's question (AI_AUTO_DRAFT)
     tx.after_commit(publish_ticket_event, ctx, TicketEventKind.CREATED, ticket)
     return ticket
