@@ -51,7 +51,9 @@ class FunctionCallingLLM(LoopbackLLM):
             system = messages[0]["content"] if messages and messages[0]["role"] == "system" else ""
             self.script.text = self._reply_citing(system)
             return await super()._chat(request)
-        self.requests.append((request.url.path, body))
+        refusal = await self._refusal(request, anthropic=False)  # records the request
+        if refusal is not None:
+            return refusal
         self.offered.append([t["function"]["name"] for t in body["tools"]])
         self.fed_back.append([m["content"] for m in body["messages"] if m["role"] == "tool"])
         turn = len(self.offered)
@@ -88,7 +90,9 @@ class FunctionCallingLLM(LoopbackLLM):
         if "tools" not in body:
             self.script.text = self._reply_citing(body.get("system", ""))
             return await super()._messages(request)
-        self.requests.append((request.url.path, body))
+        refusal = await self._refusal(request, anthropic=True)  # records the request
+        if refusal is not None:
+            return refusal
         self.offered.append([t["name"] for t in body["tools"]])
         self.fed_back.append(
             [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -335,3 +336,73 @@ async def test_a_failing_and_a_slow_tool_leave_a_draft_without_them_and_failed_r
     assert tool_citations(result) == []
     assert result.output.text
     assert all(json.loads(content)["error"] for content in llm.fed_back[1])
+
+
+async def test_the_model_sees_placeholders_and_the_tool_gets_the_customers_value(
+    db: Database,
+    settings: Settings,
+    embedder: LocalMiniLM,
+    admin: ApiClient,
+    agent: ApiClient,
+    tool_server: ToolServer,
+    llm: FunctionCallingLLM,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    # given a tool that looks orders up by e-mail, and a model that calls it with what it saw
+    url = f"{tool_server.base_url}/orders/{{email}}"
+    document = json.loads(
+        manifest("orders_by_email", {"kind": "http", "method": "GET", "url": url})
+    )
+    document["input_schema"] = {
+        "type": "object",
+        "properties": {"email": {"type": "string"}},
+        "required": ["email"],
+    }
+    await register(admin, json.dumps(document))
+
+    def plan(turn: int) -> list[tuple[str, dict[str, Any]]]:
+        if turn > 1:
+            return []
+        seen = llm.requests[-1][1]["messages"][-1]["content"]
+        placeholder = re.search(r"<EMAIL_\d+>", seen)
+        assert placeholder is not None, seen
+        return [("orders_by_email", {"email": placeholder.group(0)})]
+
+    llm.plan = plan
+    gateway = make_gateway([openai_provider(llm, settings)], settings)
+    question = "Where is my order? I ordered as olga.orders@example.com last week."
+
+    # when the draft is produced
+    await draft_with_tools(db, gateway, settings, embedder, agent, question=question)
+
+    # then the tool got the real address, and the model never saw it (nor in the result)
+    (run,) = await runs(db)
+    assert run.input == {"email": "olga.orders@example.com"}
+    assert run.status == "succeeded"
+    everything_sent = json.dumps([body for _, body in llm.requests])
+    assert "olga.orders@example.com" not in everything_sent
+    assert "<EMAIL_1>" in llm.fed_back[1][0]
+
+
+async def test_when_no_model_answers_the_intent_rule_picks_the_tool(
+    db: Database,
+    settings: Settings,
+    embedder: LocalMiniLM,
+    admin: ApiClient,
+    agent: ApiClient,
+    tool_server: ToolServer,
+    llm: FunctionCallingLLM,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    # given a model that answers HTTP 500, with the offline responder after it
+    await register(admin, http_tool(tool_server))
+    llm.script.status = 500
+    gateway = make_gateway([openai_provider(llm, settings), ExtractiveResponder()], settings)
+
+    result, _ = await draft_with_tools(db, gateway, settings, embedder, agent)
+
+    # then the intent rule ran the order tool and the offline answer cites it
+    (run,) = await runs(db)
+    assert run.input == {"order": "A-1001"}
+    assert tool_citations(result) == [f"tool:{run.id}"]
+    assert "shipped" in result.output.text
