@@ -89,14 +89,20 @@ async def main(runs: int) -> None:
         _print(
             "batch of 10 http (4 at a time)", await _time(max(3, runs // 5), lambda: batch("http"))
         )
-        _print("draft tool round (2 turns + http)", await _time(runs, _tool_round(server, policy)))
+        llm = FunctionCallingLLM(plan=calls_once(("order_status", {"order": "A-1001"}))).start()
+        try:
+            once = _tool_round(llm, server, policy)
+            _print("draft tool round (2 turns + http)", await _time(runs, once))
+        finally:
+            llm.stop()
     finally:
         server.stop()
 
 
-def _tool_round(server: ToolServer, policy: EgressPolicy) -> Callable[[], Awaitable[object]]:
+def _tool_round(
+    llm: FunctionCallingLLM, server: ToolServer, policy: EgressPolicy
+) -> Callable[[], Awaitable[object]]:
     """Gateway.complete_with_tools against a loopback model: ask, run the tool, answer."""
-    llm = FunctionCallingLLM(plan=calls_once(("order_status", {"order": "A-1001"}))).start()
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     provider = OpenAIProvider(
         name="openai",

@@ -406,3 +406,27 @@ async def test_when_no_model_answers_the_intent_rule_picks_the_tool(
     assert run.input == {"order": "A-1001"}
     assert tool_citations(result) == [f"tool:{run.id}"]
     assert "shipped" in result.output.text
+
+
+async def test_a_round_past_its_deadline_records_the_run_as_timed_out(
+    db: Database,
+    settings: Settings,
+    embedder: LocalMiniLM,
+    admin: ApiClient,
+    agent: ApiClient,
+    llm: FunctionCallingLLM,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    # given a tool allowed 10 s but a round deadline of 1 s
+    await register(admin, python_tool("parcel_tracker", "sleep_long", timeout_seconds=10))
+    settings.ai_tool_deadline_seconds = 1
+    llm.plan = calls_once(("parcel_tracker", {"order": "A-1001"}))
+    gateway = make_gateway([openai_provider(llm, settings)], settings)
+
+    result, _ = await draft_with_tools(db, gateway, settings, embedder, agent)
+
+    # then the run is not left running: it is a timeout, and the draft cites no tool
+    (run,) = await runs(db)
+    assert run.status == "timeout"
+    assert run.finished_at is not None
+    assert tool_citations(result) == []
