@@ -21,6 +21,7 @@ from ai.costs import call_cost
 from ai.functions import (
     FunctionCall,
     FunctionCaller,
+    FunctionResult,
     FunctionRunner,
     FunctionSpec,
     ToolCompletion,
@@ -220,8 +221,8 @@ class Gateway:
                     raise GatewayError("the function runner must answer every call")
                 rounds.append(ToolRound(turn.text, turn.calls, tuple(results)))
                 if outbound is not None:
-                    redact = outbound.redactor.redact
-                    fed = tuple(replace(r, content=redact(r.content)) for r in results)
+                    # Detection is CPU work (presidio): off the event loop, as for the prompt.
+                    fed = await asyncio.to_thread(_redacted, results, outbound.redactor.redact)
                     sent.append(ToolRound(raw.text, raw.calls, fed))
         finally:
             if self._quotas is not None and (spent.tokens_in or spent.tokens_out):
@@ -590,6 +591,12 @@ async def _restoring(
 async def _next(events: AsyncGenerator[StreamEvent, None], deadline: float) -> StreamEvent:
     async with asyncio.timeout_at(deadline):
         return await anext(events)
+
+
+def _redacted(
+    results: Sequence[FunctionResult], redact: Callable[[str], str]
+) -> tuple[FunctionResult, ...]:
+    return tuple(replace(r, content=redact(r.content)) for r in results)
 
 
 def _restored(value: Any, restore: Callable[[str], Any]) -> Any:
