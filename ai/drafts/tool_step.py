@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from limits import parse as parse_rate
+from limits.aio.strategies import RateLimiter
 from sqlalchemy import select
 
 from ai.drafts.contract import DraftInput, Source, ToolStep
@@ -121,8 +123,10 @@ class DraftTools:
         ticket_id: uuid.UUID | None,
         job_id: uuid.UUID | None = None,
         sender: JobSender | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.tools = {t.tool.name: t for t in tools}
+        self._rate_limiter = rate_limiter
         self._db = db
         self._gateway = gateway
         self._settings = settings
@@ -258,6 +262,15 @@ class DraftTools:
 
     async def _run_one(self, usable: UsableTool, payload: dict[str, Any]) -> tuple[uuid.UUID, Any]:
         """One recorded run, as `runTool` records it; raises when it did not succeed."""
+        rate, limiter = usable.manifest.rate_limit, self._rate_limiter
+        # The same budget runTool counts (the tool's server's limit); like there, a refused
+        # call is not a run.
+        if (
+            rate is not None
+            and limiter is not None
+            and not await limiter.hit(parse_rate(rate), "tool", usable.tool.name)
+        ):
+            raise _RunFailed(f"The tool's rate limit ({rate}) is used up.")
         run_id = uuid.uuid4()
         async with self._db.transaction() as session:
             session.add(
@@ -302,13 +315,15 @@ async def tool_step_for(
     ticket_id: uuid.UUID | None,
     job_id: uuid.UUID | None = None,
     sender: JobSender | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> ToolStep | None:
     """The tool step for one draft, or None when no tool is usable (tools switched off by
     AI_DRAFT_TOOLS, no requester, or no enabled read-only tool the requester's role may run).
 
     In the draft job: `tools=await tool_step_for(db=run.db, gateway=run.ai,
     settings=run.env.settings, requested_by=run.requested_by, ticket_id=ticket_id,
-    job_id=run.id, sender=run.env.sender)`."""
+    job_id=run.id, sender=run.env.sender)`; pass the server's `rate_limiter` (the one
+    `runTool` uses) to apply manifests' `rate_limit` to draft runs too."""
     if not settings.ai_draft_tools:
         return None
     tools = await usable_tools(db, requested_by)
@@ -323,4 +338,5 @@ async def tool_step_for(
         ticket_id=ticket_id,
         job_id=job_id,
         sender=sender,
+        rate_limiter=rate_limiter,
     )

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
 
 from ai.drafts import DraftInput, DraftResult, ThreadMessage, produce_draft
@@ -430,3 +432,52 @@ async def test_a_round_past_its_deadline_records_the_run_as_timed_out(
     assert run.status == "timeout"
     assert run.finished_at is not None
     assert tool_citations(result) == []
+
+
+async def test_the_manifests_rate_limit_holds_for_draft_runs(
+    db: Database,
+    settings: Settings,
+    embedder: LocalMiniLM,
+    admin: ApiClient,
+    agent: ApiClient,
+    tool_server: ToolServer,
+    llm: FunctionCallingLLM,
+    make_gateway: Callable[..., Gateway],
+) -> None:
+    # given a tool allowed once a minute, and a model asking for two orders at once
+    await register(admin, manifest_with_rate(tool_server, "1/minute"))
+    llm.plan = calls_once(
+        ("order_status", {"order": "A-1001"}), ("order_status", {"order": "A-1002"})
+    )
+    gateway = make_gateway([openai_provider(llm, settings)], settings)
+    limiter = MovingWindowRateLimiter(MemoryStorage())
+    assert agent.user is not None
+    ticket_id = await ticket_for(db)
+    step = await tool_step_for(
+        db=db,
+        gateway=gateway,
+        settings=settings,
+        requested_by=agent.user.id,
+        ticket_id=ticket_id,
+        rate_limiter=limiter,
+    )
+    assert step is not None
+    draft = DraftInput(
+        ticket_id=ticket_id,
+        subject="Late orders",
+        thread=(ThreadMessage("Where are my orders A-1001 and A-1002?", from_customer=True),),
+    )
+
+    # when the step runs
+    sources = await step(draft.thread[0].text, draft)
+
+    # then one call ran; the other was refused (not a run) and the model was told why
+    (run,) = await runs(db)
+    assert [s.id for s in sources] == [f"tool:{run.id}"]
+    assert sum("rate limit" in content for content in llm.fed_back[1]) == 1
+
+
+def manifest_with_rate(server: ToolServer, rate: str) -> str:
+    document = json.loads(http_tool(server))
+    document["rate_limit"] = rate
+    return json.dumps(document)
