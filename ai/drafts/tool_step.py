@@ -140,12 +140,15 @@ class DraftTools:
         self.runs: list[uuid.UUID] = []
 
     async def __call__(self, question: str, draft: DraftInput) -> list[Source]:
-        self.sources = []
+        self.sources, self.runs = [], []
         if self._gateway.calls_functions:
             try:
                 await self._with_model(question, draft)
                 return list(self.sources)
             except GatewayError as exc:
+                if self.runs:  # a later turn failed: keep what the earlier rounds found
+                    _log.warning("draft tools: the model stopped answering (%s)", exc)
+                    return list(self.sources)
                 _log.warning("draft tools: no model picked tools (%s); using the intent rule", exc)
         await self._by_intent(question, draft)
         return list(self.sources)
@@ -244,7 +247,8 @@ class DraftTools:
         answers: list[tuple[Source | None, str | None]] = []
         for outcome in outcomes:
             if outcome.result is None:
-                answers.append((None, outcome.error))
+                error = (outcome.error or "failed").removeprefix(f"{_RunFailed.__name__}: ")
+                answers.append((None, error))
                 continue
             run_id, output = outcome.result
             source = Source(

@@ -337,7 +337,11 @@ async def test_a_failing_and_a_slow_tool_leave_a_draft_without_them_and_failed_r
     assert [s for s in result.sources if s.kind == "tool"] == []
     assert tool_citations(result) == []
     assert result.output.text
-    assert all(json.loads(content)["error"] for content in llm.fed_back[1])
+    # and the model was told what went wrong with each
+    failed, timed_out = (json.loads(content)["error"] for content in llm.fed_back[1])
+    assert failed.startswith("failed:")
+    assert "the order number is unknown" in failed
+    assert timed_out.startswith("timeout:")
 
 
 async def test_the_model_sees_placeholders_and_the_tool_gets_the_customers_value(
