@@ -213,6 +213,23 @@ class Settings(BaseSettings):
     tool_breaker_failures: int = Field(
         default=5, gt=0, description="Consecutive failures or timeouts that disable a tool."
     )
+    ai_draft_tools: bool = Field(
+        default=True,
+        description="Let AI drafts run read-only tools (function calling with an LLM, the "
+        "intent rule offline) and cite their results.",
+    )
+    ai_tool_rounds: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Most rounds of tool calls a model may ask for in one draft.",
+    )
+    ai_tool_calls_per_round: int = Field(
+        default=4, ge=1, le=20, description="Most tool calls run in one round (the rest refused)."
+    )
+    ai_tool_deadline_seconds: float = Field(
+        default=10.0, gt=0, description="One deadline for all the tool calls of a round."
+    )
 
     # True when public_url was not configured and follows the listening address.
     _public_url_derived: bool = PrivateAttr(default=False)

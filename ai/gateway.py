@@ -13,11 +13,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from ai.cache import ResponseCache, cache_key
 from ai.costs import call_cost
+from ai.functions import (
+    FunctionCall,
+    FunctionCaller,
+    FunctionResult,
+    FunctionRunner,
+    FunctionSpec,
+    ToolCompletion,
+    ToolRound,
+    ToolTurn,
+)
 from ai.pii.entities import PiiMode
 from ai.pii.outbound import Outbound, PiiGuard
 from ai.pii.redactor import StreamRestorer
@@ -37,13 +47,14 @@ from settings import Settings
 __all__ = [
     "AllProvidersFailed",
     "CompletionStream",
+    "FunctionCallingUnavailable",
     "Gateway",
     "GatewayError",
     "GatewayTimeout",
 ]
 
 _log = logging.getLogger("autocrm.ai")
-_Answer = TypeVar("_Answer", Completion, Embeddings)
+_Answer = TypeVar("_Answer", Completion, Embeddings, ToolTurn)
 
 
 class GatewayError(Exception):
@@ -59,6 +70,10 @@ class AllProvidersFailed(GatewayError):
 
 class GatewayTimeout(GatewayError):
     """AI_TOTAL_TIMEOUT passed before an answer was complete."""
+
+
+class FunctionCallingUnavailable(GatewayError):
+    """No provider of the chain can call functions (the offline responder cannot)."""
 
 
 @dataclass(slots=True)
@@ -163,6 +178,86 @@ class Gateway:
 
         completion = await self._first_answer(request, "complete", deadline, attempt)
         await self._finish(request, completion)
+        return completion
+
+    @property
+    def calls_functions(self) -> bool:
+        """Whether some provider of the chain can call functions."""
+        return any(isinstance(p, FunctionCaller) for p in self.providers)
+
+    async def complete_with_tools(
+        self,
+        request: CompletionRequest,
+        functions: Sequence[FunctionSpec],
+        run: FunctionRunner,
+        *,
+        max_rounds: int,
+    ) -> ToolCompletion:
+        """Offer `functions` to the model; run what it asks for with `run` and feed the
+        results back, until it answers without calls or `max_rounds` rounds have run.
+
+        Each model turn goes to the first function-calling provider that answers (a usage
+        row per attempt, like `complete`); AI_TOTAL_TIMEOUT bounds each turn, not the tools.
+        Text leaving the machine is redacted: the prompt, and each result fed back; the
+        model's arguments and answer get the customer's values back before use."""
+        capable = [p for p in self.providers if isinstance(p, FunctionCaller)]
+        if not capable:
+            raise FunctionCallingUnavailable("no provider in AI_PROVIDERS can call functions")
+        if self._quotas is not None:
+            await self._quotas.admit(request.caller)
+        providers: list[Provider] = capable  # type: ignore[assignment]
+        outbound = await self._outbound(request, providers)
+        loop = asyncio.get_running_loop()
+        rounds: list[ToolRound] = []  # as we ran them: the customer's values
+        sent: list[ToolRound] = []  # as providers outside the machine see them
+        spent = Usage(0, 0)
+        raw: ToolTurn | None = None  # the last turn as the provider sent it
+
+        async def attempt(provider: Provider) -> ToolTurn:
+            nonlocal raw
+            caller: FunctionCaller = provider  # type: ignore[assignment]
+            if outbound is None or not provider.leaves_machine:
+                raw = await caller.tool_turn(request, functions, rounds)
+                return raw
+            raw = await caller.tool_turn(outbound.request, functions, sent)
+            restore = outbound.redactor.restore
+            calls = tuple(
+                FunctionCall(c.id, c.name, _restored(c.arguments, restore)) for c in raw.calls
+            )
+            return ToolTurn(restore(raw.text).text, calls, raw.usage, raw.provider, raw.model)
+
+        completion: ToolCompletion | None = None
+        try:
+            for number in range(1, max_rounds + 2):
+                deadline = loop.time() + self._settings.ai_total_timeout
+                turn = await self._first_answer(request, "complete", deadline, attempt, providers)
+                assert raw is not None
+                spent = Usage(
+                    spent.tokens_in + turn.usage.tokens_in, spent.tokens_out + turn.usage.tokens_out
+                )
+                if not turn.calls or number > max_rounds:
+                    completion = ToolCompletion(
+                        turn.text,
+                        turn.provider,
+                        turn.model,
+                        spent,
+                        tuple(rounds),
+                        capped=bool(turn.calls),
+                        unanswered=turn.calls,
+                    )
+                    break
+                results = await run(turn.calls)
+                if len(results) != len(turn.calls):
+                    raise GatewayError("the function runner must answer every call")
+                rounds.append(ToolRound(turn.text, turn.calls, tuple(results)))
+                if outbound is not None:
+                    # Detection is CPU work (presidio): off the event loop, as for the prompt.
+                    fed = await asyncio.to_thread(_redacted, results, outbound.redactor.redact)
+                    sent.append(ToolRound(raw.text, raw.calls, fed))
+        finally:
+            if self._quotas is not None and (spent.tokens_in or spent.tokens_out):
+                await self._quotas.charge(request.caller, spent.tokens_in + spent.tokens_out)
+        assert completion is not None
         return completion
 
     def stream(self, request: CompletionRequest) -> CompletionStream:
@@ -526,6 +621,23 @@ async def _restoring(
 async def _next(events: AsyncGenerator[StreamEvent, None], deadline: float) -> StreamEvent:
     async with asyncio.timeout_at(deadline):
         return await anext(events)
+
+
+def _redacted(
+    results: Sequence[FunctionResult], redact: Callable[[str], str]
+) -> tuple[FunctionResult, ...]:
+    return tuple(replace(r, content=redact(r.content)) for r in results)
+
+
+def _restored(value: Any, restore: Callable[[str], Any]) -> Any:
+    """Every string in a model's call arguments with the customer's values back."""
+    if isinstance(value, str):
+        return restore(value).text
+    if isinstance(value, dict):
+        return {k: _restored(v, restore) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restored(v, restore) for v in value]
+    return value
 
 
 def _ms(seconds: float) -> int:

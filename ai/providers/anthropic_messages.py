@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import anthropic
 
+from ai.functions import FunctionCall, FunctionSpec, ToolRound, ToolTurn
 from ai.providers.base import (
     EmbeddingNotSupported,
     ProviderFailed,
@@ -77,6 +78,58 @@ class AnthropicProvider:
         except anthropic.APIError as exc:
             raise _failure(exc) from exc
         yield Usage(tokens_in, tokens_out)
+
+    async def tool_turn(
+        self,
+        request: CompletionRequest,
+        functions: Sequence[FunctionSpec],
+        rounds: Sequence[ToolRound],
+    ) -> ToolTurn:
+        """One message offering `functions` (`tools`), after the earlier rounds (assistant
+        `tool_use` blocks, then a user message of `tool_result` blocks)."""
+        arguments = self._arguments(request)
+        messages: list[dict[str, Any]] = arguments["messages"]
+        for past in rounds:
+            content: list[dict[str, Any]] = []
+            if past.text:
+                content.append({"type": "text", "text": past.text})
+            content += [
+                {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments or {}}
+                for c in past.calls
+            ]
+            messages.append({"role": "assistant", "content": content})
+            messages.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": r.call_id,
+                            "content": r.content,
+                            "is_error": r.is_error,
+                        }
+                        for r in past.results
+                    ],
+                }
+            )
+        tools: list[Any] = [
+            {"name": f.name, "description": f.description, "input_schema": f.parameters}
+            for f in functions
+        ]
+        try:
+            message = await self._client.messages.create(**arguments, tools=tools)
+        except anthropic.APIError as exc:
+            raise _failure(exc) from exc
+        text = "".join(block.text for block in message.content if block.type == "text")
+        calls = tuple(
+            FunctionCall(
+                block.id, block.name, block.input if isinstance(block.input, dict) else None
+            )
+            for block in message.content
+            if block.type == "tool_use"
+        )
+        usage = Usage(message.usage.input_tokens, message.usage.output_tokens)
+        return ToolTurn(text, calls, usage, self.name, self.model)
 
     async def embed(self, texts: list[str]) -> tuple[list[list[float]], Usage]:
         raise EmbeddingNotSupported("anthropic has no embeddings API")

@@ -3,11 +3,13 @@ client talks to any OpenAI-compatible server (Ollama, llama.cpp, vLLM)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import json
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import openai
 
+from ai.functions import FunctionCall, FunctionSpec, ToolRound, ToolTurn
 from ai.providers.base import (
     EmbeddingNotSupported,
     ProviderFailed,
@@ -108,6 +110,72 @@ class OpenAIProvider:
             estimate_tokens(request.prompt_text()), estimate_tokens("".join(produced))
         )
 
+    async def tool_turn(
+        self,
+        request: CompletionRequest,
+        functions: Sequence[FunctionSpec],
+        rounds: Sequence[ToolRound],
+    ) -> ToolTurn:
+        """One chat completion offering `functions` (`tools`), after the earlier rounds
+        (assistant `tool_calls`, then one `tool` message per call)."""
+        messages = self._messages(request)
+        for past in rounds:
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": past.text or None,
+                    "tool_calls": [
+                        {
+                            "id": call.id,
+                            "type": "function",
+                            "function": {
+                                "name": call.name,
+                                "arguments": json.dumps(call.arguments or {}),
+                            },
+                        }
+                        for call in past.calls
+                    ],
+                }
+            )
+            messages += [
+                {"role": "tool", "tool_call_id": r.call_id, "content": r.content}
+                for r in past.results
+            ]
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                tools=[
+                    {
+                        "type": "function",
+                        "function": {
+                            "name": f.name,
+                            "description": f.description,
+                            "parameters": f.parameters,
+                        },
+                    }
+                    for f in functions
+                ],
+                max_tokens=request.max_tokens or self._max_output_tokens,
+                temperature=request.temperature,
+            )
+        except openai.APIError as exc:
+            raise _failure(exc) from exc
+        if not response.choices:
+            raise ProviderFailed("the answer has no choices")
+        message = response.choices[0].message
+        text = message.content or ""
+        calls = tuple(
+            FunctionCall(call.id, call.function.name, _arguments(call.function.arguments))
+            for call in message.tool_calls or []
+            if call.type == "function"
+        )
+        if response.usage is not None:
+            usage = Usage(response.usage.prompt_tokens, response.usage.completion_tokens)
+        else:
+            usage = Usage(estimate_tokens(json.dumps(messages)), estimate_tokens(text))
+        return ToolTurn(text, calls, usage, self.name, self.model)
+
     async def embed(self, texts: list[str]) -> tuple[list[list[float]], Usage]:
         if self.embedding_model is None:
             raise EmbeddingNotSupported(f"{self.name}: no embedding model configured")
@@ -122,6 +190,14 @@ class OpenAIProvider:
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _arguments(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _failure(exc: openai.APIError) -> ProviderFailed:

@@ -1,6 +1,5 @@
-"""`tools.run`: run one recorded tool run — a `python` tool in the sandbox, an `http` tool
-through the egress-checked client with its connection's credentials — check the output
-against the manifest, record the outcome, and keep the circuit breaker.
+"""`tools.run`: run one recorded tool run (ai/tools/runtime.py does the running, the
+recording and the circuit breaker).
 
 Tools may change things, so a run is attempted once: a failure is recorded on the run
 and fails the job with the same reason (no retry).
@@ -8,182 +7,21 @@ and fails the job with the same reason (no retry).
 
 from __future__ import annotations
 
-import json
-import logging
 import uuid
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
 
-from prometheus_client import Counter
-from sqlalchemy import select
-
-from ai.tools.egress import EgressRefused, ResponseTooLarge, fetch
-from ai.tools.manifest import HttpRunner, ManifestError, PythonRunner, ToolManifest, check_io
-from ai.tools.oauth import OAuthConnectionError
-from ai.tools.sandbox import SandboxLimits, SandboxOutcome, run_python
-from db.base import utcnow
-from db.models import Tool, ToolRun, ToolVersion, User
+from ai.tools.manifest import ToolManifest
+from ai.tools.runtime import RunOutcome, execute, finish_run
+from db.models import Tool, ToolRun, ToolVersion
 from workers.jobs.kinds import job_kind
 from workers.jobs.runner import JobRun
 
-__all__ = ["RUN_TOOL_JOB", "RunOutcome", "ToolRunFailed", "fill_url", "run_tool_job"]
+__all__ = ["RUN_TOOL_JOB", "ToolRunFailed", "run_tool_job"]
 
 RUN_TOOL_JOB = "tools.run"
-_log = logging.getLogger("autocrm.tools")
-# Failures and timeouts per tool, for /metrics (the default registry).
-TOOL_RUNS = Counter("autocrm_tool_runs", "Finished tool runs by outcome.", ["tool", "status"])
-_REVOKED = (
-    "The tool's authorization was refused by its server (HTTP {status}): it may have been "
-    "revoked or expired; an admin must reconnect the tool."
-)
 
 
 class ToolRunFailed(Exception):
     """The run ended in failure or timeout (recorded on the run); fails the job."""
-
-
-@dataclass(slots=True)
-class RunOutcome:
-    status: str  # succeeded | failed | timeout
-    output: Any = None
-    error: str | None = None
-    duration_ms: float = 0.0
-    bytes_in: int = 0
-    bytes_out: int = 0
-
-
-def fill_url(template: str, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """`{name}` placeholders from the input (URL-encoded); the rest of the input is the body."""
-    rest = dict(payload)
-    url = template
-    for key in list(rest):
-        marker = "{" + key + "}"
-        if marker in url:
-            url = url.replace(marker, quote(str(rest.pop(key)), safe=""))
-    return url, rest
-
-
-async def _python(
-    run: JobRun, tool: Tool, manifest: ToolManifest, runner: PythonRunner, payload: Any
-) -> RunOutcome:
-    from resolvers.tools.credentials import python_env
-
-    settings = run.env.settings
-    async with run.db.transaction() as session:
-        env = await python_env(session, settings, tool, manifest)
-    limits = SandboxLimits(
-        timeout_seconds=manifest.timeout_seconds, max_output_bytes=settings.tool_max_output_bytes
-    )
-    result = await run_python(
-        runner.entry, payload, limits=limits, env=env, search_path=settings.tool_python_path
-    )
-    if result.outcome is SandboxOutcome.TIMEOUT:
-        status = "timeout"
-    else:
-        status = "succeeded" if result.ok else "failed"
-    return RunOutcome(
-        status, result.output, result.error, result.duration_ms, result.bytes_in, result.bytes_out
-    )
-
-
-async def _http(
-    run: JobRun, tool: Tool, manifest: ToolManifest, runner: HttpRunner, payload: dict[str, Any]
-) -> RunOutcome:
-    from resolvers.tools.common import egress_policy
-    from resolvers.tools.credentials import auth_headers
-
-    settings = run.env.settings
-    async with run.db.transaction() as session:  # a refreshed token is stored at once
-        headers = await auth_headers(session, settings, tool, manifest)
-    url, body = fill_url(runner.url, payload)
-    sent = json.dumps(body).encode() if runner.method != "GET" else b""
-    import time
-
-    started = time.perf_counter()
-    try:
-        response = await fetch(
-            runner.method,
-            url,
-            policy=egress_policy(settings),
-            json=body if runner.method != "GET" else None,
-            headers=headers,
-            deadline=manifest.timeout_seconds,
-            max_bytes=settings.tool_max_output_bytes,
-        )
-    except TimeoutError:
-        took = (time.perf_counter() - started) * 1000
-        return RunOutcome(
-            "timeout", None, f"No answer within {manifest.timeout_seconds:g} s.", took, len(sent)
-        )
-    took = (time.perf_counter() - started) * 1000
-    size = len(response.content)
-    if response.status_code in (401, 403) and headers:
-        return RunOutcome(
-            "failed", None, _REVOKED.format(status=response.status_code), took, len(sent), size
-        )
-    if response.status_code >= 400:
-        return RunOutcome(
-            "failed",
-            None,
-            f"The tool's server answered HTTP {response.status_code}.",
-            took,
-            len(sent),
-            size,
-        )
-    try:
-        output = response.json()
-    except ValueError:
-        return RunOutcome(
-            "failed", None, "The tool's server did not answer JSON.", took, len(sent), size
-        )
-    return RunOutcome("succeeded", output, None, took, len(sent), size)
-
-
-async def execute(
-    run: JobRun, tool: Tool, manifest: ToolManifest, payload: dict[str, Any]
-) -> RunOutcome:
-    runner = manifest.runner
-    try:
-        if isinstance(runner, PythonRunner):
-            outcome = await _python(run, tool, manifest, runner, payload)
-        else:
-            outcome = await _http(run, tool, manifest, runner, payload)
-    except OAuthConnectionError as exc:
-        return RunOutcome("failed", error=str(exc))
-    except (EgressRefused, ResponseTooLarge) as exc:
-        return RunOutcome("failed", error=str(exc))
-    if outcome.status == "succeeded":
-        try:
-            check_io(manifest.output_schema, outcome.output, "output")
-        except ManifestError as exc:
-            outcome.status, outcome.output = "failed", None
-            outcome.error = f"The tool's answer does not match its output schema: {exc}"
-    return outcome
-
-
-async def _notify_admins(run: JobRun, tool: Tool, reason: str) -> None:
-    from resolvers.mail import queue_mail
-    from workers.jobs.mail import delivery_job
-    from workers.jobs.sender import send_pending
-
-    async with run.db.transaction() as session:
-        admins = (
-            await session.execute(select(User).where(User.role == "admin", User.is_active))
-        ).scalars()
-        for admin in admins:
-            queue_mail(
-                session,
-                to=admin.email,
-                subject=f"Tool {tool.name} was disabled",
-                body=f"The tool {tool.name} was disabled automatically: {reason}\n"
-                "Fix the cause, then enable it again (enableTool).",
-                kind="tool_disabled",
-                user_id=admin.id,
-            )
-        job = await delivery_job(session) if run.env.settings.smtp_url is not None else None
-    if job is not None:
-        await send_pending(run.db, run.env.sender, [job])
 
 
 @job_kind(RUN_TOOL_JOB, time_limit=120.0, max_attempts=1)
@@ -200,35 +38,12 @@ async def run_tool_job(run: JobRun) -> str | None:
         assert version is not None
         payload = dict(record.input)
     manifest = ToolManifest.model_validate(version.manifest)
+    settings = run.env.settings
     if not tool.enabled:
         outcome = RunOutcome("failed", error=f"The tool is disabled: {tool.disabled_reason}")
     else:
-        outcome = await execute(run, tool, manifest, payload)
-    disabled_now: str | None = None
-    async with run.db.transaction() as session:
-        record = await session.get(ToolRun, run_id, with_for_update=True)
-        locked = await session.get(Tool, tool.id, with_for_update=True)
-        assert record is not None
-        assert locked is not None
-        record.status = outcome.status
-        record.output = outcome.output
-        record.error = (outcome.error or "")[:2000] or None
-        record.duration_ms = outcome.duration_ms
-        record.bytes_in, record.bytes_out = outcome.bytes_in, outcome.bytes_out
-        record.finished_at = utcnow()
-        if outcome.status == "succeeded":
-            locked.consecutive_failures = 0
-        elif locked.enabled:
-            locked.consecutive_failures += 1
-            limit = run.env.settings.tool_breaker_failures
-            if locked.consecutive_failures >= limit:
-                locked.enabled = False
-                disabled_now = f"{limit} runs in a row failed or timed out (last: {record.error})."
-                locked.disabled_reason = disabled_now[:500]
-    TOOL_RUNS.labels(tool.name, outcome.status).inc()
-    if disabled_now is not None:
-        _log.warning("tool %s disabled by its circuit breaker", tool.name)
-        await _notify_admins(run, tool, disabled_now)
+        outcome = await execute(run.db, settings, tool, manifest, payload)
+    await finish_run(run.db, settings, run_id, tool, outcome, sender=run.env.sender)
     if outcome.status != "succeeded":
         raise ToolRunFailed(f"{outcome.status}: {outcome.error}")
     return f"tool_run:{run_id}"
