@@ -236,9 +236,7 @@ class DraftComparison:
     drafts: list[ComparedDraft]
 
 
-async def _group_rows(
-    session: AsyncSession, group_id: uuid.UUID
-) -> list[tuple[AiSuggestion, str]]:
+async def _group_rows(session: AsyncSession, group_id: uuid.UUID) -> list[tuple[AiSuggestion, str]]:
     rows = await session.execute(
         select(AiSuggestion, AiSuggestionVersion.text)
         .join(

@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 
 from schema.accounts import AccountsMutation, AccountsQuery
 from schema.ai import AiMutation, AiQuery
+from schema.ai_quality import AiQualityMutation, AiQualityQuery
 from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
@@ -25,6 +26,7 @@ from schema.interactions import InteractionsMutation
 from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
 from schema.kb import KbQuery
 from schema.kb_analytics import KbAnalyticsMutation, KbAnalyticsQuery
+from schema.kb_from_ticket import KbFromTicketMutation
 from schema.kb_mutations import KbMutation
 from schema.kb_search import KbSearchQuery
 from schema.limits import OperationLimits
@@ -69,6 +71,7 @@ QUERIES += (OrganizationsQuery, SegmentsQuery, CustomerReportQuery)
 QUERIES += (KbSearchQuery,)
 QUERIES += (ToolsQuery,)
 QUERIES += (KbAnalyticsQuery,)
+QUERIES += (AiQualityQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -89,6 +92,7 @@ MUTATIONS += (OrganizationsMutation, SegmentsMutation)
 MUTATIONS += (InteractionsMutation, CustomerNotesMutation)
 MUTATIONS += (ToolsMutation,)
 MUTATIONS += (KbAnalyticsMutation,)
+MUTATIONS += (AiQualityMutation, KbFromTicketMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)
