@@ -249,7 +249,7 @@ async def _group_rows(session: AsyncSession, group_id: uuid.UUID) -> list[tuple[
         .where(AiSuggestion.compare_group_id == group_id)
         .order_by(AiSuggestion.created_at, AiSuggestion.id)
     )
-    return [(s, text) for s, text in rows.tuples()]
+    return [(s, text) for s, text in rows]
 
 
 async def draft_comparison(ctx: RequestContext, group_id: uuid.UUID) -> DraftComparison | None:
