@@ -103,9 +103,12 @@ class ComparedDraft:
     provider: str = strawberry.field(description=f"The provider asked. {_PLAIN}")
     model: str = strawberry.field(description=f"The model that answered. {_PLAIN}")
     status: str = strawberry.field(
-        description="The suggestion's status (ready, invalid, accepted, rejected …)."
+        description=f"The suggestion's status: ready, invalid, accepted, rejected, auto_sent "
+        f"or superseded. {_PLAIN}"
     )
-    action: str = strawberry.field(description="REPLY, ASK_CLARIFYING or ESCALATE.")
+    action: str = strawberry.field(
+        description=f"What the draft does: REPLY, ASK_CLARIFYING or ESCALATE. {_PLAIN}"
+    )
     text: str = strawberry.field(description=f"The AI's own text (version 1). {_PLAIN}")
     valid: bool = strawberry.field(description="Whether it passed validation.")
     validation_reasons: list[str] = strawberry.field(

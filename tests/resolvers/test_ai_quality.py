@@ -286,7 +286,7 @@ async def test_ai_quality_by_provider_reports_validity_outcomes_and_feedback(
             "aiQuality"
         ]
 
-    assert [s for s in counter.statements if "ai_suggestions" in s].__len__() == 1
+    assert len([s for s in counter.statements if "ai_suggestions" in s]) == 1
     local, offline = rows
     assert offline == {
         "key": "offline",

@@ -28,6 +28,7 @@ from ai.drafts import (
 from ai.drafts.quality import score_result
 from ai.embeddings import EmbeddingUnavailable, active_embedder
 from ai.gateway import GatewayError
+from ai.quotas import QuotaExceeded
 from db.models import AiSuggestion, Ticket, TicketMessage
 from db.models.tickets import AuthorKind, Visibility
 from workers.jobs.kinds import TransientJobError, job_kind
@@ -146,7 +147,7 @@ async def compare_drafts_job(run: JobRun) -> str | None:
             )
         except EmbeddingUnavailable as exc:
             raise TransientJobError(str(exc)) from exc
-        except GatewayError as exc:
+        except (GatewayError, QuotaExceeded) as exc:
             _log.warning("compareDrafts: %s gave no draft: %s", name, exc)
             result = _failed(draft, name, gateway.providers[0].model, str(exc))
         drafts.append((draft, result))
