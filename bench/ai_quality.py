@@ -56,15 +56,15 @@ SELECT gen_random_uuid(), s.id, 1, repeat('Reply text. ', 20) FROM s
 """
 
 
-async def run(url: str, drafts: int, rounds: int) -> None:
+async def run(url: str, drafts: int, rounds: int, explain: bool = False) -> None:
     db = Database(url)
     await upgrade(db.engine)
     started = time.perf_counter()
     async with db.transaction() as session:
         await session.execute(text(SEED), {"n": drafts})
-    async with db.engine.connect() as conn:
-        await conn.execute(text("ANALYZE ai_suggestions"))
-        await conn.execute(text("ANALYZE ai_suggestion_versions"))
+    async with db.transaction() as session:
+        await session.execute(text("ANALYZE ai_suggestions"))
+        await session.execute(text("ANALYZE ai_suggestion_versions"))
     print(f"seeded {drafts:,} drafts in {time.perf_counter() - started:.1f} s")
     now = datetime.now(UTC)
     for days in (30, 180):
@@ -87,6 +87,12 @@ async def run(url: str, drafts: int, rounds: int) -> None:
                 f"p50 {statistics.median(timings):7.1f} ms  p95 {p95:7.1f} ms  "
                 f"created_at index: {'yes' if 'ix_ai_suggestions_created_at' in plan else 'no'}"
             )
+    if explain:
+        statement = quality_statement(now - timedelta(days=180), now, QualityGroupBy.PROVIDER)
+        compiled = statement.compile(db.engine.sync_engine, compile_kwargs={"literal_binds": True})
+        async with db.sessions() as session:
+            for row in await session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")):
+                print(row[0])
     await db.dispose()
 
 
@@ -94,12 +100,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--drafts", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--explain", action="store_true", help="print the 180-day plan")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="autocrm-bench-aiq-"))
     configured = os.environ.get("DATABASE_URL")
     url = to_async_url(configured) if configured else embedded_database_url(work / "embedded")
     try:
-        await run(url, args.drafts, args.rounds)
+        await run(url, args.drafts, args.rounds, args.explain)
     finally:
         if not configured:
             stop_embedded(work / "embedded")
