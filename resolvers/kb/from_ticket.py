@@ -98,7 +98,7 @@ async def draft_article_from_ticket(tx: MutationTx, ticket_id: uuid.UUID) -> Art
         f"Drafted {how} from ticket #{ticket.number} (its public thread, personal data masked)."
     )
     if draft.note:
-        summary += f" Composed extractively: {draft.note}"
+        summary += f" Why not by AI: {draft.note}."
     content = clean_content(draft.title[:MAX_TITLE], article_html(draft), summary[:500])
     meta = Metadata(tags=[FROM_TICKET_TAG], locale="en")
     version = await create_article(tx, content, meta)
