@@ -16,7 +16,7 @@ from ai.gateway import Gateway, GatewayError
 from ai.pii import Detector, Redactor, masked
 from ai.pii.entities import PiiKind
 from ai.quotas import QuotaExceeded
-from ai.requests import Caller, ChatMessage, CompletionRequest
+from ai.requests import Caller, ChatMessage, Completion, CompletionRequest
 
 __all__ = [
     "ARTICLE_PROMPT_VERSION",
@@ -121,7 +121,7 @@ async def compose_article(
     """The article from the ticket's public posts (raw text: scrubbed here)."""
     # Detection is CPU work (presidio): off the event loop.
     subject, clean = await asyncio.to_thread(_scrub_thread, detector, subject, posts)
-    llms = [n for n in (gateway.provider_names if gateway else ()) if n != OFFLINE_PROVIDER]
+    llms = [p.name for p in (gateway.providers if gateway else ()) if p.name != OFFLINE_PROVIDER]
     if gateway is None or not llms:
         return extractive_article(subject, clean)
     conversation = tuple(f"{'Customer' if p.from_customer else 'Support'}: {p.text}" for p in clean)
@@ -134,7 +134,7 @@ async def compose_article(
         caller=caller or Caller(),
     )
     try:
-        completion = await gateway.only(*llms).complete(request)
+        completion = await _ask_models(gateway, llms, request)
     except (GatewayError, QuotaExceeded) as exc:
         return extractive_article(subject, clean, note=f"the AI provider gave no answer: {exc}")
     parsed = _parse(completion.text)
@@ -153,6 +153,18 @@ async def compose_article(
         solution=tuple(solution),
         composed_by=f"llm:{completion.provider}/{completion.model}",
     )
+
+
+async def _ask_models(gateway: Gateway, names: list[str], request: CompletionRequest) -> Completion:
+    """The chain's models in order, skipping the offline responder (it cannot write an
+    article: the fallback for that is the extractive composition)."""
+    problems: list[str] = []
+    for name in names:
+        try:
+            return await gateway.only(name).complete(request)
+        except GatewayError as exc:
+            problems.append(str(exc))
+    raise GatewayError("; ".join(problems))
 
 
 def _scrub_thread(

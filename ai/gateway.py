@@ -112,6 +112,30 @@ class Gateway:
 
     # -- public interface ------------------------------------------------------------------
 
+    @property
+    def pii_guard(self) -> PiiGuard:
+        """The redaction the gateway applies (callers build a ticket's Redactor with its
+        detector, so placeholders and restoring agree)."""
+        return self._pii
+
+    def only(self, name: str) -> Gateway:
+        """The same gateway (cache, quotas, usage rows, redaction, cool-downs) asking one
+        provider by name, without fallback (compareDrafts). Close the original, not this."""
+        chosen = [p for p in self.providers if p.name == name]
+        if not chosen:
+            raise AllProvidersFailed(f"AI provider {name!r} is not in AI_PROVIDERS")
+        view = Gateway(
+            chosen,
+            settings=self._settings,
+            cache=self._cache,
+            recorder=self._recorder,
+            quotas=self._quotas,
+            pii=self._pii,
+            on_call=self._on_call,
+        )
+        view._cooling = self._cooling
+        return view
+
     async def complete(self, request: CompletionRequest) -> Completion:
         """The whole answer in one response from the first provider that gives one."""
         if self._quotas is not None:
@@ -138,31 +162,6 @@ class Gateway:
     def stream(self, request: CompletionRequest) -> CompletionStream:
         """The answer as it is generated (`async for delta in gateway.stream(request)`)."""
         return CompletionStream(self, request)
-
-    @property
-    def provider_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.providers)
-
-    def only(self, *names: str) -> Gateway:
-        """This gateway restricted to the named providers, in chain order (compareDrafts asks
-        one provider by name; no fallback to the others). Shares the cache, recorder, quotas,
-        redaction and rate-limit cool-downs, so calls through it are counted and charged like
-        any other; closing it is the parent's job. KeyError for a name not configured."""
-        chosen = [p for p in self.providers if p.name in names]
-        missing = set(names) - {p.name for p in chosen}
-        if missing or not names:
-            raise KeyError(f"AI provider(s) not configured: {', '.join(sorted(missing)) or '-'}")
-        restricted = Gateway(
-            chosen,
-            settings=self._settings,
-            cache=self._cache,
-            recorder=self._recorder,
-            quotas=self._quotas,
-            pii=self._pii,
-            on_call=self._on_call,
-        )
-        restricted._cooling = self._cooling
-        return restricted
 
     async def embed(
         self,

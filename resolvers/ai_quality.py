@@ -175,7 +175,7 @@ def _provider_names(ctx: RequestContext, providers: list[str]) -> list[str]:
             f"Compare at most {MAX_COMPARED_PROVIDERS} providers at once.",
             AiErrorCode.INVALID,
         )
-    configured = ctx.ai.provider_names if ctx.ai is not None else ()
+    configured = [p.name for p in ctx.ai.providers] if ctx.ai is not None else []
     unknown = [n for n in names if n not in configured]
     if unknown:
         raise ValidationFailed.one(

@@ -138,7 +138,7 @@ async def compare_drafts_job(run: JobRun) -> str | None:
         draft = replace(base, provider=name)
         try:
             gateway = run.ai.only(name)
-        except KeyError:
+        except GatewayError:  # configured on the server that queued it, not on this worker
             drafts.append((draft, _failed(draft, name, "", "not configured on this worker")))
             continue
         try:
