@@ -65,7 +65,7 @@ class AccountErrorCode(ErrorCode):
 
 
 class AiErrorCode(ErrorCode):
-    """AI administration: quotas."""
+    """AI administration and quality: quotas, draft comparisons."""
 
     INVALID = "invalid"
     REQUIRED = "required"
@@ -75,6 +75,8 @@ class AiErrorCode(ErrorCode):
     UNIQUE = "unique"
     FORBIDDEN = "forbidden"
     INVALID_STATE = "invalid_state"
+    # compareDrafts names a provider AI_PROVIDERS does not configure.
+    UNKNOWN_PROVIDER = "unknown_provider"
 
 
 class ApiKeyErrorCode(ErrorCode):

@@ -15,6 +15,7 @@ from schema.ai_suggestions import (
     AiSuggestionsQuery,
     AiSuggestionsSubscription,
 )
+from schema.ai_quality import AiQualityMutation, AiQualityQuery
 from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery
@@ -30,6 +31,7 @@ from schema.interactions import InteractionsMutation
 from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
 from schema.kb import KbQuery
 from schema.kb_analytics import KbAnalyticsMutation, KbAnalyticsQuery
+from schema.kb_from_ticket import KbFromTicketMutation
 from schema.kb_mutations import KbMutation
 from schema.kb_search import KbSearchQuery
 from schema.limits import OperationLimits
@@ -75,6 +77,7 @@ QUERIES += (KbSearchQuery,)
 QUERIES += (ToolsQuery,)
 QUERIES += (KbAnalyticsQuery,)
 QUERIES += (AiSuggestionsQuery,)
+QUERIES += (AiQualityQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -96,6 +99,7 @@ MUTATIONS += (InteractionsMutation, CustomerNotesMutation)
 MUTATIONS += (ToolsMutation,)
 MUTATIONS += (KbAnalyticsMutation,)
 MUTATIONS += (AiSuggestionsMutation,)
+MUTATIONS += (AiQualityMutation, KbFromTicketMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)
