@@ -30,6 +30,7 @@ from db.models.tickets import (
     TicketMessageRevision,
 )
 from db.models.tools import Tool, ToolConnection, ToolRun, ToolVersion
+from db.models.triage import RoutingRule, TicketTriage, TriageModel
 
 __all__ = [
     "AiCall",
@@ -61,6 +62,7 @@ __all__ = [
     "OutboxMail",
     "RefreshToken",
     "Role",
+    "RoutingRule",
     "SlaPolicy",
     "Team",
     "TeamMember",
@@ -69,10 +71,12 @@ __all__ = [
     "TicketFollower",
     "TicketMessage",
     "TicketMessageRevision",
+    "TicketTriage",
     "Tool",
     "ToolConnection",
     "ToolRun",
     "ToolVersion",
+    "TriageModel",
     "User",
     "UserToken",
 ]
