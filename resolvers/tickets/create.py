@@ -29,6 +29,7 @@ from resolvers.tickets.common import (
     snapshot,
 )
 from resolvers.tickets.sla import apply_sla
+from resolvers.triage.requests import queue_triage
 
 __all__ = ["NewTicket", "create_ticket", "store_first_message"]
 
@@ -178,4 +179,8 @@ async def create_ticket(tx: MutationTx, new: NewTicket) -> Ticket:
         kind, author = _first_message_author(principal, requester_id)
         await store_first_message(tx, ticket, body, kind, author)
     tx.after_commit(publish_ticket_event, ctx, TicketEventKind.CREATED, ticket)
+    if ctx.settings.ai_triage_on_create:
+        given = {"priority": new.priority, "team": new.team_id, "assignee": new.assignee_id}
+        keep = [name for name, value in given.items() if value is not None]
+        queue_triage(tx, ticket, keep=keep, reason="created")
     return ticket

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from workers.jobs import kb_import, kb_index, mail, probes, tool_run
+from workers.jobs import ai_triage, kb_import, kb_index, mail, probes, tool_run
 
-__all__ = ["kb_import", "kb_index", "mail", "probes", "tool_run"]
+__all__ = ["ai_triage", "kb_import", "kb_index", "mail", "probes", "tool_run"]
