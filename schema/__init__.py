@@ -33,6 +33,7 @@ from schema.notifications import NotificationsMutation
 from schema.observability import OperationMetrics
 from schema.organizations import OrganizationsMutation, OrganizationsQuery
 from schema.plain_fields import install_plain_resolvers
+from schema.routing import RoutingMutation, RoutingQuery
 from schema.segments import SegmentsMutation, SegmentsQuery
 from schema.sessions import SessionsMutation
 from schema.sla import SlaMutation, SlaQuery
@@ -69,6 +70,7 @@ QUERIES += (OrganizationsQuery, SegmentsQuery, CustomerReportQuery)
 QUERIES += (KbSearchQuery,)
 QUERIES += (ToolsQuery,)
 QUERIES += (KbAnalyticsQuery,)
+QUERIES += (RoutingQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -89,6 +91,7 @@ MUTATIONS += (OrganizationsMutation, SegmentsMutation)
 MUTATIONS += (InteractionsMutation, CustomerNotesMutation)
 MUTATIONS += (ToolsMutation,)
 MUTATIONS += (KbAnalyticsMutation,)
+MUTATIONS += (RoutingMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)

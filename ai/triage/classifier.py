@@ -58,8 +58,7 @@ def shipped_examples() -> list[Example]:
     raw = resources.files("ai.triage").joinpath("examples.jsonl").read_text("utf-8")
     rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
     return [
-        Example(r["text"], r.get("team"), r.get("priority"), tuple(r.get("tags", ())))
-        for r in rows
+        Example(r["text"], r.get("team"), r.get("priority"), tuple(r.get("tags", ()))) for r in rows
     ]
 
 
@@ -209,7 +208,8 @@ def train(
     """Fit both heads; returns the model and its accuracy on its own training set."""
     texts = [e.text for e in examples]
     priority_labels, priority_w, priority_fit = _head(
-        features(vectors, texts), [e.priority if e.priority in PRIORITIES else None for e in examples]
+        features(vectors, texts),
+        [e.priority if e.priority in PRIORITIES else None for e in examples],
     )
     team_labels, team_w, team_fit = _head(_topic_features(vectors), [e.team for e in examples])
     tagged = [i for i, e in enumerate(examples) if e.tags]

@@ -27,31 +27,110 @@ _WORD = re.compile(r"[a-zà-öø-ÿß']+", re.IGNORECASE)
 
 # Phrases, lower case; a multi-word cue matches as a substring of the normalised text.
 _URGENT = (
-    "urgent", "emergency", "immediately", "right now", "right away", "asap", "outage",
-    "is down", "platform is down", "site is down", "nobody can", "none of our", "no one can",
-    "entire company", "everyone", "all users", "all our customers", "all customers",
-    "whole team", "production", "hacked", "breach", "fraud", "data loss", "lost all",
-    "disappeared", "security risk", "losing", "patients", "tomorrow", "tonight", "next hour",
-    "in an hour", "today", "critical",
+    "urgent",
+    "emergency",
+    "immediately",
+    "right now",
+    "right away",
+    "asap",
+    "outage",
+    "is down",
+    "platform is down",
+    "site is down",
+    "nobody can",
+    "none of our",
+    "no one can",
+    "entire company",
+    "everyone",
+    "all users",
+    "all our customers",
+    "all customers",
+    "whole team",
+    "production",
+    "hacked",
+    "breach",
+    "fraud",
+    "data loss",
+    "lost all",
+    "disappeared",
+    "security risk",
+    "losing",
+    "patients",
+    "tomorrow",
+    "tonight",
+    "next hour",
+    "in an hour",
+    "today",
+    "critical",
 )
 _HIGH = (
-    "not working", "doesn't work", "does not work", "cannot", "can't", "can not", "unable",
-    "broken", "crash", "fails", "failed", "failing", "error", "locked", "wrong", "never",
-    "still", "missing", "damaged", "lost", "stuck", "deadline", "charged", "double",
-    "ruined", "blocked", "not arrived", "has not", "money back",
+    "not working",
+    "doesn't work",
+    "does not work",
+    "cannot",
+    "can't",
+    "can not",
+    "unable",
+    "broken",
+    "crash",
+    "fails",
+    "failed",
+    "failing",
+    "error",
+    "locked",
+    "wrong",
+    "never",
+    "still",
+    "missing",
+    "damaged",
+    "lost",
+    "stuck",
+    "deadline",
+    "charged",
+    "double",
+    "ruined",
+    "blocked",
+    "not arrived",
+    "has not",
+    "money back",
 )
 _LOW = (
-    "just curious", "curious", "wondering", "no rush", "no hurry", "not urgent", "sometime",
-    "some day", "someday", "at some point", "suggestion", "feature idea", "would be nice",
-    "would be lovely", "just asking", "next year", "planning", "interested in", "is there a way",
-    "do you offer", "do you have", "are you planning", "what are your", "what is the",
-    "feedback", "idea",
+    "just curious",
+    "curious",
+    "wondering",
+    "no rush",
+    "no hurry",
+    "not urgent",
+    "sometime",
+    "some day",
+    "someday",
+    "at some point",
+    "suggestion",
+    "feature idea",
+    "would be nice",
+    "would be lovely",
+    "just asking",
+    "next year",
+    "planning",
+    "interested in",
+    "is there a way",
+    "do you offer",
+    "do you have",
+    "are you planning",
+    "what are your",
+    "what is the",
+    "feedback",
+    "idea",
 )
 CUE_FEATURES = 3
 
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 def _normal(text: str) -> str:
-    return " ".join(text.lower().replace("’", "'").split())
+    return " ".join(text.lower().replace("\u2019", "'").split())
 
 
 def urgency_cues(text: str) -> dict[str, list[str]]:
@@ -78,29 +157,37 @@ def cue_vector(text: str) -> NDArray[np.float32]:
 
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
-        "the and is are was to of in for on my i you it this that with not have has be can "
-        "please we our your".split()
+        _words(
+            "the and is are was to of in for on my i you it this that with not have has be "
+            "can please we our your "
+        )
     ),
     "de": frozenset(
-        "der die das und ist nicht ich sie mit ein eine zu den von auf für bitte wir unser "
-        "mein meine habe kann".split()
+        _words(
+            "der die das und ist nicht ich sie mit ein eine zu den von auf für bitte wir "
+            "unser mein meine habe kann "
+        )
     ),
     "fr": frozenset(
-        "le la les et est pas je vous avec un une des du pour sur mon ma mes nous notre "
-        "ne merci".split()
+        _words(
+            "le la les et est pas je vous avec un une des du pour sur mon ma mes nous notre "
+            "ne merci "
+        )
     ),
     "es": frozenset(
-        "el la los las y es no yo usted con un una para por mi mis nosotros nuestro que "
-        "gracias".split()
+        _words(
+            "el la los las y es no yo usted con un una para por mi mis nosotros nuestro que "
+            "gracias "
+        )
     ),
     "nl": frozenset(
-        "de het een en is niet ik u met van voor op mijn wij ons onze dat graag".split()
+        _words("de het een en is niet ik u met van voor op mijn wij ons onze dat graag ")
     ),
     "it": frozenset(
-        "il lo la gli le e è non io lei con un una per su mio mia noi nostro che grazie".split()
+        _words("il lo la gli le e è non io lei con un una per su mio mia noi nostro che grazie ")
     ),
     "pt": frozenset(
-        "o a os as e é não eu você com um uma para por meu minha nós nosso que obrigado".split()
+        _words("o a os as e é não eu você com um uma para por meu minha nós nosso que obrigado ")
     ),
 }
 
@@ -116,14 +203,18 @@ def detect_language(text: str) -> str:
 
 
 _NEGATIVE = frozenset(
-    "angry annoyed awful bad broken complain complaining crash crashes disappointed "
-    "disappointing disgusting frustrated frustrating furious horrible lost losing never "
-    "ridiculous ruined terrible unacceptable useless worst wrong damaged fail failed failing "
-    "fails error hacked fraud fraudulent stuck missing".split()
+    _words(
+        "angry annoyed awful bad broken complain complaining crash crashes disappointed "
+        "disappointing disgusting frustrated frustrating furious horrible lost losing "
+        "never ridiculous ruined terrible unacceptable useless worst wrong damaged fail "
+        "failed failing fails error hacked fraud fraudulent stuck missing "
+    )
 )
 _POSITIVE = frozenset(
-    "great thanks thank love lovely excellent awesome amazing happy pleased appreciate "
-    "wonderful nice good helpful perfect glad".split()
+    _words(
+        "great thanks thank love lovely excellent awesome amazing happy pleased "
+        "appreciate wonderful nice good helpful perfect glad "
+    )
 )
 
 

@@ -7,8 +7,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, LargeBinary
-from sqlalchemy import String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,9 +33,7 @@ class TicketTriage(TimestampMixin, Base):
     __tablename__ = "ticket_triage"
     __table_args__ = (
         CheckConstraint("source IN ('offline', 'llm')", name="source_known"),
-        CheckConstraint(
-            "sentiment IN ('negative', 'neutral', 'positive')", name="sentiment_known"
-        ),
+        CheckConstraint("sentiment IN ('negative', 'neutral', 'positive')", name="sentiment_known"),
     )
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(

@@ -107,9 +107,7 @@ async def _offline(db: Database, settings: Settings, given: TriageInput) -> Deci
     (prediction,) = model.fitted.predict(vectors, [text])
     priority = max(prediction.priority, key=lambda k: prediction.priority[k])
     # Only labels naming one of this installation's teams count; the rest are skipped.
-    usable = {
-        label: p for label, p in prediction.team.items() if label.lower() in given.teams
-    }
+    usable = {label: p for label, p in prediction.team.items() if label.lower() in given.teams}
     team_id: uuid.UUID | None = None
     team_label: str | None = None
     reasons = [

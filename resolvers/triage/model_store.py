@@ -166,9 +166,7 @@ async def _embed_with_progress(
 
 async def _newest(session: AsyncSession) -> LoadedModel | None:
     head = (
-        await session.execute(
-            select(TriageModel.id).order_by(TriageModel.version.desc()).limit(1)
-        )
+        await session.execute(select(TriageModel.id).order_by(TriageModel.version.desc()).limit(1))
     ).scalar_one_or_none()
     if head is None:
         return None
@@ -177,7 +175,9 @@ async def _newest(session: AsyncSession) -> LoadedModel | None:
         return cached
     row = await session.get(TriageModel, head)
     assert row is not None
-    loaded = LoadedModel(row.id, row.version, row.embedder, Fitted.from_stored(row.labels, row.weights))
+    loaded = LoadedModel(
+        row.id, row.version, row.embedder, Fitted.from_stored(row.labels, row.weights)
+    )
     _cache.clear()  # only the newest is used
     _cache[row.id] = loaded
     return loaded

@@ -14,11 +14,7 @@ from workers.jobs.ai_triage import AI_TRIAGE_JOB
 __all__ = ["AI_TRIAGE_JOB", "queue_triage", "retriage_ticket"]
 
 
-
-
-def queue_triage(
-    tx: MutationTx, ticket: Ticket, *, keep: Collection[str] = (), reason: str
-) -> Job:
+def queue_triage(tx: MutationTx, ticket: Ticket, *, keep: Collection[str] = (), reason: str) -> Job:
     """An `ai.triage` job in this transaction, sent to a worker once it commits."""
     principal = tx.ctx.principal
     job = enqueue(

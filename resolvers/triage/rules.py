@@ -176,9 +176,7 @@ def _clean_values(key: str, values: Iterable[str]) -> list[str]:
             cleaned.append(value)
     field_name = f"conditions.{_camel(key)}"
     if len(cleaned) > MAX_VALUES:
-        raise ValidationFailed.one(
-            field_name, f"At most {MAX_VALUES} values.", AiErrorCode.INVALID
-        )
+        raise ValidationFailed.one(field_name, f"At most {MAX_VALUES} values.", AiErrorCode.INVALID)
     choices = _CHOICES.get(key)
     if choices is not None:
         bad = [v for v in cleaned if v not in choices]
@@ -249,9 +247,7 @@ async def _apply(session: AsyncSession, rule: RoutingRule, changes: RuleChanges)
         rule.conditions = clean_conditions(changes.conditions or {})
     if changes.set_priority is not UNSET:
         if changes.set_priority is not None and changes.set_priority not in PRIORITIES:
-            raise ValidationFailed.one(
-                "setPriority", "Unknown priority.", AiErrorCode.INVALID
-            )
+            raise ValidationFailed.one("setPriority", "Unknown priority.", AiErrorCode.INVALID)
         rule.set_priority = changes.set_priority
     if changes.add_tags is not UNSET:
         rule.add_tags = normalize_tags(changes.add_tags or [], "addTags")
@@ -264,9 +260,7 @@ async def _apply(session: AsyncSession, rule: RoutingRule, changes: RuleChanges)
     if rule.set_assignee_id is not None:
         team = await session.get(Team, rule.set_team_id) if rule.set_team_id else None
         await check_assignee(session, rule.set_assignee_id, team, "setAssigneeId")
-    if not (
-        rule.set_team_id or rule.set_priority or rule.set_assignee_id or rule.add_tags
-    ):
+    if not (rule.set_team_id or rule.set_priority or rule.set_assignee_id or rule.add_tags):
         raise ValidationFailed(
             FieldProblem(
                 None,
@@ -305,13 +299,18 @@ async def create_rule(tx: MutationTx, changes: RuleChanges) -> RoutingRule:
     await session.execute(select(func.pg_advisory_xact_lock(0x726F757465)))
     count = (await session.execute(select(func.count()).select_from(RoutingRule))).scalar_one()
     if count >= MAX_RULES:
-        raise ValidationFailed.one(
-            None, f"At most {MAX_RULES} routing rules.", AiErrorCode.INVALID
-        )
+        raise ValidationFailed.one(None, f"At most {MAX_RULES} routing rules.", AiErrorCode.INVALID)
     if changes.name is UNSET:
         raise ValidationFailed.one("name", "Give the rule a name.", AiErrorCode.REQUIRED)
-    rule = RoutingRule(id=uuid.uuid4(), name="", position=0, enabled=True, conditions={},
-                       add_tags=[], stop_processing=False)
+    rule = RoutingRule(
+        id=uuid.uuid4(),
+        name="",
+        position=0,
+        enabled=True,
+        conditions={},
+        add_tags=[],
+        stop_processing=False,
+    )
     await _apply(session, rule, changes)
     await _place(session, rule, None if changes.position is UNSET else changes.position)
     session.add(rule)
