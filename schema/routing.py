@@ -43,10 +43,12 @@ class RoutingConditions:
         description="Triage's priority is one of these."
     )
     team_in: list[str] | None = strawberry.field(
-        description="Triage's team (by name, any case) is one of these. Plain text."
+        description="Triage's team (by name, any case) is one of these."
+        " Plain text: escape before rendering as HTML."
     )
     language_in: list[str] | None = strawberry.field(
         description="The detected language (ISO 639-1) is one of these."
+        " Plain text: escape before rendering as HTML."
     )
     sentiment_in: list[TriageSentiment] | None = strawberry.field(
         description="The customer's sentiment is one of these."
@@ -55,13 +57,16 @@ class RoutingConditions:
         description="The ticket came through one of these channels."
     )
     customer_tags_any: list[str] | None = strawberry.field(
-        description="The customer has any of these tags. Plain text."
+        description="The customer has any of these tags."
+        " Plain text: escape before rendering as HTML."
     )
     tags_any: list[str] | None = strawberry.field(
-        description="Triage proposed any of these tags. Plain text."
+        description="Triage proposed any of these tags."
+        " Plain text: escape before rendering as HTML."
     )
     text_contains_any: list[str] | None = strawberry.field(
-        description="Subject or description contains any of these phrases (any case). Plain text."
+        description="Subject or description contains any of these phrases (any case)."
+        " Plain text: escape before rendering as HTML."
     )
     has_pii: bool | None = strawberry.field(
         description="Personal data was (true) or was not (false) found."
@@ -96,7 +101,9 @@ class RoutingRule(strawberry.relay.Node):
     set_priority: TicketPriority | None = strawberry.field(
         description="Priority to set on a match."
     )
-    add_tags: list[str] = strawberry.field(description="Tags to add on a match. Plain text.")
+    add_tags: list[str] = strawberry.field(
+        description="Tags to add on a match. Plain text: escape before rendering as HTML."
+    )
     stop_processing: bool = strawberry.field(
         description="When it matches, later rules are not looked at."
     )

@@ -38,36 +38,43 @@ class TriageSource(enum.Enum):
 class TicketTriage:
     source: TriageSource = strawberry.field(description="Offline model or LLM.")
     model_version: str = strawberry.field(
-        description="Model (and prompt) that decided. Plain text: escape before rendering."
+        description="Model (and prompt) that decided. Plain text: escape before rendering as HTML."
     )
     language: str = strawberry.field(
         description="ISO 639-1 code of the customer's language (`und` when unknown)."
+        " Plain text: escape before rendering as HTML."
     )
     sentiment: TriageSentiment = strawberry.field(description="How the customer sounds.")
     sentiment_score: float = strawberry.field(description="-1 (angry) to 1 (happy).")
     pii_kinds: list[str] = strawberry.field(
         description="Kinds of personal data found in the text (EMAIL, PHONE, CARD …)."
+        " Plain text: escape before rendering as HTML."
     )
     priority: Annotated[TicketPriority, strawberry.lazy("schema.tickets")] | None = (
         strawberry.field(description="The priority triage proposed (null: none allowed).")
     )
     team_label: str | None = strawberry.field(
-        description="The team triage proposed, by name. Plain text: escape before rendering."
+        description="The team triage proposed, by name."
+        " Plain text: escape before rendering as HTML."
     )
     tags: list[str] = strawberry.field(
-        description="Tags triage proposed. Plain text: escape before rendering."
+        description="Tags triage proposed. Plain text: escape before rendering as HTML."
     )
     scores: JSON = strawberry.field(
         description="Class probabilities per head and the urgency cues found."
+        " Its strings are plain text: escape before rendering as HTML."
     )
     rejected: JSON = strawberry.field(
         description="Values an LLM proposed that are not allowed here (never applied)."
+        " Its strings are plain text: escape before rendering as HTML."
     )
     rules_applied: list[str] = strawberry.field(
         description="Names of the routing rules that matched, in order."
+        " Plain text: escape before rendering as HTML."
     )
     explanation: str = strawberry.field(
-        description="Why, in a few sentences (also posted as an internal note). Plain text."
+        description="Why, in a few sentences (also posted as an internal note)."
+        " Plain text: escape before rendering as HTML."
     )
     updated_at: datetime = strawberry.field(description="When this triage ran.")
     team_row_id: strawberry.Private[uuid.UUID | None]
