@@ -18,11 +18,11 @@ from db.models import Customer, Team, Ticket, TicketMessage, TicketTriage, User
 from db.models.accounts import Role
 from db.models.tickets import AuthorKind, TicketStatus, Visibility
 from resolvers.audit import MutationTx, diff
-from resolvers.errors import ValidationFailed
+from resolvers.errors import NotFound, ValidationFailed
 from resolvers.events import MessageEventKind, publish_message_event
 from resolvers.messages.add import post_message
 from resolvers.sanitize import sanitize_body
-from resolvers.tickets.assignment import assign_ticket, auto_assign_ticket
+from resolvers.tickets.assignment import assign_ticket, auto_assign_ticket, load_team
 from resolvers.tickets.common import UNCHANGED, load_ticket_for_update
 from resolvers.tickets.update import TicketChanges, update_ticket
 from resolvers.triage.decide import Decision, TriageInput
@@ -129,6 +129,9 @@ async def apply_triage(
             tags=tags if tags != list(ticket.tags or []) else None,
             team_id=team_id if team_id and team_id != ticket.team_id else UNCHANGED,
         )
+        target_team = team_id or ticket.team_id
+        if target_team is not None and not await _lock_team(session, target_team):
+            changes.team_id = UNCHANGED  # deleted meanwhile
         if changes.priority or changes.tags is not None or changes.team_id is not UNCHANGED:
             ticket = await update_ticket(tx, ticket.id, changes)
         if "assignee" not in keep:
@@ -161,6 +164,17 @@ async def apply_triage(
     if not finished:
         await _note(tx, ticket, decision, reasons)
     return row
+
+
+async def _lock_team(session: AsyncSession, team_id: uuid.UUID) -> bool:
+    """Lock the team before the ticket references it: writing `tickets.team_id` takes a
+    key-share lock on the team row, and round-robin then wants it for update — two triage
+    jobs for one team would each hold the first and wait for the other (a deadlock)."""
+    try:
+        await load_team(session, team_id, "teamId", lock=True)
+    except NotFound:
+        return False
+    return True
 
 
 async def _assign(

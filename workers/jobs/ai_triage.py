@@ -31,9 +31,7 @@ async def triage_job(run: JobRun) -> str | None:
     if given is None:
         async with run.finishing():
             return None
-    await run.progress(0.1, "Classifying")
     decision = await decide(run.db, settings, run.env.ai, given)
-    await run.progress(0.6, "Applying")
     ctx = RequestContext(
         db=run.db,
         settings=settings,
