@@ -46,6 +46,6 @@ async def test_triage_migration_downgrades_and_upgrades_again(db: Database) -> N
                 await conn.run_sync(migrate_steps(url, "head", "-0015"))
                 assert not (await table_names(conn)) & TRIAGE_TABLES
                 await conn.run_sync(migrate_steps(url, "head"))
-                assert TRIAGE_TABLES <= await table_names(conn)
+                assert await table_names(conn) >= TRIAGE_TABLES
         finally:
             await engine.dispose()

@@ -16,6 +16,7 @@ from db.engine import Database
 from db.models import (
     AuditEntry,
     Customer,
+    Job,
     RoutingRule,
     Team,
     TeamMember,
@@ -418,3 +419,27 @@ async def test_triage_is_stored_once_per_ticket(
         tickets = (await session.execute(select(Ticket))).scalars().all()
     assert len(rows) == 1
     assert rows[0].ticket_id == tickets[0].id
+
+
+async def test_concurrent_triage_jobs_for_one_team_all_succeed(
+    db: Database, runtime: Runtime, agent: ApiClient
+) -> None:
+    # given one team, and several tickets for it triaged by concurrent runners
+    await helpdesk(db)
+    customer_id = await _customer(db)
+    tickets = [
+        await staff_ticket(agent, customer_id, subject=f"Refund {i}", body=f"<p>{BILLING_TEXT}</p>")
+        for i in range(6)
+    ]
+    await drained(runtime)
+
+    # then no job lost a deadlock, and every ticket reached the team with an assignee
+    async with db.sessions() as session:
+        statuses = (
+            await session.execute(select(Job.status).where(Job.kind == "ai.triage"))
+        ).scalars()
+        assert list(statuses) == ["succeeded"] * 6
+    for ticket in tickets:
+        seen = await view(agent, ticket["id"])
+        assert seen["team"] == {"name": "Billing"}
+        assert seen["assignee"] is not None
