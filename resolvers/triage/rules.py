@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai.triage import PRIORITIES
-from db.models import RoutingRule, Team, User
+from db.models import RoutingRule, Team
 from db.models.tickets import TicketChannel
 from resolvers.audit import MutationTx, diff
 from resolvers.context import RequestContext
@@ -352,7 +352,3 @@ async def delete_rule(tx: MutationTx, rule_id: uuid.UUID) -> uuid.UUID:
     tx.audit("RoutingRule", rule.id, diff(_snapshot(rule), {}))
     await tx.session.delete(rule)
     return rule_id
-
-
-async def assignee_exists(session: AsyncSession, user_id: uuid.UUID) -> bool:
-    return await session.get(User, user_id) is not None

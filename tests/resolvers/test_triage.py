@@ -443,3 +443,58 @@ async def test_concurrent_triage_jobs_for_one_team_all_succeed(
         seen = await view(agent, ticket["id"])
         assert seen["team"] == {"name": "Billing"}
         assert seen["assignee"] is not None
+
+
+TICKETS_WITH_TRIAGE = """
+query { tickets(first: 50) { totalCount edges { node { id triage { priority team { name } } } } } }
+"""
+
+
+async def _triaged(db: Database, count: int, team: Team) -> None:
+    async with db.transaction() as session:
+        customer = Customer(name=f"Many {count}")
+        session.add(customer)
+        await session.flush()
+        for i in range(count):
+            ticket = Ticket(
+                customer_id=customer.id,
+                subject=f"Ticket {i}",
+                status="new",
+                priority="normal",
+                channel="web",
+                tags=[],
+                custom_fields={},
+            )
+            session.add(ticket)
+            await session.flush()
+            session.add(
+                TicketTriage(
+                    ticket_id=ticket.id,
+                    source="offline",
+                    model_version="offline-triage v1",
+                    language="en",
+                    sentiment="neutral",
+                    priority="high",
+                    team_id=team.id,
+                    team_label=team.name,
+                    explanation="",
+                )
+            )
+
+
+async def test_triage_on_a_ticket_list_costs_no_statement_per_ticket(
+    db: Database, agent: ApiClient, count_statements: Any
+) -> None:
+    teams = await helpdesk(db)
+    await _triaged(db, 3, teams["billing"])
+    with count_statements() as small:
+        data = await agent.data(TICKETS_WITH_TRIAGE)
+    assert data["tickets"]["totalCount"] == 3
+
+    await _triaged(db, 20, teams["technical"])
+    with count_statements() as large:
+        data = await agent.data(TICKETS_WITH_TRIAGE)
+    assert data["tickets"]["totalCount"] == 23
+    names = {e["node"]["triage"]["team"]["name"] for e in data["tickets"]["edges"]}
+    assert names == {"Billing", "Technical"}
+    assert large.count == small.count
