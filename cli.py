@@ -44,6 +44,8 @@ kb_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(kb_app, name="kb")
+ai_app = typer.Typer(help="AI: train the offline triage classifier.", no_args_is_help=True)
+app.add_typer(ai_app, name="ai")
 
 DataDir = Annotated[
     Path | None,
@@ -692,6 +694,28 @@ async def _reembed(url: str, embedder: Any, only_model: str | None, batch: int) 
                 batch_size=batch,
                 on_batch=lambda n: progress.advance(task, n),
             )
+    finally:
+        await db.dispose()
+
+
+@ai_app.command("train-triage")
+def ai_train_triage(data_dir: DataDir = None) -> None:
+    """Train the offline triage classifier again from the shipped examples and this
+    installation's solved tickets (their final team and priority); every process uses the
+    new model from its next ticket on."""
+    settings = _settings(data_dir)
+    with _database(settings) as url:
+        _migrate(url)
+        asyncio.run(_train_triage(settings, url))
+
+
+async def _train_triage(settings: Settings, url: str) -> None:
+    from db.engine import Database
+    from resolvers.triage.model_store import train_model
+
+    db = Database(url, pool_size=2)
+    try:
+        await train_model(db, settings, progress=typer.echo)
     finally:
         await db.dispose()
 

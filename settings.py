@@ -345,6 +345,26 @@ class Settings(BaseSettings):
         default=512, ge=0, description="Cached search results (in-process); 0 = off."
     )
 
+    # --- Triage and routing (ai/triage, resolvers/triage) -------------------------------
+    ai_triage_on_create: bool = Field(
+        default=True,
+        description="Queue an `ai.triage` job for every new ticket (priority, team, tags, "
+        "language, sentiment, PII flags, routing rules, round-robin). Offline it costs a "
+        "local embedding and a small linear model (a few ms a ticket once loaded).",
+    )
+    ai_triage_tags: list[str] = Field(
+        default_factory=list,
+        description="Tags an LLM may set besides those of the shipped examples; any other "
+        "tag it proposes is rejected.",
+    )
+    ai_triage_min_confidence: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Below this classifier probability the team is not set (stays in the "
+        "general queue); 0 = always set.",
+    )
+
     @field_validator("ai_providers")
     @classmethod
     def _known_providers(cls, value: list[str]) -> list[str]:

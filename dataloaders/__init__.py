@@ -67,6 +67,7 @@ from dataloaders.tickets import (
     load_teams_by_id,
     load_tickets_by_id,
 )
+from dataloaders.triage import load_triage_by_ticket_id
 from db.engine import Database
 from db.models import (
     AiSuggestion,
@@ -94,6 +95,7 @@ from db.models import (
     TicketFollower,
     TicketMessage,
     TicketMessageRevision,
+    TicketTriage,
     User,
 )
 
@@ -196,6 +198,10 @@ class Loaders:
     @cached_property
     def ticket_by_id(self) -> DataLoader[uuid.UUID, Ticket | None]:
         return DataLoader(lambda keys: load_tickets_by_id(self.db, keys))
+
+    @cached_property
+    def triage_by_ticket_id(self) -> DataLoader[uuid.UUID, TicketTriage | None]:
+        return DataLoader(lambda keys: load_triage_by_ticket_id(self.db, keys))
 
     @cached_property
     def team_by_id(self) -> DataLoader[uuid.UUID, Team | None]:

@@ -40,6 +40,7 @@ from schema.notifications import NotificationsMutation
 from schema.observability import OperationMetrics
 from schema.organizations import OrganizationsMutation, OrganizationsQuery
 from schema.plain_fields import install_plain_resolvers
+from schema.routing import RoutingMutation, RoutingQuery
 from schema.segments import SegmentsMutation, SegmentsQuery
 from schema.sessions import SessionsMutation
 from schema.sla import SlaMutation, SlaQuery
@@ -78,6 +79,7 @@ QUERIES += (ToolsQuery,)
 QUERIES += (KbAnalyticsQuery,)
 QUERIES += (AiSuggestionsQuery,)
 QUERIES += (AiQualityQuery,)
+QUERIES += (RoutingQuery,)
 MUTATIONS: tuple[type, ...] = (
     SessionsMutation,
     AccountsMutation,
@@ -100,6 +102,7 @@ MUTATIONS += (ToolsMutation,)
 MUTATIONS += (KbAnalyticsMutation,)
 MUTATIONS += (AiSuggestionsMutation,)
 MUTATIONS += (AiQualityMutation, KbFromTicketMutation)
+MUTATIONS += (RoutingMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscription,)
 SUBSCRIPTIONS += (DashboardSubscription,)
 SUBSCRIPTIONS += (JobsSubscription,)

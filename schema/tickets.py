@@ -47,6 +47,7 @@ from schema.permissions import IsAuthenticated, IsStaff
 from schema.plain_fields import PlainResolver, WithContext, guarded
 from schema.preloaded import NOT_LOADED, preloaded
 from schema.teams import Team
+from schema.triage import TRIAGE_FIELD
 
 __all__ = [
     "PLAIN_RESOLVERS",
@@ -184,6 +185,8 @@ class Ticket(relay.Node):
     attachments = TICKET_ATTACHMENTS_FIELD
     # AI reply drafts (schema/ai_suggestions.py).
     ai_suggestions = AI_SUGGESTIONS_FIELD
+    # AI triage (schema/triage.py).
+    triage = TRIAGE_FIELD
 
     @classmethod
     def from_row(cls, row: TicketRow, preloaded: Mapping[str, Any] | None = None) -> Ticket:

@@ -93,6 +93,9 @@ def settings(tmp_path: Path) -> Settings:
         public_url="http://testserver",
         rate_limit="10000/minute",
         login_rate_limit="1000/minute",
+        # Tests of triage turn it on; elsewhere a background job re-prioritising new
+        # tickets would race the assertions.
+        ai_triage_on_create=False,
         _env_file=None,  # type: ignore[call-arg]
     )
 

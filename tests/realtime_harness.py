@@ -204,6 +204,8 @@ class ServerProcess:
                 "DATABASE_URL": database_url,
                 "DATA_DIR": str(log_dir / "data"),
                 "RATE_LIMIT": "100000/minute",
+                # Background triage would add its own events to the ones counted here.
+                "AI_TRIAGE_ON_CREATE": "false",
                 **env,
             }
         )

@@ -31,6 +31,7 @@ from db.models.tickets import (
     TicketMessageRevision,
 )
 from db.models.tools import Tool, ToolConnection, ToolRun, ToolVersion
+from db.models.triage import RoutingRule, TicketTriage, TriageModel
 
 __all__ = [
     "AiCall",
@@ -63,6 +64,7 @@ __all__ = [
     "OutboxMail",
     "RefreshToken",
     "Role",
+    "RoutingRule",
     "SlaPolicy",
     "Team",
     "TeamMember",
@@ -71,10 +73,12 @@ __all__ = [
     "TicketFollower",
     "TicketMessage",
     "TicketMessageRevision",
+    "TicketTriage",
     "Tool",
     "ToolConnection",
     "ToolRun",
     "ToolVersion",
+    "TriageModel",
     "User",
     "UserToken",
 ]

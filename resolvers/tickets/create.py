@@ -30,6 +30,7 @@ from resolvers.tickets.common import (
     snapshot,
 )
 from resolvers.tickets.sla import apply_sla
+from resolvers.triage.requests import queue_triage
 
 __all__ = ["NewTicket", "create_ticket", "store_first_message"]
 
@@ -181,4 +182,8 @@ async def create_ticket(tx: MutationTx, new: NewTicket) -> Ticket:
     if _first_message_author(principal, requester_id)[0] == AuthorKind.CUSTOMER.value:
         await auto_draft(tx, ticket)  # a customer's question (AI_AUTO_DRAFT)
     tx.after_commit(publish_ticket_event, ctx, TicketEventKind.CREATED, ticket)
+    if ctx.settings.ai_triage_on_create:
+        given = {"priority": new.priority, "team": new.team_id, "assignee": new.assignee_id}
+        keep = [name for name, value in given.items() if value is not None]
+        queue_triage(tx, ticket, keep=keep, reason="created")
     return ticket
