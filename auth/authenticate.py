@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from auth.principal import Principal
 from auth.tokens import TokenError, decode_access_token, hash_token
@@ -35,14 +36,22 @@ async def authenticate(db: Database, secret_key: str, credentials: str) -> Princ
     if credentials.startswith(API_KEY_PREFIX):
         return await _api_key_principal(db, credentials)
     claims = decode_access_token(credentials, key=secret_key)
-    async with db.sessions() as session:
-        row = (
-            await session.execute(
-                select(User, AuthSession.revoked_at)
-                .join(AuthSession, AuthSession.user_id == User.id)
-                .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
-            )
-        ).one_or_none()
+    stmt = (
+        select(User, AuthSession.revoked_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
+    )
+    try:
+        async with db.reads() as session:
+            row = (await session.execute(stmt)).one_or_none()
+    except DBAPIError as exc:
+        # Pooled connections are pinged only after sitting idle (db.engine): one the
+        # database dropped meanwhile fails here, the first statement of most requests, and
+        # invalidates the pool. The read is safe to repeat on a new connection.
+        if not exc.connection_invalidated:
+            raise
+        async with db.reads() as session:
+            row = (await session.execute(stmt)).one_or_none()
     if row is None:
         raise TokenError("Access token is invalid: log in again.")
     user, revoked_at = row
