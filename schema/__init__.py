@@ -20,6 +20,7 @@ from schema.customers import CustomersMutation, CustomersQuery
 from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.execution import AutoCRMSchema
 from schema.extensions import ErrorCodes, RateLimit
+from schema.fast_leaves import fast_leaf_context, fast_leaves
 from schema.feedback import FeedbackMutation
 from schema.interactions import InteractionsMutation
 from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
@@ -126,4 +127,6 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
         checks=checks,
     )
     install_plain_resolvers(schema, TICKET_PLAIN_RESOLVERS)
+    # Last: it reads which fields still have Strawberry's basic resolver.
+    schema.execution_context_class = fast_leaf_context(fast_leaves(schema._schema))
     return schema
