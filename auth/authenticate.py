@@ -36,8 +36,17 @@ async def authenticate(db: Database, secret_key: str, credentials: str) -> Princ
     if credentials.startswith(API_KEY_PREFIX):
         return await _api_key_principal(db, credentials)
     claims = decode_access_token(credentials, key=secret_key)
+    # Columns, not the User entity: this runs on every request, and the ORM hydration
+    # of a full user row cost more than the statement.
     stmt = (
-        select(User, AuthSession.revoked_at)
+        select(
+            User.role,
+            User.email,
+            User.customer_id,
+            User.is_active,
+            User.sessions_valid_after,
+            AuthSession.revoked_at,
+        )
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
     )
@@ -54,17 +63,16 @@ async def authenticate(db: Database, secret_key: str, credentials: str) -> Princ
             row = (await session.execute(stmt)).one_or_none()
     if row is None:
         raise TokenError("Access token is invalid: log in again.")
-    user, revoked_at = row
-    if revoked_at is not None or not user.is_active:
+    if row.revoked_at is not None or not row.is_active:
         raise TokenError("This session has ended: log in again.")
-    if claims.issued_at < user.sessions_valid_after.replace(microsecond=0):
+    if claims.issued_at < row.sessions_valid_after.replace(microsecond=0):
         raise TokenError("This session has ended: log in again.")
     return Principal(
-        role=Role(user.role),
-        label=user.email,
-        user_id=user.id,
+        role=Role(row.role),
+        label=row.email,
+        user_id=claims.user_id,
         session_id=claims.session_id,
-        customer_id=user.customer_id,
+        customer_id=row.customer_id,
     )
 
 

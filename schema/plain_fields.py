@@ -18,13 +18,21 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
+from strawberry import relay
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.field import StrawberryField
 
 if TYPE_CHECKING:
     from resolvers.context import RequestContext
 
-__all__ = ["PlainResolver", "WithContext", "guarded", "install_plain_resolvers", "require"]
+__all__ = [
+    "PlainResolver",
+    "WithContext",
+    "guarded",
+    "install_plain_resolvers",
+    "node_global_id",
+    "require",
+]
 
 # (source object, graphql-core's info) → value or awaitable, as graphql-core calls it.
 PlainResolver = Callable[[Any, "GraphQLResolveInfo[RequestContext]"], Any]
@@ -63,6 +71,13 @@ class _Guarded:
 def guarded(*permissions: type[BasePermission]) -> Callable[[PlainResolver], PlainResolver]:
     """`guarded(IsStaff)(resolve)`: for a field declared with those permission classes."""
     return lambda resolve: _Guarded(permissions, resolve)
+
+
+def node_global_id(source: relay.Node, info: GraphQLResolveInfo[RequestContext]) -> relay.GlobalID:
+    """`id` of a Node type that keeps Strawberry's resolve_id and resolve_typename: what
+    relay.Node's own `id` resolver answers (the type name is the field's parent type)."""
+    node_id = type(source).resolve_id(source, info=cast("strawberry.Info[Any]", info))
+    return relay.GlobalID(type_name=info.parent_type.name, node_id=str(node_id))
 
 
 def _declared_permissions(field: StrawberryField) -> set[type[BasePermission]] | None:
