@@ -20,7 +20,7 @@ from schema.customers import CustomersMutation, CustomersQuery
 from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.execution import AutoCRMSchema
 from schema.extensions import ErrorCodes, RateLimit
-from schema.fast_leaves import fast_leaf_context, fast_leaves
+from schema.fast_fields import fast_field_context, fast_fields
 from schema.feedback import FeedbackMutation
 from schema.interactions import InteractionsMutation
 from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
@@ -128,5 +128,5 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
     )
     install_plain_resolvers(schema, TICKET_PLAIN_RESOLVERS)
     # Last: it reads which fields still have Strawberry's basic resolver.
-    schema.execution_context_class = fast_leaf_context(fast_leaves(schema._schema))
+    schema.execution_context_class = fast_field_context(fast_fields(schema._schema))
     return schema

@@ -5,7 +5,8 @@ argument conversion, the field-extension chain) that costs about as much again a
 graphql-core's own work for the field. On a 50-ticket inbox that is paid 300 times per
 page for fields that only read what the page already loaded. For such fields a module
 declares a plain `resolve(source, info)` next to its Strawberry field, and
-`install_plain_resolvers` puts it on the built schema. The Strawberry field stays the
+`install_plain_resolvers` puts it on the built schema. A plain resolver reads only
+`info.context` and `info.parent_type` (schema/fast_fields.py calls it with just those). The Strawberry field stays the
 declaration (type, description, permission classes, SDL). A field with arguments is
 refused, and so is one whose permission classes the plain resolver does not run itself
 (`guarded`), so a check can never be bypassed silently.
@@ -21,6 +22,8 @@ from graphql import GraphQLObjectType, GraphQLResolveInfo
 from strawberry import relay
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.field import StrawberryField
+
+from schema.fast_fields import PLAIN_MARK
 
 if TYPE_CHECKING:
     from resolvers.context import RequestContext
@@ -110,3 +113,5 @@ def install_plain_resolvers(
                 "does not run: it must keep Strawberry's resolver"
             )
         field.resolve = resolve
+        # schema/fast_fields.py may call it with a small info (context, parent_type).
+        field.extensions = {**(field.extensions or {}), PLAIN_MARK: True}
