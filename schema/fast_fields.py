@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLSchema,
     Undefined,
@@ -69,8 +70,9 @@ class FastField:
         self.field = field
         self.get = get
         self.plain = plain
-        self.nullable = not isinstance(field.type, GraphQLNonNull)
-        named = field.type if self.nullable else field.type.of_type
+        field_type = field.type
+        self.nullable = not isinstance(field_type, GraphQLNonNull)
+        named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
         self.leaf = named if isinstance(named, (GraphQLScalarType, GraphQLEnumType)) else None
         self.object_type = named if isinstance(named, GraphQLObjectType) else None
         self.is_type_of = self.object_type.is_type_of if self.object_type else None
@@ -114,6 +116,11 @@ def fast_fields(schema: GraphQLSchema) -> dict[GraphQLObjectType, dict[str, Fast
     return found
 
 
+# Strawberry's generated is_type_of is an isinstance check that ignores its info (none of
+# our types defines its own).
+_NO_INFO = cast("GraphQLResolveInfo[Any]", None)
+
+
 class _NoMiddleware:
     middlewares: tuple[Any, ...] = ()
 
@@ -155,14 +162,14 @@ def fast_field_context(
             elif fast.leaf is not None:
                 try:
                     coerced = fast.leaf.coerce_output_value(value)
-                except Exception:  # noqa: BLE001 - completed below, which reports it
+                except Exception:  # completed below, by the general path, which reports it
                     coerced = None
                 if coerced is not None and coerced is not Undefined:
                     return coerced
             elif (
                 fast.object_type is not None
                 and not self.is_awaitable(value)
-                and (fast.is_type_of is None or fast.is_type_of(value, None))
+                and (fast.is_type_of is None or fast.is_type_of(value, _NO_INFO))
             ):
                 return self._settled(
                     fast.field,

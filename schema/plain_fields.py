@@ -5,9 +5,9 @@ argument conversion, the field-extension chain) that costs about as much again a
 graphql-core's own work for the field. On a 50-ticket inbox that is paid 300 times per
 page for fields that only read what the page already loaded. For such fields a module
 declares a plain `resolve(source, info)` next to its Strawberry field, and
-`install_plain_resolvers` puts it on the built schema. A plain resolver reads only
-`info.context` and `info.parent_type` (schema/fast_fields.py calls it with just those). The Strawberry field stays the
-declaration (type, description, permission classes, SDL). A field with arguments is
+`install_plain_resolvers` puts it on the built schema; it reads only `info.context` and
+`info.parent_type` (schema/fast_fields.py calls it with just those). The Strawberry field
+stays the declaration (type, description, permission classes, SDL). A field with arguments is
 refused, and so is one whose permission classes the plain resolver does not run itself
 (`guarded`), so a check can never be bypassed silently.
 """

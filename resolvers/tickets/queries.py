@@ -10,8 +10,8 @@ import enum
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, false, func, not_, or_, select, true
@@ -166,7 +166,7 @@ class TicketPreload:
     last_message: bool = False
 
 
-@lru_cache(maxsize=128)  # 32 preload shapes × public_only: every one fits
+@lru_cache(maxsize=128)  # 32 preload shapes, by public_only: every one fits
 def _related(
     preload: TicketPreload, public_only: bool
 ) -> tuple[tuple[str, ...], Callable[[Select[Any]], Select[Any]] | None]:
