@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from auth.principal import Principal
 from auth.tokens import TokenError, decode_access_token, hash_token
@@ -35,27 +36,43 @@ async def authenticate(db: Database, secret_key: str, credentials: str) -> Princ
     if credentials.startswith(API_KEY_PREFIX):
         return await _api_key_principal(db, credentials)
     claims = decode_access_token(credentials, key=secret_key)
-    async with db.sessions() as session:
-        row = (
-            await session.execute(
-                select(User, AuthSession.revoked_at)
-                .join(AuthSession, AuthSession.user_id == User.id)
-                .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
-            )
-        ).one_or_none()
+    # Columns, not the User entity: this runs on every request, and the ORM hydration
+    # of a full user row cost more than the statement.
+    stmt = (
+        select(
+            User.role,
+            User.email,
+            User.customer_id,
+            User.is_active,
+            User.sessions_valid_after,
+            AuthSession.revoked_at,
+        )
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
+    )
+    try:
+        async with db.reads() as session:
+            row = (await session.execute(stmt)).one_or_none()
+    except DBAPIError as exc:
+        # Pooled connections are pinged only after sitting idle (db.engine): one the
+        # database dropped meanwhile fails here, the first statement of most requests, and
+        # invalidates the pool. The read is safe to repeat on a new connection.
+        if not exc.connection_invalidated:
+            raise
+        async with db.reads() as session:
+            row = (await session.execute(stmt)).one_or_none()
     if row is None:
         raise TokenError("Access token is invalid: log in again.")
-    user, revoked_at = row
-    if revoked_at is not None or not user.is_active:
+    if row.revoked_at is not None or not row.is_active:
         raise TokenError("This session has ended: log in again.")
-    if claims.issued_at < user.sessions_valid_after.replace(microsecond=0):
+    if claims.issued_at < row.sessions_valid_after.replace(microsecond=0):
         raise TokenError("This session has ended: log in again.")
     return Principal(
-        role=Role(user.role),
-        label=user.email,
-        user_id=user.id,
+        role=Role(row.role),
+        label=row.email,
+        user_id=claims.user_id,
         session_id=claims.session_id,
-        customer_id=user.customer_id,
+        customer_id=row.customer_id,
     )
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -52,7 +54,30 @@ def issue_access_token(
     return jwt.encode(claims, key, algorithm=_ALGORITHM), expires
 
 
+# Tokens already verified (signature, audience, claims): a client sends the same token
+# with every request until it expires, and verifying it again was a tenth of a page's
+# authentication. Keyed by key and token; each hit re-checks the expiry.
+_VERIFIED: OrderedDict[tuple[str, str], tuple[AccessClaims, float]] = OrderedDict()
+_VERIFIED_MAX = 4096
+
+
 def decode_access_token(token: str, *, key: str) -> AccessClaims:
+    found = _VERIFIED.get((key, token))
+    if found is not None:
+        claims, expires = found
+        if time.time() < expires:
+            _VERIFIED.move_to_end((key, token))
+            return claims
+        del _VERIFIED[(key, token)]
+    claims, expires = _verify(token, key)
+    _VERIFIED[(key, token)] = (claims, expires)
+    if len(_VERIFIED) > _VERIFIED_MAX:
+        _VERIFIED.popitem(last=False)
+    return claims
+
+
+def _verify(token: str, key: str) -> tuple[AccessClaims, float]:
+    """The claims and the expiry (epoch seconds) of a token PyJWT verifies."""
     try:
         claims = jwt.decode(
             token,
@@ -71,7 +96,7 @@ def decode_access_token(token: str, *, key: str) -> AccessClaims:
             session_id=uuid.UUID(claims["sid"]),
             role=str(claims.get("role", "")),
             issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
-        )
+        ), float(claims["exp"])
     except (ValueError, TypeError) as exc:
         raise TokenError("Access token is invalid: log in again.") from exc
 

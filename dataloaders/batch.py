@@ -21,7 +21,7 @@ async def by_key(
     db: Database, model: type[T], column: InstrumentedAttribute[Any], keys: Sequence[uuid.UUID]
 ) -> list[T | None]:
     """One `select … where column in (…)`, mapped back to key order (None where missing)."""
-    async with db.sessions() as session:
+    async with db.reads() as session:
         rows = (await session.execute(select(model).where(column.in_(set(keys))))).scalars().all()
     found = {getattr(row, column.key): row for row in rows}
     return [found.get(key) for key in keys]
@@ -34,7 +34,7 @@ async def lists_by_key(
     keys: Sequence[uuid.UUID],
     *order_by: Any,
 ) -> list[list[T]]:
-    async with db.sessions() as session:
+    async with db.reads() as session:
         stmt = select(model).where(column.in_(set(keys))).order_by(*order_by)
         rows = (await session.execute(stmt)).scalars().all()
     grouped: dict[Any, list[T]] = defaultdict(list)

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import Pool
 
 from db.embedded import embedded_database_url
 from settings import Settings
 
-__all__ = ["Database", "connect_options", "database_url", "to_async_url", "to_sync_url"]
+__all__ = [
+    "PING_AFTER_IDLE_SECONDS",
+    "Database",
+    "connect_options",
+    "database_url",
+    "to_async_url",
+    "to_sync_url",
+]
 
 # libpq's TLS parameters, as hosted databases print them in their connection strings.
 _TLS_PARAMS = ("sslmode", "ssl", "sslrootcert", "sslcert", "sslkey")
@@ -89,10 +100,52 @@ def connect_options(url: str) -> tuple[str, dict[str, Any]]:
     return bare, {"ssl": context}
 
 
-class Database:
-    """Owns the engine; hands out sessions. One per process (or per test session)."""
+# A pooled connection idle for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 2.0
+_IDLE_SINCE = "autocrm_idle_since"
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+
+def _ping_when_idle(pool: Pool, idle_seconds: float) -> None:
+    """Check a pooled connection only when it has sat idle for `idle_seconds`.
+
+    SQLAlchemy's pool_pre_ping checks every checkout, and through asyncpg outside a
+    transaction its ping is three round trips (BEGIN, `;`, ROLLBACK): on a busy server that
+    was more than the page's own statements. A connection reused within `idle_seconds` is
+    not pinged: one that died meanwhile (a database restart) fails its statement, and that
+    disconnect invalidates the whole pool, so every later checkout gets a new connection.
+    """
+
+    @event.listens_for(pool, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new, or busy a moment ago
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError("pooled connection is gone") from exc
+
+
+class Database:
+    """Owns the engine; hands out sessions. One per process (or per test session).
+
+    `sessions()` for work in a transaction; `reads()` for read-only work (autocommit: no
+    BEGIN/ROLLBACK round trips; under READ COMMITTED each statement sees its own snapshot
+    either way, so a read gains nothing from the transaction).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+    ) -> None:
         # The URL as configured (LISTEN/NOTIFY hands it to asyncpg, which reads the TLS
         # parameters itself); the engine gets them as asyncpg's `ssl` argument.
         self.url = url
@@ -101,11 +154,14 @@ class Database:
             engine_url,
             pool_size=pool_size,
             max_overflow=20,
-            pool_pre_ping=True,
             connect_args=connect_args,
         )
+        _ping_when_idle(self.engine.sync_engine.pool, ping_after_idle)
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
+        )
+        self.reads: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
         )
 
     @asynccontextmanager

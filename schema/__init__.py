@@ -26,6 +26,7 @@ from schema.customers import CustomersMutation, CustomersQuery
 from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.execution import AutoCRMSchema
 from schema.extensions import ErrorCodes, RateLimit
+from schema.fast_fields import fast_field_context, fast_fields
 from schema.feedback import FeedbackMutation
 from schema.interactions import InteractionsMutation
 from schema.jobs import JobsMutation, JobsQuery, JobsSubscription
@@ -141,4 +142,6 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
         checks=checks,
     )
     install_plain_resolvers(schema, TICKET_PLAIN_RESOLVERS)
+    # Last: it reads which fields still have Strawberry's basic resolver.
+    schema.execution_context_class = fast_field_context(fast_fields(schema._schema))
     return schema

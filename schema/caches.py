@@ -10,7 +10,7 @@ while typical queries (a few kB) fill every entry.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graphql import DocumentNode, GraphQLError
 
@@ -22,6 +22,8 @@ class CachedDocument:
     document: DocumentNode
     # Filled on first validation; () when the document is valid.
     errors: tuple[GraphQLError, ...] | None = None
+    # Cost by operation name, for requests without variables (cost depends on them).
+    costs: dict[str | None, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -5,8 +5,9 @@ argument conversion, the field-extension chain) that costs about as much again a
 graphql-core's own work for the field. On a 50-ticket inbox that is paid 300 times per
 page for fields that only read what the page already loaded. For such fields a module
 declares a plain `resolve(source, info)` next to its Strawberry field, and
-`install_plain_resolvers` puts it on the built schema. The Strawberry field stays the
-declaration (type, description, permission classes, SDL). A field with arguments is
+`install_plain_resolvers` puts it on the built schema; it reads only `info.context` and
+`info.parent_type` (schema/fast_fields.py calls it with just those). The Strawberry field
+stays the declaration (type, description, permission classes, SDL). A field with arguments is
 refused, and so is one whose permission classes the plain resolver does not run itself
 (`guarded`), so a check can never be bypassed silently.
 """
@@ -18,13 +19,23 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
+from strawberry import relay
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.field import StrawberryField
+
+from schema.fast_fields import PLAIN_MARK
 
 if TYPE_CHECKING:
     from resolvers.context import RequestContext
 
-__all__ = ["PlainResolver", "WithContext", "guarded", "install_plain_resolvers", "require"]
+__all__ = [
+    "PlainResolver",
+    "WithContext",
+    "guarded",
+    "install_plain_resolvers",
+    "node_global_id",
+    "require",
+]
 
 # (source object, graphql-core's info) → value or awaitable, as graphql-core calls it.
 PlainResolver = Callable[[Any, "GraphQLResolveInfo[RequestContext]"], Any]
@@ -65,6 +76,13 @@ def guarded(*permissions: type[BasePermission]) -> Callable[[PlainResolver], Pla
     return lambda resolve: _Guarded(permissions, resolve)
 
 
+def node_global_id(source: relay.Node, info: GraphQLResolveInfo[RequestContext]) -> relay.GlobalID:
+    """`id` of a Node type that keeps Strawberry's resolve_id and resolve_typename: what
+    relay.Node's own `id` resolver answers (the type name is the field's parent type)."""
+    node_id = type(source).resolve_id(source, info=cast("strawberry.Info[Any]", info))
+    return relay.GlobalID(type_name=info.parent_type.name, node_id=str(node_id))
+
+
 def _declared_permissions(field: StrawberryField) -> set[type[BasePermission]] | None:
     """The field's permission classes, or None when it has any other field extension."""
     found: set[type[BasePermission]] = set()
@@ -95,3 +113,5 @@ def install_plain_resolvers(
                 "does not run: it must keep Strawberry's resolver"
             )
         field.resolve = resolve
+        # schema/fast_fields.py may call it with a small info (context, parent_type).
+        field.extensions = {**(field.extensions or {}), PLAIN_MARK: True}

@@ -44,7 +44,7 @@ from schema.ids import decode_id, uuid_or_none
 from schema.messages import LAST_MESSAGE_FIELD, MESSAGES_FIELD, last_message_of
 from schema.ordering import OrderDirection
 from schema.permissions import IsAuthenticated, IsStaff
-from schema.plain_fields import PlainResolver, WithContext, guarded
+from schema.plain_fields import PlainResolver, WithContext, guarded, node_global_id
 from schema.preloaded import NOT_LOADED, preloaded
 from schema.teams import Team
 from schema.triage import TRIAGE_FIELD
@@ -284,6 +284,7 @@ def _team(ticket: Ticket, info: WithContext) -> Team | None:
 
 # Installed on the built schema by schema/__init__.py.
 PLAIN_RESOLVERS: dict[tuple[str, str], PlainResolver] = {
+    ("Ticket", "id"): node_global_id,
     # The field's IsStaff check runs in the plain resolver (answered once per operation).
     ("Ticket", "tags"): guarded(IsStaff)(_tags),
     ("Ticket", "customer"): _customer,

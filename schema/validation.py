@@ -80,9 +80,28 @@ class DocumentChecks:
         document: DocumentNode,
         operation_name: str | None,
         variables: dict[str, Any] | None,
+        query: str | None = None,
     ) -> int:
         """The cost of the operation that will run (the dearest one if that is ambiguous,
-        which execution then refuses anyway)."""
+        which execution then refuses anyway). Without variables it depends on the document
+        alone: then it is kept with the document cached for `query`."""
+        entry = self.cache.get(query) if query is not None and not variables else None
+        if entry is not None and entry.document is document and schema is self._schema:
+            found = entry.costs.get(operation_name)
+            if found is None:
+                found = entry.costs[operation_name] = self._cost(
+                    schema, document, operation_name, None
+                )
+            return found
+        return self._cost(schema, document, operation_name, variables)
+
+    def _cost(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> int:
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -158,7 +177,9 @@ class OperationChecks(SchemaExtension):
     def _check_cost(self, schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
         context = self.execution_context
         limit = self.checks.limits.max_cost
-        cost = self.checks.cost(schema, document, context.operation_name, context.variables)
+        cost = self.checks.cost(
+            schema, document, context.operation_name, context.variables, context.query
+        )
         self.cost = cost
         if cost <= limit:
             return []

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, false, func, not_, or_, select, true
@@ -165,10 +166,13 @@ class TicketPreload:
     last_message: bool = False
 
 
+@lru_cache(maxsize=128)  # 32 preload shapes, by public_only: every one fits
 def _related(
     preload: TicketPreload, public_only: bool
-) -> tuple[list[str], Callable[[Select[Any]], Select[Any]] | None]:
-    """The names of the extra entities and how to add them to the page statement."""
+) -> tuple[tuple[str, ...], Callable[[Select[Any]], Select[Any]] | None]:
+    """The names of the extra entities and how to add them to the page statement. Built
+    once per shape: the aliases and the lateral subquery cost more to build than the rest
+    of the page statement (SQL constructs are immutable, so sharing them is safe)."""
     joins: list[tuple[str, Any, Any]] = []
     if preload.customer:
         joins.append(("customer", Customer, Customer.id == Ticket.customer_id))
@@ -192,17 +196,17 @@ def _related(
         lateral = newest.lateral("last_message")
         joins.append(("last_message", aliased(TicketMessage, lateral), true()))
     if not joins:
-        return [], None
+        return (), None
 
     def prepare(stmt: Select[Any]) -> Select[Any]:
         for _, entity, on in joins:
             stmt = stmt.add_columns(entity).outerjoin(entity, on)
         return stmt
 
-    return [name for name, _, _ in joins], prepare
+    return tuple(name for name, _, _ in joins), prepare
 
 
-def _relations(result: Page[Ticket], names: list[str]) -> list[dict[str, Any]]:
+def _relations(result: Page[Ticket], names: tuple[str, ...]) -> list[dict[str, Any]]:
     """Per row, the related rows the page statement loaded, by relation name."""
     return [dict(zip(names, extras, strict=True)) for extras in result.related]
 
@@ -224,7 +228,7 @@ async def tickets_page(
     stmt = tickets_statement(principal, criteria)
     public_only = customer_only_public(principal)
     names, prepare = _related(preload, public_only)
-    async with ctx.db.sessions() as session:
+    async with ctx.db.reads() as session:
         result = await fetch_page(
             session,
             stmt,
