@@ -10,12 +10,12 @@ from strawberry.tools import merge_types
 
 from schema.accounts import AccountsMutation, AccountsQuery
 from schema.ai import AiMutation, AiQuery
+from schema.ai_quality import AiQualityMutation, AiQualityQuery
 from schema.ai_suggestions import (
     AiSuggestionsMutation,
     AiSuggestionsQuery,
     AiSuggestionsSubscription,
 )
-from schema.ai_quality import AiQualityMutation, AiQualityQuery
 from schema.api_keys import ApiKeysMutation, ApiKeysQuery
 from schema.attachments import AttachmentsMutation
 from schema.audit import AuditQuery

@@ -14,6 +14,7 @@ import uuid
 from sqlalchemy import select
 
 from ai.drafts import CURRENT_PIPELINE, DraftInput, ThreadMessage, produce_draft
+from ai.drafts.tool_step import tool_step_for
 from ai.embeddings import EmbeddingUnavailable, active_embedder
 from ai.gateway import AllProvidersFailed, GatewayTimeout
 from db.models import Ticket, TicketMessage
@@ -84,6 +85,16 @@ async def draft_reply_job(run: JobRun) -> str | None:
         )
 
     await run.progress(0.1, "retrieving and drafting")
+    # Read-only tools the requester may run (issue 12): their results are citable sources.
+    tools = await tool_step_for(
+        db=run.db,
+        gateway=run.ai,
+        settings=run.env.settings,
+        requested_by=run.requested_by,
+        ticket_id=ticket_id,
+        job_id=run.id,
+        sender=run.env.sender,
+    )
     try:
         result = await produce_draft(
             draft,
@@ -92,6 +103,7 @@ async def draft_reply_job(run: JobRun) -> str | None:
             embedder=active_embedder(run.env.settings),
             settings=run.env.settings,
             on_token=on_token,
+            tools=tools,
         )
     except (EmbeddingUnavailable, AllProvidersFailed, GatewayTimeout) as exc:
         raise TransientJobError(str(exc)) from exc
