@@ -6,6 +6,7 @@ speaking OpenAI's wire protocol; and once with the auto-reply policy on."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -64,8 +65,16 @@ MESSAGES = """
 query ($id: ID!) {
   ticket(id: $id) { status messages { edges { node { bodyText authorKind } } } }
 }"""
-LOOPBACK_ANSWER = (
-    "To reset your password, open Settings, choose Security and click Reset password [1]."
+# What an LLM returns for a draft: the structured answer as JSON (ai/drafts/structured.py).
+LOOPBACK_ANSWER = json.dumps(
+    {
+        "text": "To reset your password, open Settings, choose Security and click Reset "
+        "password [1].",
+        "citations": [1],
+        "confidence": 0.9,
+        "action": "REPLY",
+        "language": "en",
+    }
 )
 
 
