@@ -179,7 +179,12 @@ async def produce_draft(
         else []
     )
     if tools is not None:
-        sources.extend(await tools(question, draft))
+        # The step redacts what it sends a model itself, and a tool needs the customer's
+        # own values (an order number, their e-mail): it gets the question as written.
+        plain = build_question(
+            draft.subject, [(m.text, m.from_customer, m.public) for m in draft.thread]
+        )
+        sources.extend(await tools(plain, draft))
     if detector is not None and any(p.leaves_machine for p in gateway.providers):
         # Published values (a support line in an article) may come back in the reply.
         await asyncio.to_thread(

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from ai.drafts.contract import DraftAction, Source
+from ai.providers.extractive import TOOL_TOPIC
 
 __all__ = [
     "DRAFT_SCHEMA",
@@ -62,6 +63,8 @@ def system_prompt(language: str) -> str:
 
 def source_block(source: Source) -> str:
     """One context item: a topic line (title, headings), then the source's text."""
+    if source.kind == "tool":
+        return f"{TOOL_TOPIC}{source.title}\n{source.text}"
     topic = " > ".join([source.title, *source.heading_path])
     return f"{topic}\n{source.text}"
 

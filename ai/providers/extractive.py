@@ -30,7 +30,11 @@ from ai.language import detect_language
 from ai.providers.base import EmbeddingNotSupported, StreamEvent, estimate_tokens
 from ai.requests import CompletionRequest, Usage
 
-__all__ = ["CANNOT_ANSWER", "NO_ANSWER", "ExtractiveResponder", "Thresholds"]
+__all__ = ["CANNOT_ANSWER", "NO_ANSWER", "TOOL_TOPIC", "ExtractiveResponder", "Thresholds"]
+
+# A context item whose topic line starts with this is a tool's result (live data the question
+# was matched to): it is stated first, as one sentence, whatever the KB holds.
+TOOL_TOPIC = "Tool result: "
 
 NO_ANSWER = "None of the supplied sources answers this question."
 
@@ -164,7 +168,26 @@ class ExtractiveResponder:
         # A placeholder (<EMAIL_1>) says nothing about the topic; its kind's word would.
         question = " ".join(_PLACEHOLDER.sub(" ", question).split())
         language = detect_language(question)
-        sentences = _split(request.context)
+        kb = await self._from_kb(question, language, request.context)
+        facts = _tool_facts(request.context)
+        if not facts:
+            return kb
+        # Live data from a tool the question asked for comes first; the KB adds to it.
+        kb_text = str(kb["text"]) if kb["action"] == "REPLY" else ""
+        kb_cited = [int(n) for n in kb["citations"]] if kb_text else []  # type: ignore[attr-defined]
+        return {
+            "text": " ".join([*(f"{fact} [{n}]" for n, fact in facts), kb_text]).strip(),
+            "citations": sorted({n for n, _ in facts} | set(kb_cited)),
+            "confidence": round(max(0.6, float(kb["confidence"]) if kb_text else 0.0), 3),  # type: ignore[arg-type]
+            "action": "REPLY",
+            "language": language,
+        }
+
+    async def _from_kb(
+        self, question: str, language: str, context: Sequence[str]
+    ) -> dict[str, object]:
+        """The answer the KB items of the context give (tool results left out)."""
+        sentences = _split([item if not item.startswith(TOOL_TOPIC) else "" for item in context])
         q_terms = _terms(question)
         if not question or not sentences or not q_terms:
             return _escalation(language)
@@ -321,6 +344,33 @@ def _split(context: Sequence[str]) -> list[_Sentence]:
                 found.append(_Sentence(source, position, topic.strip(), sentence))
                 position += 1
     return found
+
+
+def _tool_facts(context: Sequence[str]) -> list[tuple[int, str]]:
+    """(source number, one sentence) per tool result in the context: its JSON object's
+    scalar fields as "name: key value, key value." (anything else as it came)."""
+    facts: list[tuple[int, str]] = []
+    for number, item in enumerate(context, 1):
+        if not item.startswith(TOOL_TOPIC):
+            continue
+        topic, _, body = item.partition("\n")
+        name = topic.removeprefix(TOOL_TOPIC).strip().replace("_", " ")
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            fields = [
+                f"{str(key).replace('_', ' ')} {value}"
+                for key, value in data.items()
+                if isinstance(value, str | int | float | bool) and str(value).strip()
+            ]
+            detail = ", ".join(fields) if fields else body.strip()
+        else:
+            detail = " ".join(body.split())
+        if detail:
+            facts.append((number, f"{name[:1].upper()}{name[1:]}: {detail.rstrip('.')}."))
+    return facts
 
 
 def _escalation(language: str) -> dict[str, object]:

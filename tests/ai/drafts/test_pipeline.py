@@ -316,7 +316,9 @@ async def test_tool_results_are_sources_the_draft_may_cite(
 
     # Then the tool saw the question and the draft quotes and cites its result
     assert asked == [result.question]
-    assert result.output.citations == (f"tool:{run_id}",)
+    # (live data leads; a KB article that also answers may follow)
+    assert f"tool:{run_id}" in result.output.citations
+    assert result.output.text.startswith("Order lookup: Order 1234 was shipped")
     assert "arrives on Friday" in result.output.text
     assert result.validation.passed, result.validation.reasons
 

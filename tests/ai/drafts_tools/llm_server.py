@@ -18,7 +18,19 @@ from tests.ai.loopback import LoopbackLLM
 
 # Given the tool-offering turn's number (1, 2 …), the calls to ask for: (name, arguments).
 Plan = Callable[[int], list[tuple[str, dict[str, Any]]]]
-_NUMBERED = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
+_NUMBERED = re.compile(r"^\[(\d+)\] ", re.MULTILINE)
+
+
+def _answer(text: str, citations: list[int], action: str = "REPLY") -> str:
+    return json.dumps(
+        {
+            "text": text,
+            "citations": citations,
+            "confidence": 0.9 if citations else 0.0,
+            "action": action,
+            "language": "en",
+        }
+    )
 
 
 def calls_once(*calls: tuple[str, dict[str, Any]]) -> Plan:
@@ -39,10 +51,12 @@ class FunctionCallingLLM(LoopbackLLM):
         return len(self.offered)
 
     def _reply_citing(self, system: str) -> str:
-        for number, text in _NUMBERED.findall(system):
-            if self.cite_marker in text:
-                return f"The order has {self.cite_marker} [{number}]."
-        return "I could not find this in the sources."
+        """The structured draft answer (JSON, as the draft prompt asks for)."""
+        parts = _NUMBERED.split(system)  # [before, n1, item1, n2, item2, …]
+        for number, item in zip(parts[1::2], parts[2::2], strict=True):
+            if self.cite_marker in item:
+                return _answer(f"The order has {self.cite_marker} [{number}].", [int(number)])
+        return _answer("I could not find this in the sources.", [], action="ESCALATE")
 
     async def _chat(self, request: Request) -> Response:
         body = await request.json()
