@@ -4,6 +4,7 @@ one ticket through two providers — the offline responder and an OpenAI-compati
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -74,8 +75,16 @@ ARTICLE = (
 @pytest.fixture
 def llm_server() -> Iterator[LoopbackLLM]:
     server = LoopbackLLM().start()
-    # A plausible reply that cites nothing: validation refuses it.
-    server.script.text = "Please try turning it off and on again."
+    # A plausible reply (in the draft JSON) that cites nothing: validation refuses it.
+    server.script.text = json.dumps(
+        {
+            "text": "Please try turning it off and on again.",
+            "citations": [],
+            "confidence": 0.8,
+            "action": "REPLY",
+            "language": "en",
+        }
+    )
     yield server
     server.stop()
 
@@ -152,7 +161,7 @@ async def test_compare_drafts_stores_a_scored_draft_per_provider_and_marks_the_b
     assert offline["score"] >= 0.5
     assert local["valid"] is False
     assert local["status"] == "invalid"
-    assert local["text"] == llm_server.script.text
+    assert local["text"] == json.loads(llm_server.script.text)["text"]
     assert local["score"] < 0.5
     assert (offline["best"], local["best"]) == (True, False)
     assert found["best"] == {"provider": "offline"}

@@ -4,14 +4,25 @@ it; customers never see one; the AI quota is checked before any job is written."
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from strawberry import relay
 
+from ai.drafts import (
+    CURRENT_PIPELINE,
+    DraftAction,
+    DraftInput,
+    DraftOutput,
+    DraftResult,
+    ValidationReport,
+)
 from app import Runtime
 from db.engine import Database
 from db.models import AiSuggestion, AuditEntry, TicketMessage
+from resolvers.ai_suggestions.store import save_draft
 from tests.conftest import ApiClient
 from tests.resolvers.ai_suggestion_helpers import (
     ACCEPT,
@@ -152,22 +163,51 @@ async def test_stale_accept_is_refused_and_sends_nothing(
     assert await _count(db, TicketMessage) == messages_before
 
 
-async def test_invalid_suggestion_can_never_be_accepted(
-    agent: ApiClient, customer: ApiClient, runtime: Runtime, ticket: str, db: Database
+async def test_an_unanswerable_question_gets_an_escalation_not_a_reply(
+    agent: ApiClient, customer: ApiClient, runtime: Runtime
 ) -> None:
-    # Nothing in the KB answers this: the offline draft escalates and fails validation.
+    # Nothing in the KB answers this: the offline draft says so and recommends a human.
     other = await open_ticket(customer, "My parrot swallowed the router antenna, what now?")
     await request_draft(agent, other)
     (suggestion,) = await drafted(agent, runtime, other)
+
+    assert suggestion["action"] == "ESCALATE"
+    assert suggestion["citations"] == []
+
+
+async def test_invalid_suggestion_can_never_be_accepted(
+    agent: ApiClient, runtime: Runtime, ticket: str, db: Database
+) -> None:
+    # A draft that failed validation (here: it cites a source nobody retrieved) is stored
+    async with db.transaction() as session:
+        draft = DraftInput(
+            ticket_id=uuid.UUID(relay.from_base64(ticket)[1]), subject="Password reset", thread=()
+        )
+        saved = await save_draft(
+            session,
+            draft,
+            DraftResult(
+                output=DraftOutput("Reboot it.", ("#7",), 0.9, DraftAction.REPLY, "en"),
+                validation=ValidationReport(False, ("cites unknown source #7",), 0.0, 1.0),
+                sources=(),
+                question="Password reset",
+                provider="offline",
+                model="extractive",
+                prompt_version="test",
+                pipeline_version=CURRENT_PIPELINE,
+            ),
+        )
+    suggestion_id = relay.to_base64("AiSuggestion", saved.id)
+    (suggestion,) = await drafted(agent, runtime, ticket)
     messages_before = await _count(db, TicketMessage)
 
-    refused = (
-        await agent.data(ACCEPT, {"input": {"suggestionId": suggestion["id"], "version": 1}})
-    )["acceptAiSuggestion"]
+    refused = (await agent.data(ACCEPT, {"input": {"suggestionId": suggestion_id, "version": 1}}))[
+        "acceptAiSuggestion"
+    ]
 
     assert suggestion["status"] == "INVALID"
     assert suggestion["validation"]["passed"] is False
-    assert suggestion["validation"]["reasons"] != []
+    assert suggestion["validation"]["reasons"] == ["cites unknown source #7"]
     assert [(e["field"], e["code"]) for e in refused["errors"]] == [
         ("suggestionId", "INVALID_SUGGESTION")
     ]
