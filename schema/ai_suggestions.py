@@ -184,8 +184,8 @@ class AiSuggestionSource:
             return None
         return strawberry.ID(relay.to_base64("ArticleVersion", str(self.version_id)))
 
-    @strawberry.field(description="The tool run quoted (global ID).")
-    def tool_run_id_global(self) -> strawberry.ID | None:
+    @strawberry.field(name="toolRunId", description="The tool run quoted (global ID).")
+    def tool_run_global_id(self) -> strawberry.ID | None:
         if self.tool_run_id is None:
             return None
         return strawberry.ID(relay.to_base64("ToolRun", str(self.tool_run_id)))
