@@ -61,9 +61,10 @@ def _object(text: str) -> dict[str, Any] | None:
 
 
 def parse_answer(text: str, teams: Sequence[str], tags: Sequence[str]) -> LlmTriage | None:
-    """The validated answer; None when it is not a JSON object at all."""
+    """The validated answer; None when it is not a JSON object, or one that answers neither
+    priority nor team (some other kind of answer: the offline model decides instead)."""
     data = _object(text)
-    if data is None:
+    if data is None or not {"priority", "team"} & data.keys():
         return None
     out = LlmTriage()
     priority = data.get("priority")

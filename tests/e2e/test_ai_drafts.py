@@ -19,6 +19,7 @@ from tests.ai.loopback import LoopbackLLM
 from tests.conftest import ApiClient, client_for
 from tests.realtime_harness import GraphQLWebSocket, eventually, graphql, live_server
 from tests.resolvers.ai_suggestion_helpers import QUESTION, publish_help_article
+from tests.resolvers.ticket_helpers import make_team
 
 CREATE_TICKET = """
 mutation ($input: CreateTicketInput!) {
@@ -61,6 +62,8 @@ TICKET_MESSAGES = """
 subscription ($ticketId: ID!) {
   ticketMessages(ticketId: $ticketId) { kind message { id bodyText authorKind visibility } }
 }"""
+TRIAGED = """
+query ($id: ID!) { ticket(id: $id) { priority team { name } triage { source priority } } }"""
 MESSAGES = """
 query ($id: ID!) {
   ticket(id: $id) { status messages { edges { node { bodyText authorKind } } } }
@@ -134,7 +137,14 @@ async def test_agent_drafts_edits_and_accepts_and_the_customer_gets_the_reply(
 ) -> None:
     colleague = await client_for(http, db, "agent", name="Cleo Colleague")
     await publish_help_article(agent, reviewer, runtime)
+    await make_team(db, "Accounts")
+    runtime.settings.ai_triage_on_create = True
     ticket = await _open_ticket(server, customer)
+    # triage runs on the new ticket first (offline classifier; an LLM answer that is not a
+    # valid triage falls back to it)
+    assert runtime.jobs is not None
+    await runtime.jobs.drain()
+    triaged = (await graphql(server, agent.token, TRIAGED, {"id": ticket}))["ticket"]
 
     async with (
         GraphQLWebSocket.open(server, agent.token) as agent_ws,
@@ -166,6 +176,9 @@ async def test_agent_drafts_edits_and_accepts_and_the_customer_gets_the_reply(
         heard_accept = (await colleague_ws.next(changed))["aiSuggestionChanged"]
         reply = (await customer_ws.next(conversation))["ticketMessages"]
 
+    assert triaged["team"] == {"name": "Accounts"}, triaged
+    assert triaged["triage"]["source"] == "OFFLINE"
+    assert triaged["priority"] == triaged["triage"]["priority"]
     assert requested["job"]["kind"] == "ai.draft_reply"
     assert arrived["change"] == "READY"
     assert suggestion["status"] == "READY"
