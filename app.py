@@ -316,12 +316,13 @@ def build_runtime(settings: Settings, db: Database) -> Runtime:
     publisher = Publisher(realtime_url)
     watch_pool(db.engine)
     gateway = build_gateway(settings, db, on_call=observe_ai_call)
+    rate_limiter = MovingWindowRateLimiter(limit_storage(redis_url))
     return Runtime(
         settings=settings,
         db=db,
         secret_key=settings.resolved_secret_key(),
-        rate_limiter=MovingWindowRateLimiter(limit_storage(redis_url)),
-        jobs=build_job_queue(db, settings, publisher, ai=gateway),
+        rate_limiter=rate_limiter,
+        jobs=build_job_queue(db, settings, publisher, ai=gateway, rate_limiter=rate_limiter),
         publisher=publisher,
         blobs=blob_store(settings),
         ai=gateway,

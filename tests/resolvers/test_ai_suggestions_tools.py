@@ -25,6 +25,9 @@ mutation ($input: RegisterToolInput!) {
   registerTool(input: $input) { tool { id name } errors { field code message } }
 }
 """
+RUN = """
+mutation ($input: RunToolInput!) { runTool(input: $input) { run { id } errors { code } } }
+"""
 SUGGESTIONS = """
 query ($id: ID!) {
   ticket(id: $id) { aiSuggestions(first: 5) { edges { node {
@@ -44,9 +47,10 @@ def tool_server(settings: Settings) -> Iterator[ToolServer]:
     server.stop()
 
 
-def _order_tool(server: ToolServer, effect: str = "read") -> str:
+def _order_tool(server: ToolServer, effect: str = "read", **extra: str) -> str:
     return json.dumps(
         {
+            **extra,
             "name": "order_status",
             "version": "1.0.0",
             "description": "Where an order is.",
@@ -126,4 +130,34 @@ async def test_a_changing_tool_is_never_run_by_a_draft(
     # then no run exists and the draft rests on no tool
     async with db.sessions() as session:
         assert (await session.execute(select(ToolRun))).scalars().all() == []
+    assert [s for s in suggestion["sources"] if s["kind"] == "tool"] == []  # type: ignore[attr-defined]
+
+
+async def test_draft_runs_count_in_the_tools_rate_limit_like_agents_runs(
+    admin: ApiClient,
+    agent: ApiClient,
+    customer: ApiClient,
+    runtime: Runtime,
+    db: Database,
+    tool_server: ToolServer,
+) -> None:
+    # given an order tool its server allows once a minute, already run once by an agent
+    document = _order_tool(tool_server, rate_limit="1/minute")
+    assert (await admin.data(REGISTER, {"input": {"manifest": document}}))["registerTool"][
+        "errors"
+    ] == []
+    ran = await agent.data(RUN, {"input": {"tool": "order_status", "input": {"order": "A-777"}}})
+    assert ran["runTool"]["errors"] == []
+    assert runtime.jobs is not None
+    await runtime.jobs.drain()
+    ticket = await open_ticket(customer, "Hello, where is my order A-1001? It has been a week.")
+
+    # when a draft is requested within the minute
+    assert (await request_draft(agent, ticket))["errors"] == []
+    (suggestion,) = await _drafts(agent, runtime, ticket)
+
+    # then the draft did not call the tool again: only the agent's run exists
+    async with db.sessions() as session:
+        runs = (await session.execute(select(ToolRun))).scalars().all()
+    assert [r.input for r in runs] == [{"order": "A-777"}]
     assert [s for s in suggestion["sources"] if s["kind"] == "tool"] == []  # type: ignore[attr-defined]

@@ -94,6 +94,7 @@ async def draft_reply_job(run: JobRun) -> str | None:
         ticket_id=ticket_id,
         job_id=run.id,
         sender=run.env.sender,
+        rate_limiter=run.env.rate_limiter,
     )
     try:
         result = await produce_draft(

@@ -16,6 +16,8 @@ from collections.abc import Coroutine
 from contextvars import Context
 from typing import Any
 
+from limits.aio.strategies import RateLimiter
+
 from ai.gateway import Gateway
 from db.engine import Database
 from settings import Settings
@@ -36,9 +38,17 @@ class InProcessWorker:
         publisher: Publisher | None = None,
         *,
         ai: Gateway | None = None,
+        rate_limiter: RateLimiter | None = None,
         concurrency: int = 4,
     ) -> None:
-        self.env = JobEnv(db=db, settings=settings, sender=self, publisher=publisher, ai=ai)
+        self.env = JobEnv(
+            db=db,
+            settings=settings,
+            sender=self,
+            publisher=publisher,
+            ai=ai,
+            rate_limiter=rate_limiter,
+        )
         self._concurrency = concurrency
         self._queue: asyncio.Queue[uuid.UUID] | None = None
         self._tasks: set[asyncio.Task[None]] = set()

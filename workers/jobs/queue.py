@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from limits.aio.strategies import RateLimiter
 from sqlalchemy import select
 
 from ai.gateway import Gateway
@@ -124,7 +125,11 @@ class JobQueue:
 
 
 def build_job_queue(
-    db: Database, settings: Settings, publisher: Publisher | None, ai: Gateway | None = None
+    db: Database,
+    settings: Settings,
+    publisher: Publisher | None,
+    ai: Gateway | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> JobQueue:
     """Dramatiq over REDIS_URL (its workers build their own gateway), else the in-process
     worker, whose jobs use the server's gateway `ai`."""
@@ -133,4 +138,6 @@ def build_job_queue(
 
         broker = make_broker(settings.redis_url.get_secret_value())
         return JobQueue(db, settings, DramatiqSender(broker))
-    return JobQueue(db, settings, InProcessWorker(db, settings, publisher, ai=ai))
+    return JobQueue(
+        db, settings, InProcessWorker(db, settings, publisher, ai=ai, rate_limiter=rate_limiter)
+    )

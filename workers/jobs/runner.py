@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from limits.aio.strategies import RateLimiter
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,6 +80,9 @@ class JobEnv:
     publisher: Publisher | None = None
     # The LLM gateway (AI drafts, triage …); None where none was built.
     ai: Gateway | None = None
+    # The rate limiter manifests' `rate_limit` counts against (shared with the server's
+    # runTool: the same object in-process, the same Redis keys with REDIS_URL).
+    rate_limiter: RateLimiter | None = None
     worker: str = field(default_factory=worker_name)
 
     @property

@@ -13,9 +13,11 @@ import logging
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
+from limits.aio.strategies import MovingWindowRateLimiter
 
 import workers.jobs.catalog  # noqa: F401  (registers every job kind)
 from ai.factory import build_gateway
+from auth.limit_storage import limit_storage
 from db.engine import Database, database_url
 from settings import get_settings
 from workers.events import Publisher
@@ -56,6 +58,7 @@ async def _job_env() -> JobEnv:
                 sender=DramatiqSender(broker),
                 publisher=publisher,
                 ai=build_gateway(_settings, db, on_call=observe_ai_call),
+                rate_limiter=MovingWindowRateLimiter(limit_storage(_redis_url)),
             )
     return _env
 
