@@ -13,15 +13,11 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import select
-
 from ai.drafts import (
-    CURRENT_PIPELINE,
     DraftAction,
     DraftInput,
     DraftOutput,
     DraftResult,
-    ThreadMessage,
     ValidationReport,
     produce_draft,
 )
@@ -29,8 +25,8 @@ from ai.drafts.quality import score_result
 from ai.embeddings import EmbeddingUnavailable, active_embedder
 from ai.gateway import GatewayError
 from ai.quotas import QuotaExceeded
-from db.models import AiSuggestion, Ticket, TicketMessage
-from db.models.tickets import AuthorKind, Visibility
+from db.models import AiSuggestion
+from workers.jobs.draft_input import load_draft_input
 from workers.jobs.kinds import TransientJobError, job_kind
 from workers.jobs.runner import JobRun
 
@@ -38,7 +34,6 @@ __all__ = ["COMPARE_DRAFTS_JOB", "compare_drafts_job", "pick_best"]
 
 COMPARE_DRAFTS_JOB = "ai.compare_drafts"
 _log = logging.getLogger("autocrm.ai")
-_MAX_THREAD = 50
 
 
 def pick_best(results: list[DraftResult]) -> int | None:
@@ -75,41 +70,6 @@ def _failed(draft: DraftInput, provider: str, model: str, reason: str) -> DraftR
     )
 
 
-async def _draft_input(run: JobRun, ticket_id: uuid.UUID) -> DraftInput | None:
-    async with run.db.sessions() as session:
-        ticket = await session.get(Ticket, ticket_id)
-        if ticket is None:
-            return None
-        messages = list(
-            (
-                await session.execute(
-                    select(TicketMessage)
-                    .where(TicketMessage.ticket_id == ticket_id)
-                    .order_by(TicketMessage.created_at.desc(), TicketMessage.id.desc())
-                    .limit(_MAX_THREAD)
-                )
-            ).scalars()
-        )
-        subject = ticket.subject
-    thread = tuple(
-        ThreadMessage(
-            text=m.body_text,
-            from_customer=m.author_kind == AuthorKind.CUSTOMER.value,
-            public=m.visibility == Visibility.PUBLIC.value,
-        )
-        for m in reversed(messages)
-    )
-    return DraftInput(
-        ticket_id=ticket_id,
-        subject=subject,
-        thread=thread,
-        audiences=("public",),  # a reply goes to the customer: public articles only
-        pipeline_version=CURRENT_PIPELINE,
-        requested_by=run.requested_by,
-        job_id=run.id,
-    )
-
-
 @job_kind(COMPARE_DRAFTS_JOB, queue="ai", time_limit=600.0, max_attempts=3)
 async def compare_drafts_job(run: JobRun) -> str | None:
     from dataclasses import replace
@@ -124,7 +84,7 @@ async def compare_drafts_job(run: JobRun) -> str | None:
         raise ValueError(
             "ai.compare_drafts needs args {'ticket_id', 'group_id', 'providers'}"
         ) from exc
-    base = await _draft_input(run, ticket_id)
+    base = await load_draft_input(run, ticket_id)
     if base is None:
         return "ticket-gone"
     settings = run.env.settings

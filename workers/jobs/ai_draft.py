@@ -11,34 +11,18 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import select
-
-from ai.drafts import CURRENT_PIPELINE, DraftInput, ThreadMessage, produce_draft
+from ai.drafts import CURRENT_PIPELINE, produce_draft
 from ai.drafts.tool_step import tool_step_for
 from ai.embeddings import EmbeddingUnavailable, active_embedder
 from ai.gateway import AllProvidersFailed, GatewayTimeout
-from db.models import Ticket, TicketMessage
-from db.models.tickets import AuthorKind, TicketStatus, Visibility
+from workers.jobs.draft_input import load_draft_input
 from workers.jobs.kinds import TransientJobError, job_kind
 from workers.jobs.runner import JobRun
 
-__all__ = ["DRAFT_REPLY_JOB", "draft_reply_job", "thread_of"]
+__all__ = ["DRAFT_REPLY_JOB", "draft_reply_job"]
 
 DRAFT_REPLY_JOB = "ai.draft_reply"
 _log = logging.getLogger("autocrm.ai")
-# The newest messages are what a reply answers; older ones only add cost.
-_MAX_THREAD = 50
-
-
-def thread_of(messages: list[TicketMessage]) -> tuple[ThreadMessage, ...]:
-    return tuple(
-        ThreadMessage(
-            text=m.body_text,
-            from_customer=m.author_kind == AuthorKind.CUSTOMER.value,
-            public=m.visibility == Visibility.PUBLIC.value,
-        )
-        for m in messages[-_MAX_THREAD:]
-    )
 
 
 @job_kind(DRAFT_REPLY_JOB, queue="ai", time_limit=180.0, max_attempts=3)
@@ -50,31 +34,14 @@ async def draft_reply_job(run: JobRun) -> str | None:
         ticket_id = uuid.UUID(str(run.args["ticket_id"]))
     except (KeyError, ValueError) as exc:
         raise ValueError("ai.draft_reply needs args {'ticket_id': <uuid>}") from exc
-    async with run.db.sessions() as session:
-        ticket = await session.get(Ticket, ticket_id)
-        if ticket is None or ticket.status == TicketStatus.CLOSED.value:
-            return "ticket-gone"
-        messages = list(
-            (
-                await session.execute(
-                    select(TicketMessage)
-                    .where(TicketMessage.ticket_id == ticket_id)
-                    .order_by(TicketMessage.created_at, TicketMessage.id)
-                )
-            ).scalars()
-        )
-        subject, channel_locale = ticket.subject, None
-    draft = DraftInput(
-        ticket_id=ticket_id,
-        subject=subject,
-        thread=thread_of(messages),
-        audiences=("public",),  # the reply goes to the customer: public articles only
-        locale=channel_locale,
+    draft = await load_draft_input(
+        run,
+        ticket_id,
         pipeline_version=str(run.args.get("pipeline_version") or CURRENT_PIPELINE),
         provider=run.args.get("provider") or None,
-        requested_by=run.requested_by,
-        job_id=run.id,
     )
+    if draft is None:
+        return "ticket-gone"
     sequence = 0
 
     async def on_token(delta: str) -> None:
