@@ -74,6 +74,14 @@ _STOPWORDS = _wordset(
 )
 
 
+# Stems of words that join a question's parts but ask nothing ("after", "must", "get"): a
+# sentence sharing only these with the question does not answer another part of it.
+_GLUE = _wordset(
+    "after befor again also any get got just must need soon still some than very would could "
+    "shoul want like pleas"
+)
+
+
 def _words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS]
 
@@ -93,8 +101,11 @@ class Thresholds:
 
     # Below this score for the best sentence, no sentence answers: ESCALATE.
     answer: float = 0.42
-    # A further sentence joins the reply when its score is at least this share of the best.
+    # A further sentence joins the reply when its score is at least this share of the best,
     companion: float = 0.85
+    # or, from a source already quoted, at least this share when it answers a part of the
+    # question no chosen sentence does ("… damaged … Can I get a refund?").
+    complement: float = 0.7
     # A question of one or two terms is asked back when another article's best sentence
     # scores at least this share of the best one.
     clarify: float = 0.9
@@ -211,7 +222,7 @@ class ExtractiveResponder:
                     "action": "ASK_CLARIFYING",
                     "language": language,
                 }
-        chosen = self._choose(order, sentences, scores)
+        chosen = self._choose(order, sentences, scores, q_terms)
         # Sources in the order their best sentence was chosen, each in its own order.
         ranks = {src: n for n, src in enumerate(dict.fromkeys(sentences[i].source for i in chosen))}
         chosen.sort(key=lambda i: (ranks[sentences[i].source], sentences[i].position))
@@ -241,16 +252,23 @@ class ExtractiveResponder:
         return scores
 
     def _choose(
-        self, order: list[int], sentences: list[_Sentence], scores: list[float]
+        self, order: list[int], sentences: list[_Sentence], scores: list[float], q_terms: set[str]
     ) -> list[int]:
         best = order[0]
         chosen = [best]
         seen_words = [set(_words(sentences[best].text))]
+        covered = _terms(sentences[best].text) & q_terms
         for i in order[1:]:
             if len(chosen) >= self._max_sentences:
                 break
-            if scores[i] < scores[best] * self.thresholds.companion:
+            if scores[i] < scores[best] * self.thresholds.complement:
                 break
+            if scores[i] < scores[best] * self.thresholds.companion:
+                new = (_terms(sentences[i].text) & q_terms) - covered - _GLUE
+                answers_more = bool(new)
+                quoted = sentences[i].source in {sentences[j].source for j in chosen}
+                if not (answers_more and quoted):
+                    continue
             # At most two sources: a reply stitched from many articles reads badly.
             if len({sentences[j].source for j in chosen} | {sentences[i].source}) > 2:
                 continue
@@ -259,6 +277,7 @@ class ExtractiveResponder:
                 continue  # says the same again
             chosen.append(i)
             seen_words.append(words)
+            covered |= _terms(sentences[i].text) & q_terms
         return chosen
 
     async def _embed(self, texts: list[str]) -> np.ndarray:
