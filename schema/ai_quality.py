@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from resolvers import ai_quality
+from resolvers.ai_suggestions.queries import get_suggestion
 from resolvers.audit import MutationTx
 from resolvers.context import RequestContext
 from resolvers.error_codes import CommonErrorCode
@@ -21,6 +22,9 @@ from schema.ids import decode_id
 from schema.jobs import Job
 from schema.mutations import MutationPayload, mutation
 from schema.permissions import IsStaff
+
+if TYPE_CHECKING:
+    from schema.ai_suggestions import AiSuggestion
 
 __all__ = ["AiQualityMutation", "AiQualityQuery"]
 
@@ -124,10 +128,24 @@ class ComparedDraft:
         "fit, scaled into the valid or invalid half."
     )
     best: bool = strawberry.field(description="The best valid draft of the comparison.")
+    suggestion_key: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(
+        description="The stored suggestion, as the policy lets you see it (accept, edit or "
+        "reject it as usual)."
+    )
+    async def suggestion(
+        self, info: strawberry.Info[RequestContext]
+    ) -> Annotated[AiSuggestion, strawberry.lazy("schema.ai_suggestions")] | None:
+        from schema.ai_suggestions import AiSuggestion as Node
+
+        row = await get_suggestion(info.context, self.suggestion_key)
+        return Node.from_row(row) if row is not None else None
 
     @classmethod
     def from_entry(cls, d: ai_quality.ComparedDraft) -> ComparedDraft:
         return cls(
+            suggestion_key=d.suggestion_id,
             suggestion_id=strawberry.ID(relay.to_base64("AiSuggestion", str(d.suggestion_id))),
             provider=d.provider,
             model=d.model,

@@ -60,6 +60,7 @@ query ($groupId: ID!) {
     drafts {
       suggestionId provider model status action text valid validationReasons
       groundedness citationCoverage confidence citations score best
+      suggestion { id status provider }
     }
     best { provider }
   }
@@ -164,6 +165,13 @@ async def test_compare_drafts_stores_a_scored_draft_per_provider_and_marks_the_b
     assert local["text"] == json.loads(llm_server.script.text)["text"]
     assert local["score"] < 0.5
     assert (offline["best"], local["best"]) == (True, False)
+    # each entry links to its stored suggestion, to accept or edit as usual
+    assert offline["suggestion"] == {
+        "id": offline["suggestionId"],
+        "status": "READY",
+        "provider": "offline",
+    }
+    assert local["suggestion"]["status"] == "INVALID"
     assert found["best"] == {"provider": "offline"}
     assert llm_server.count("/v1/chat/completions") == 1
     async with db.sessions() as session:
