@@ -46,6 +46,16 @@ _STOPWORDS: dict[str, frozenset[str]] = {
         "op voor met bij hoe wat waarom wanneer waar kan kunnen heb heeft niet geen bedankt "
         "hallo graag maar als er"
     ),
+    "it": _wordset(
+        "il lo la gli le un una e o è sono era io mio mia mi lei suo noi nostro questo questa "
+        "di del al in per con su come cosa perché quando dove può posso ho ha non grazie "
+        "ciao che ma se"
+    ),
+    "pt": _wordset(
+        "o a os as um uma e ou é são era eu meu minha me você seu nós nosso isto esta de do "
+        "da ao em para com por como que porque quando onde pode posso tenho tem não "
+        "obrigado olá mas se"
+    ),
 }
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(_STOPWORDS)
 

@@ -13,7 +13,7 @@ from ai.triage.classifier import (
     train,
 )
 from ai.triage.llm import PROMPT_VERSION, LlmTriage, parse_answer, triage_prompt
-from ai.triage.signals import Sentiment, detect_language, sentiment, urgency_cues
+from ai.triage.signals import Sentiment, sentiment, urgency_cues
 
 __all__ = [
     "PRIORITIES",
@@ -23,7 +23,6 @@ __all__ = [
     "LlmTriage",
     "Prediction",
     "Sentiment",
-    "detect_language",
     "parse_answer",
     "sentiment",
     "shipped_examples",

@@ -18,7 +18,6 @@ __all__ = [
     "CUE_FEATURES",
     "Sentiment",
     "cue_vector",
-    "detect_language",
     "sentiment",
     "urgency_cues",
 ]
@@ -153,53 +152,6 @@ def cue_vector(text: str) -> NDArray[np.float32]:
         [min(1.0, len(cues.get(level, ())) / 2.0) for level in ("urgent", "high", "low")],
         dtype=np.float32,
     )
-
-
-_FUNCTION_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        _words(
-            "the and is are was to of in for on my i you it this that with not have has be "
-            "can please we our your "
-        )
-    ),
-    "de": frozenset(
-        _words(
-            "der die das und ist nicht ich sie mit ein eine zu den von auf für bitte wir "
-            "unser mein meine habe kann "
-        )
-    ),
-    "fr": frozenset(
-        _words(
-            "le la les et est pas je vous avec un une des du pour sur mon ma mes nous notre "
-            "ne merci "
-        )
-    ),
-    "es": frozenset(
-        _words(
-            "el la los las y es no yo usted con un una para por mi mis nosotros nuestro que "
-            "gracias "
-        )
-    ),
-    "nl": frozenset(
-        _words("de het een en is niet ik u met van voor op mijn wij ons onze dat graag ")
-    ),
-    "it": frozenset(
-        _words("il lo la gli le e è non io lei con un una per su mio mia noi nostro che grazie ")
-    ),
-    "pt": frozenset(
-        _words("o a os as e é não eu você com um uma para por meu minha nós nosso que obrigado ")
-    ),
-}
-
-
-def detect_language(text: str) -> str:
-    """An ISO 639-1 code from function-word counts; `und` when nothing is recognisable."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    if not words:
-        return "und"
-    scores = {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS.items()}
-    best = max(scores, key=lambda lang: (scores[lang], lang == "en"))
-    return best if scores[best] > 0 else "und"
 
 
 _NEGATIVE = frozenset(

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ai.gateway import Gateway, GatewayError
+from ai.language import detect_language
 from ai.pii.detector import get_detector
 from ai.pii.entities import PiiKind, PiiMode
 from ai.requests import Caller, ChatMessage, CompletionRequest
 from ai.triage import (
     PRIORITIES,
     PROMPT_VERSION,
-    detect_language,
     parse_answer,
     sentiment,
     shipped_tags,
@@ -93,7 +93,8 @@ async def decide(
     if decision is None:
         decision = await _offline(db, settings, given)
     if decision.language == "":
-        decision.language = detect_language(text)
+        # "und" (undetermined) when too few words decide.
+        decision.language = detect_language(text, default="und")
     if decision.sentiment == "":
         decision.sentiment, decision.sentiment_score = feeling.label, feeling.score
     decision.pii_kinds = kinds
