@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Row, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -142,6 +142,7 @@ async def fetch_page(
     max_size: int = 100,
     count: bool = True,
     prepare: Callable[[Select[Any]], Select[Any]] | None = None,
+    unpack: Callable[[Row[Any]], tuple[Any, tuple[Any, ...]]] | None = None,
 ) -> Page[Any]:
     """Run `stmt` (already filtered) for one page, plus a count of all matching rows when
     `count` (a connection's `totalCount` costs a second statement only when selected).
@@ -175,8 +176,13 @@ async def fetch_page(
         rows = list((await session.execute(page_stmt)).scalars())
     else:
         records = (await session.execute(prepare(page_stmt))).all()
-        rows = [record[0] for record in records]
-        related = [tuple(record[1:]) for record in records]
+        if unpack is None:
+            rows = [record[0] for record in records]
+            related = [tuple(record[1:]) for record in records]
+        else:
+            pairs = [unpack(record) for record in records]
+            rows = [row for row, _ in pairs]
+            related = [extras for _, extras in pairs]
     has_more = len(rows) > size
     rows = rows[:size]
     related = related[:size]

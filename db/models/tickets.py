@@ -200,8 +200,12 @@ class Ticket(UUIDPrimaryKey, TimestampMixin, Base):
     )
     last_message_at: Mapped[datetime | None]
     # Subject only; message text is searched through ticket_messages.search_vector.
+    # Deferred (only SQL reads it): loading a ticket does not ship its tsvector.
     search_vector: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('simple', coalesce(subject, ''))", persisted=True)
+        TSVECTOR,
+        Computed("to_tsvector('simple', coalesce(subject, ''))", persisted=True),
+        deferred=True,
+        deferred_raiseload=True,
     )
 
 
@@ -236,8 +240,12 @@ class TicketMessage(UUIDPrimaryKey, Base):
     visibility: Mapped[str] = mapped_column(String(16), default="public", server_default="public")
     body_html: Mapped[str] = mapped_column(Text)  # sanitised before it is stored
     body_text: Mapped[str] = mapped_column(Text)  # plain copy for search and AI
+    # Deferred (only SQL reads it): loading a message does not ship its tsvector.
     search_vector: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('simple', coalesce(body_text, ''))", persisted=True)
+        TSVECTOR,
+        Computed("to_tsvector('simple', coalesce(body_text, ''))", persisted=True),
+        deferred=True,
+        deferred_raiseload=True,
     )
     in_reply_to_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("ticket_messages.id", ondelete="SET NULL")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, false, func, not_, or_, select, true
+from sqlalchemy import Row, Select, false, func, not_, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -26,6 +26,7 @@ from db.message_search import ticket_ids_with_matching_messages
 from db.models import Customer, Team, Ticket, TicketMessage, User
 from db.models.tickets import Visibility
 from db.pagination import Page, PageRequest, SortKey, fetch_page
+from db.records import RecordShape
 from resolvers.context import RequestContext
 from resolvers.messages.access import customer_only_public
 from resolvers.search import search_text
@@ -166,13 +167,22 @@ class TicketPreload:
     last_message: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _PageShape:
+    """How a page statement is widened for a preload shape, and cut back per row."""
+
+    names: tuple[str, ...]
+    prepare: Callable[[Select[Any]], Select[Any]]
+    unpack: Callable[[Row[Any]], tuple[Any, tuple[Any, ...]]]
+
+
 @lru_cache(maxsize=128)  # 32 preload shapes, by public_only: every one fits
-def _related(
-    preload: TicketPreload, public_only: bool
-) -> tuple[tuple[str, ...], Callable[[Select[Any]], Select[Any]] | None]:
-    """The names of the extra entities and how to add them to the page statement. Built
-    once per shape: the aliases and the lateral subquery cost more to build than the rest
-    of the page statement (SQL constructs are immutable, so sharing them is safe)."""
+def _page_shape(preload: TicketPreload, public_only: bool) -> _PageShape:
+    """The page statement's columns (the ticket's and those of the related rows
+    `preload` names, as records: db/records.py) and how to cut a result row into a ticket
+    record and its related records. Built once per shape: the aliases and the lateral
+    subquery cost more to build than the rest of the page statement (SQL constructs are
+    immutable, so sharing them is safe)."""
     joins: list[tuple[str, Any, Any]] = []
     if preload.customer:
         joins.append(("customer", Customer, Customer.id == Ticket.customer_id))
@@ -195,15 +205,26 @@ def _related(
             newest = newest.where(TicketMessage.visibility == Visibility.PUBLIC.value)
         lateral = newest.lateral("last_message")
         joins.append(("last_message", aliased(TicketMessage, lateral), true()))
-    if not joins:
-        return (), None
+    ticket: RecordShape[Ticket] = RecordShape(Ticket, "ticket")
+    related: list[RecordShape[Any]] = [RecordShape(entity, name) for name, entity, _ in joins]
+    columns = [column for shape in (ticket, *related) for column in shape.columns]
+    starts = []
+    start = ticket.width
+    for shape in related:
+        starts.append(start)
+        start += shape.width
+    taking = list(zip(related, starts, strict=True))
 
     def prepare(stmt: Select[Any]) -> Select[Any]:
+        stmt = stmt.with_only_columns(*columns, maintain_column_froms=True)
         for _, entity, on in joins:
-            stmt = stmt.add_columns(entity).outerjoin(entity, on)
+            stmt = stmt.outerjoin(entity, on)
         return stmt
 
-    return tuple(name for name, _, _ in joins), prepare
+    def unpack(row: Row[Any]) -> tuple[Any, tuple[Any, ...]]:
+        return ticket.take(row, 0), tuple(shape.take(row, at) for shape, at in taking)
+
+    return _PageShape(tuple(name for name, _, _ in joins), prepare, unpack)
 
 
 def _relations(result: Page[Ticket], names: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -222,12 +243,12 @@ async def tickets_page(
     preload: TicketPreload = TicketPreload(),  # frozen: safe to share
 ) -> tuple[Page[Ticket], list[dict[str, Any]]]:
     """One page of tickets in one statement with the related rows `preload` names, plus
-    `count(*)` only when `count`; the related rows come back per ticket, by name."""
+    `count(*)` only when `count`; the related rows come back per ticket, by name. Tickets
+    and related rows are read-only records (db/records.py), not ORM objects."""
     principal = ctx.require_principal()
     criteria = replace(criteria, search=search_text(criteria.search, "filter.search"))
     stmt = tickets_statement(principal, criteria)
-    public_only = customer_only_public(principal)
-    names, prepare = _related(preload, public_only)
+    shape = _page_shape(preload, customer_only_public(principal))
     async with ctx.db.reads() as session:
         result = await fetch_page(
             session,
@@ -237,10 +258,11 @@ async def tickets_page(
             page,
             max_size=ctx.settings.max_page_size,
             count=count,
-            prepare=prepare,
+            prepare=shape.prepare,
+            unpack=shape.unpack,
         )
     ctx.loaders.ticket_by_id.prime_many({row.id: row for row in result.rows})
-    return result, _relations(result, names) if names else [{} for _ in result.rows]
+    return result, _relations(result, shape.names)
 
 
 async def visible_tickets(ctx: RequestContext, ids: list[uuid.UUID | None]) -> list[Ticket | None]:

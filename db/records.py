@@ -1,0 +1,50 @@
+"""Read-only records of an entity's columns, loaded as Core rows.
+
+A hot list page (the inbox) shows five entities per row; hydrating them as ORM objects
+(identity map, instance state, attribute instrumentation) cost more than the statement
+itself. A `RecordShape` selects an entity's loaded columns (deferred ones are left out, as
+the ORM leaves them out) under labels of its own, and cuts each result row into one record
+per entity: a named tuple with the mapped attribute names, so the code that reads an ORM
+row (`Ticket.from_row`, the policy, sort keys) reads a record alike. Records have no
+relationships and no session: they are for reading, never for writing back.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar, cast
+
+from sqlalchemy import ColumnElement, inspect
+from sqlalchemy.orm import ColumnProperty
+
+__all__ = ["RecordShape"]
+
+T = TypeVar("T")
+
+
+class RecordShape(Generic[T]):
+    """The columns of `entity` (an ORM class or an alias of one) and how to cut them
+    back out of a row: `shape.columns` go into a select, `shape.take(row, start)` gives the
+    record (None when an outer join found nothing: its primary key is null)."""
+
+    def __init__(self, entity: Any, label: str) -> None:
+        mapper = inspect(entity).mapper
+        keys = [
+            prop.key
+            for prop in mapper.column_attrs
+            if isinstance(prop, ColumnProperty) and not prop.deferred
+        ]
+        self.columns: list[ColumnElement[Any]] = [
+            getattr(entity, key).label(f"{label}_{key}") for key in keys
+        ]
+        self.width = len(keys)
+        self._key_index = keys.index(mapper.primary_key[0].key)
+        record = namedtuple(f"{mapper.class_.__name__}Record", keys)  # type: ignore[misc]
+        self._make: Callable[[Sequence[Any]], Any] = record._make
+
+    def take(self, row: Sequence[Any], start: int) -> T | None:
+        values = row[start : start + self.width]
+        if values[self._key_index] is None:
+            return None
+        return cast("T", self._make(values))
