@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Row, Select, func, select, tuple_
+import orjson
+from sqlalchemy import Row, Select, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -20,12 +21,15 @@ __all__ = [
     "InvalidPageRequest",
     "Page",
     "PageRequest",
+    "PageStatements",
     "SortKey",
     "cursor_for",
     "decode_cursor",
     "encode_cursor",
     "fetch_page",
     "is_first_page",
+    "page_statements",
+    "run_page",
 ]
 
 T = TypeVar("T")
@@ -86,8 +90,10 @@ def _encode(values: Sequence[Any]) -> str:
             return {"u": str(value)}
         return value
 
-    raw = json.dumps([plain(v) for v in values], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    # orjson: compact like json.dumps(separators=(",", ":")), but UTF-8 where json escapes;
+    # either decodes alike, so cursors issued before stay valid.
+    raw = orjson.dumps([plain(v) for v in values])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def cursor_for(sort: SortKey, row: Any) -> str:
@@ -131,6 +137,119 @@ def decode_cursor(cursor: str, count: int) -> list[Any]:
     return _decode(cursor, count)
 
 
+@dataclass(frozen=True, slots=True)
+class PageStatements:
+    """A page's statements, built once and reusable by any request of the same shape: a
+    cursor's values are bound when it runs (`run_page`), so a caller may keep these (SQL
+    constructs are immutable, and SQLAlchemy keys its compiled-SQL cache off the object,
+    which is most of the cost of running a freshly built statement)."""
+
+    page: Select[Any]
+    count: Select[Any] | None
+    sort: SortKey
+    size: int
+    backwards: bool
+    prepared: bool
+
+
+def page_statements(
+    stmt: Select[Any],
+    sort: SortKey,
+    id_column: Column,
+    request: PageRequest,
+    *,
+    default_size: int = 20,
+    max_size: int = 100,
+    count: bool = True,
+    prepare: Callable[[Select[Any]], Select[Any]] | None = None,
+) -> PageStatements:
+    """The statements `fetch_page` runs for `request`; only whether it has an `after` or a
+    `before` cursor matters, not the cursor itself."""
+    size = request.size(default_size, max_size)
+    backwards = request.last is not None or (request.before is not None and request.first is None)
+    key = tuple_(sort.expression, id_column)
+    page_stmt = stmt
+    if request.after is not None:
+        after = _bound_key("after", sort, id_column)
+        page_stmt = page_stmt.where(key < after if sort.descending else key > after)
+    if request.before is not None:
+        before = _bound_key("before", sort, id_column)
+        page_stmt = page_stmt.where(key > before if sort.descending else key < before)
+    forward_desc = sort.descending != backwards
+    order = (
+        (sort.expression.desc(), id_column.desc())
+        if forward_desc
+        else (sort.expression.asc(), id_column.asc())
+    )
+    page_stmt = page_stmt.order_by(*order).limit(size + 1)
+    if prepare is not None:
+        page_stmt = prepare(page_stmt)
+    return PageStatements(
+        page=page_stmt,
+        count=select(func.count()).select_from(stmt.order_by(None).subquery()) if count else None,
+        sort=sort,
+        size=size,
+        backwards=backwards,
+        prepared=prepare is not None,
+    )
+
+
+def _bound_key(name: str, sort: SortKey, id_column: Column) -> Any:
+    return tuple_(
+        bindparam(f"{name}_sort", type_=sort.expression.type),
+        bindparam(f"{name}_id", type_=id_column.type),
+    )
+
+
+async def run_page(
+    session: AsyncSession,
+    statements: PageStatements,
+    request: PageRequest,
+    *,
+    unpack: Callable[[Row[Any]], tuple[Any, tuple[Any, ...]]] | None = None,
+) -> Page[Any]:
+    """One page by `statements` (from `page_statements` for a request of this shape), the
+    cursors of `request` bound; InvalidPageRequest for a malformed cursor."""
+    params: dict[str, Any] = {}
+    for name, cursor in (("after", request.after), ("before", request.before)):
+        if cursor is not None:
+            params[f"{name}_sort"], params[f"{name}_id"] = _decode(cursor, 2)
+    size, backwards, sort = statements.size, statements.backwards, statements.sort
+    related: list[tuple[Any, ...]] = []
+    result = await session.execute(statements.page, params)
+    if not statements.prepared:
+        rows = list(result.scalars())
+    else:
+        records = result.all()
+        if unpack is None:
+            rows = [record[0] for record in records]
+            related = [tuple(record[1:]) for record in records]
+        else:
+            pairs = [unpack(record) for record in records]
+            rows = [row for row, _ in pairs]
+            related = [extras for _, extras in pairs]
+    has_more = len(rows) > size
+    rows = rows[:size]
+    related = related[:size]
+    if backwards:
+        rows.reverse()
+        related.reverse()
+    total = (
+        (await session.execute(statements.count)).scalar_one()
+        if statements.count is not None
+        else None
+    )
+    cursors = [_encode([sort.value(row), row.id]) for row in rows]
+    return Page(
+        rows=rows,
+        cursors=cursors,
+        has_next_page=has_more if not backwards else request.before is not None,
+        has_previous_page=has_more if backwards else request.after is not None,
+        total_count=total,
+        related=related,
+    )
+
+
 async def fetch_page(
     session: AsyncSession,
     stmt: Select[Any],
@@ -148,60 +267,18 @@ async def fetch_page(
     `count` (a connection's `totalCount` costs a second statement only when selected).
 
     `prepare` may add columns and outer joins to the page statement only (related rows the
-    page will show, loaded with it); they come back per row in `Page.related`.
+    page will show, loaded with it); they come back per row in `Page.related`. `unpack`
+    cuts a result row of the prepared statement into (row, related rows): by default the
+    first entity and the rest, for a `prepare` that may also replace the columns.
     """
-    size = request.size(default_size, max_size)
-    backwards = request.last is not None or (request.before is not None and request.first is None)
-    key = tuple_(sort.expression, id_column)
-    page_stmt = stmt
-    if request.after is not None:
-        values = _decode(request.after, 2)
-        page_stmt = page_stmt.where(
-            key < tuple_(*values) if sort.descending else key > tuple_(*values)
-        )
-    if request.before is not None:
-        values = _decode(request.before, 2)
-        page_stmt = page_stmt.where(
-            key > tuple_(*values) if sort.descending else key < tuple_(*values)
-        )
-    forward_desc = sort.descending != backwards
-    order = (
-        (sort.expression.desc(), id_column.desc())
-        if forward_desc
-        else (sort.expression.asc(), id_column.asc())
+    statements = page_statements(
+        stmt,
+        sort,
+        id_column,
+        request,
+        default_size=default_size,
+        max_size=max_size,
+        count=count,
+        prepare=prepare,
     )
-    page_stmt = page_stmt.order_by(*order).limit(size + 1)
-    related: list[tuple[Any, ...]] = []
-    if prepare is None:
-        rows = list((await session.execute(page_stmt)).scalars())
-    else:
-        records = (await session.execute(prepare(page_stmt))).all()
-        if unpack is None:
-            rows = [record[0] for record in records]
-            related = [tuple(record[1:]) for record in records]
-        else:
-            pairs = [unpack(record) for record in records]
-            rows = [row for row, _ in pairs]
-            related = [extras for _, extras in pairs]
-    has_more = len(rows) > size
-    rows = rows[:size]
-    related = related[:size]
-    if backwards:
-        rows.reverse()
-        related.reverse()
-    total = (
-        (
-            await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        ).scalar_one()
-        if count
-        else None
-    )
-    cursors = [_encode([sort.value(row), row.id]) for row in rows]
-    return Page(
-        rows=rows,
-        cursors=cursors,
-        has_next_page=has_more if not backwards else request.before is not None,
-        has_previous_page=has_more if backwards else request.after is not None,
-        total_count=total,
-        related=related,
-    )
+    return await run_page(session, statements, request, unpack=unpack)

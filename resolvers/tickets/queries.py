@@ -25,7 +25,14 @@ from db.customer_search import tsquery_text
 from db.message_search import ticket_ids_with_matching_messages
 from db.models import Customer, Team, Ticket, TicketMessage, User
 from db.models.tickets import Visibility
-from db.pagination import Page, PageRequest, SortKey, fetch_page
+from db.pagination import (
+    Page,
+    PageRequest,
+    PageStatements,
+    SortKey,
+    page_statements,
+    run_page,
+)
 from db.records import RecordShape
 from resolvers.context import RequestContext
 from resolvers.messages.access import customer_only_public
@@ -227,6 +234,41 @@ def _page_shape(preload: TicketPreload, public_only: bool) -> _PageShape:
     return _PageShape(tuple(name for name, _, _ in joins), prepare, unpack)
 
 
+def _request_shape(page: PageRequest) -> PageRequest:
+    """What the page statements depend on: the sizes, and whether there is a cursor."""
+    return PageRequest(
+        first=page.first,
+        after="" if page.after is not None else None,
+        last=page.last,
+        before="" if page.before is not None else None,
+    )
+
+
+@lru_cache(maxsize=512)
+def _statements(
+    principal: Principal,
+    criteria: TicketCriteria,
+    sort: TicketSort,
+    descending: bool,
+    request: PageRequest,
+    count: bool,
+    preload: TicketPreload,
+    max_size: int,
+) -> PageStatements:
+    """A page's statements, kept for the next request of the same caller, criteria and
+    shape (an inbox refreshed by every agent all day): building and cache-keying the
+    page statement anew cost as much as running it."""
+    return page_statements(
+        tickets_statement(principal, criteria),
+        sort_key(sort, descending),
+        Ticket.id,
+        request,
+        max_size=max_size,
+        count=count,
+        prepare=_page_shape(preload, customer_only_public(principal)).prepare,
+    )
+
+
 def _relations(result: Page[Ticket], names: tuple[str, ...]) -> list[dict[str, Any]]:
     """Per row, the related rows the page statement loaded, by relation name."""
     return [dict(zip(names, extras, strict=True)) for extras in result.related]
@@ -247,20 +289,14 @@ async def tickets_page(
     and related rows are read-only records (db/records.py), not ORM objects."""
     principal = ctx.require_principal()
     criteria = replace(criteria, search=search_text(criteria.search, "filter.search"))
-    stmt = tickets_statement(principal, criteria)
     shape = _page_shape(preload, customer_only_public(principal))
+    key = (principal, criteria, sort, descending, _request_shape(page), count, preload)
+    if criteria.sla_breached is None:  # the only criterion that reads the clock
+        statements = _statements(*key, ctx.settings.max_page_size)
+    else:
+        statements = _statements.__wrapped__(*key, ctx.settings.max_page_size)
     async with ctx.db.reads() as session:
-        result = await fetch_page(
-            session,
-            stmt,
-            sort_key(sort, descending),
-            Ticket.id,
-            page,
-            max_size=ctx.settings.max_page_size,
-            count=count,
-            prepare=shape.prepare,
-            unpack=shape.unpack,
-        )
+        result = await run_page(session, statements, page, unpack=shape.unpack)
     ctx.loaders.ticket_by_id.prime_many({row.id: row for row in result.rows})
     return result, _relations(result, shape.names)
 
