@@ -12,7 +12,6 @@ relationships and no session: they are for reading, never for writing back.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, inspect
@@ -40,11 +39,17 @@ class RecordShape(Generic[T]):
         ]
         self.width = len(keys)
         self._key_index = keys.index(mapper.primary_key[0].key)
-        record = namedtuple(f"{mapper.class_.__name__}Record", keys)  # type: ignore[misc]
-        self._make: Callable[[Sequence[Any]], Any] = record._make
+        self._record: type[tuple[Any, ...]] = namedtuple(  # type: ignore[misc]
+            f"{mapper.class_.__name__}Record", keys
+        )
 
-    def take(self, row: Sequence[Any], start: int) -> T | None:
-        values = row[start : start + self.width]
-        if values[self._key_index] is None:
+    def take(self, values: tuple[Any, ...], start: int) -> T | None:
+        """The record at `values[start:]` (a result row as a plain tuple: slicing a tuple
+        is cheaper than slicing a Row), or None when its primary key is null."""
+        if values[start + self._key_index] is None:
             return None
-        return cast("T", self._make(values))
+        # tuple.__new__ straight: a named tuple's own constructor is Python code.
+        return cast("T", _new_tuple(self._record, values[start : start + self.width]))
+
+
+_new_tuple = tuple.__new__

@@ -370,9 +370,15 @@ def fast_field_context(
             """An object's sub-fields, with a field error handled as graphql-core does
             for a value of `return_type` at `path`."""
             try:
-                completed = self.collect_and_execute_subfields(
-                    object_type, field_details_list, path, value, position_context
-                )
+                grouped, defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+                if defer_usages:  # @defer: graphql-core's incremental path
+                    completed = self.execute_collected_subfields(
+                        object_type, value, path, grouped, defer_usages, position_context
+                    )
+                else:
+                    completed = self.execute_fields(
+                        object_type, value, path, grouped, position_context
+                    )
             except Exception as raw_error:
                 self.handle_field_error(raw_error, return_type, field_details_list, path)
                 return None

@@ -229,7 +229,8 @@ def _page_shape(preload: TicketPreload, public_only: bool) -> _PageShape:
         return stmt
 
     def unpack(row: Row[Any]) -> tuple[Any, tuple[Any, ...]]:
-        return ticket.take(row, 0), tuple(shape.take(row, at) for shape, at in taking)
+        values = tuple(row)
+        return ticket.take(values, 0), tuple([shape.take(values, at) for shape, at in taking])
 
     return _PageShape(tuple(name for name, _, _ in joins), prepare, unpack)
 
