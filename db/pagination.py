@@ -150,6 +150,8 @@ class PageStatements:
     size: int
     backwards: bool
     prepared: bool
+    # The count rides along as the page statement's last column (see page_statements).
+    count_inline: bool = False
 
 
 def page_statements(
@@ -162,9 +164,15 @@ def page_statements(
     max_size: int = 100,
     count: bool = True,
     prepare: Callable[[Select[Any]], Select[Any]] | None = None,
+    count_inline: bool = False,
 ) -> PageStatements:
     """The statements `fetch_page` runs for `request`; only whether it has an `after` or a
-    `before` cursor matters, not the cursor itself."""
+    `before` cursor matters, not the cursor itself.
+
+    `count_inline` (for a caller whose `unpack` reads columns by position, so a trailing
+    column is harmless): the count becomes the page statement's last column, an
+    uncorrelated scalar subquery PostgreSQL runs once, so a counted page is one statement;
+    only an empty page runs the count on its own."""
     size = request.size(default_size, max_size)
     backwards = request.last is not None or (request.before is not None and request.first is None)
     key = tuple_(sort.expression, id_column)
@@ -184,13 +192,18 @@ def page_statements(
     page_stmt = page_stmt.order_by(*order).limit(size + 1)
     if prepare is not None:
         page_stmt = prepare(page_stmt)
+    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery()) if count else None
+    inline = count_inline and count_stmt is not None and prepare is not None
+    if inline and count_stmt is not None:
+        page_stmt = page_stmt.add_columns(count_stmt.scalar_subquery().label("page_total"))
     return PageStatements(
         page=page_stmt,
-        count=select(func.count()).select_from(stmt.order_by(None).subquery()) if count else None,
+        count=count_stmt,
         sort=sort,
         size=size,
         backwards=backwards,
         prepared=prepare is not None,
+        count_inline=inline,
     )
 
 
@@ -217,10 +230,13 @@ async def run_page(
     size, backwards, sort = statements.size, statements.backwards, statements.sort
     related: list[tuple[Any, ...]] = []
     result = await session.execute(statements.page, params)
+    total: int | None = None
     if not statements.prepared:
         rows = list(result.scalars())
     else:
         records = result.all()
+        if statements.count_inline and records:
+            total = records[0][-1]
         if unpack is None:
             rows = [record[0] for record in records]
             related = [tuple(record[1:]) for record in records]
@@ -234,11 +250,8 @@ async def run_page(
     if backwards:
         rows.reverse()
         related.reverse()
-    total = (
-        (await session.execute(statements.count)).scalar_one()
-        if statements.count is not None
-        else None
-    )
+    if total is None and statements.count is not None:
+        total = (await session.execute(statements.count)).scalar_one()
     cursors = [_encode([sort.value(row), row.id]) for row in rows]
     return Page(
         rows=rows,

@@ -267,6 +267,7 @@ def _statements(
         max_size=max_size,
         count=count,
         prepare=_page_shape(preload, customer_only_public(principal)).prepare,
+        count_inline=True,  # unpack reads the ticket and related records by position
     )
 
 

@@ -372,7 +372,7 @@ async def _seed_with_messages(db: Database, n: int) -> None:
         )
 
 
-async def test_inbox_page_of_fifty_costs_at_most_three_statements(
+async def test_inbox_page_of_fifty_costs_two_statements(
     agent: ApiClient, db: Database, count_statements: Any
 ) -> None:
     await _seed_with_messages(db, 50)
@@ -384,7 +384,42 @@ async def test_inbox_page_of_fifty_costs_at_most_three_statements(
     assert len(edges) == 50
     assert {e["node"]["lastMessage"]["bodyText"][:6] for e in edges} == {"About "}
     assert {e["node"]["team"]["name"] for e in edges} == {"Team inbox"}
-    assert counter.count <= 3, counter.statements
+    assert data["tickets"]["totalCount"] == 50
+    # The session check, then the page with its related rows and its count in one.
+    assert counter.count <= 2, counter.statements
+
+
+PAGED_COUNT = """
+query ($after: String) {
+  tickets(first: 2, after: $after, orderBy: {field: NUMBER, direction: ASC}) {
+    totalCount
+    pageInfo { endCursor hasNextPage }
+    edges { node { subject customer { name } } }
+  }
+}
+"""
+
+
+async def test_total_count_is_the_whole_filter_on_later_and_empty_pages(
+    agent: ApiClient, db: Database
+) -> None:
+    await _seed(db, 5, "paged")
+    seen: list[str] = []
+    after = None
+    while True:
+        page = (await agent.data(PAGED_COUNT, {"after": after}))["tickets"]
+        # Every page, the last one (one ticket) included, counts all five.
+        assert page["totalCount"] == 5
+        seen += [e["node"]["subject"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == ["t0", "t1", "t2", "t3", "t4"]
+
+    # A page past the end has no row to carry the count: it is counted on its own.
+    past = (await agent.data(PAGED_COUNT, {"after": page["pageInfo"]["endCursor"]}))["tickets"]
+    assert past["edges"] == []
+    assert past["totalCount"] == 5
 
 
 async def test_total_count_is_not_counted_when_not_asked_for(
@@ -455,3 +490,30 @@ async def test_customers_page_shows_staff_as_a_name_and_no_internal_note(
     assert node["lastMessage"] == {"bodyText": "We are on it", "visibility": "PUBLIC"}
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert body["errors"][0]["path"] == ["tickets", "edges", 0, "node", "tags"]
+
+
+async def test_a_page_served_to_an_agent_is_not_reused_for_a_customer(
+    agent: ApiClient, customer: ApiClient, db: Database
+) -> None:
+    """Page statements are kept per caller: the same document, asked by an agent and then
+    by a customer, still scopes the customer to their tickets and public messages."""
+    mine = await create_ticket(customer, subject="mine")
+    await _seed(db, 3, "others")
+    await _add_message(db, mine["id"], "We are on it", "public")
+    await _add_message(db, mine["id"], "Customer is grumpy", "internal")
+    query = """
+    query { tickets(first: 50) { totalCount edges { node { subject lastMessage { bodyText } } } } }
+    """
+
+    staff_view = (await agent.data(query))["tickets"]
+    customer_view = (await customer.data(query))["tickets"]
+    again = (await agent.data(query))["tickets"]
+
+    assert staff_view["totalCount"] == 4
+    staff_mine = next(e["node"] for e in staff_view["edges"] if e["node"]["subject"] == "mine")
+    assert staff_mine["lastMessage"] == {"bodyText": "Customer is grumpy"}
+    assert customer_view["totalCount"] == 1
+    assert [e["node"] for e in customer_view["edges"]] == [
+        {"subject": "mine", "lastMessage": {"bodyText": "We are on it"}}
+    ]
+    assert again == staff_view
