@@ -38,10 +38,23 @@ class Row:
 
 
 @strawberry.type
+class ListRow:
+    labels: list[str]
+    maybe_labels: list[str | None] | None
+    colours: list[Colour]
+    children: list[Child]
+    maybe_children: list[Child | None]
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def rows(self) -> list[Row | None]:
         return ROWS
+
+    @strawberry.field
+    def list_rows(self) -> list[ListRow | None]:
+        return _list_rows()
 
 
 class _Broken:
@@ -70,6 +83,46 @@ ROWS: list[Any] = [
     _row(maybe=Child(name=None, nickname="n")),  # type: ignore[arg-type]  # nulls maybeChild
 ]
 ROWS[1].child = None  # and null in a non-null object, on the same row
+
+
+async def _later(child: Child) -> Child:
+    return child
+
+
+def _list_rows() -> list[Any]:
+    """Fresh each time (awaitable items can be awaited once): one refused value per row."""
+
+    def row(**changes: Any) -> ListRow:
+        values: dict[str, Any] = {
+            "labels": ["a", "b"],
+            "maybe_labels": ["a", None],
+            "colours": [Colour.RED],
+            "children": [Child(name="c", nickname=None)],
+            "maybe_children": [None, Child(name="d", nickname="e")],
+        }
+        return ListRow(**{**values, **changes})
+
+    return [
+        row(),  # fine
+        row(labels=["a", None]),  # null in a non-null item: nulls the row
+        row(maybe_labels=None, labels=("x", 5)),  # a tuple; an int the String type coerces
+        row(colours=[Colour.RED, "purple"]),  # a value the enum refuses
+        row(children=[Child(name=None, nickname=None)]),  # type: ignore[arg-type]
+        row(maybe_children=[Child(name=None, nickname="n"), None]),  # type: ignore[arg-type]
+        row(children=[_later(Child(name="later", nickname=None))]),  # an awaitable item
+        row(children=None),  # null in a non-null list
+    ]
+
+
+LIST_QUERY = """
+query {
+  listRows {
+    labels maybeLabels colours
+    children { name nickname }
+    maybeChildren { name nickname }
+  }
+}
+"""
 
 
 QUERY = """
@@ -125,3 +178,32 @@ def test_short_path_answers_the_same_data_and_errors_as_graphql_core() -> None:
     assert len(fast_errors) == 4  # each refused value surfaced as an error
     assert fast_data is not None
     assert fast_data["rows"][0]["viaPlain"] == {"name": "Row"}
+
+
+async def test_lists_take_the_short_path_with_the_same_data_and_errors() -> None:
+    schema = _schema(fast=True)
+    row = next(f for t, f in fast_fields(schema._schema).items() if t.name == "ListRow")
+    assert set(row) == {"labels", "maybeLabels", "colours", "children", "maybeChildren"}
+
+    answers = []
+    for fast in (True, False):
+        result = await _schema(fast).execute(LIST_QUERY)
+        answers.append((result.data, sorted((e.message, e.path) for e in result.errors or [])))
+    (fast_data, fast_errors), (general_data, general_errors) = answers
+
+    assert fast_data == general_data
+    assert fast_errors == general_errors
+    assert fast_data is not None
+    rows = fast_data["listRows"]
+    assert rows[0] == {
+        "labels": ["a", "b"],
+        "maybeLabels": ["a", None],
+        "colours": ["RED"],
+        "children": [{"name": "c", "nickname": None}],
+        "maybeChildren": [None, {"name": "d", "nickname": "e"}],
+    }
+    assert rows[2]["labels"] == ["x", "5"]
+    assert rows[5]["maybeChildren"] == [None, None]
+    assert rows[6]["children"] == [{"name": "later", "nickname": None}]
+    assert [rows[i] for i in (1, 3, 4, 7)] == [None, None, None, None]
+    assert len(fast_errors) == 5
