@@ -22,6 +22,7 @@ from schema.audit import AuditQuery
 from schema.changes import ChangesSubscription
 from schema.customer_notes import CustomerNotesMutation
 from schema.customer_report import CustomerReportQuery
+from schema.customers import PLAIN_RESOLVERS as CUSTOMER_PLAIN_RESOLVERS
 from schema.customers import CustomersMutation, CustomersQuery
 from schema.dashboard import DashboardQuery, DashboardSubscription
 from schema.execution import AutoCRMSchema
@@ -142,6 +143,7 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
         checks=checks,
     )
     install_plain_resolvers(schema, TICKET_PLAIN_RESOLVERS)
+    install_plain_resolvers(schema, CUSTOMER_PLAIN_RESOLVERS)
     # Last: it reads which fields still have Strawberry's basic resolver.
     schema.execution_context_class = fast_field_context(fast_fields(schema._schema))
     return schema
