@@ -37,6 +37,7 @@ from schema.kb_from_ticket import KbFromTicketMutation
 from schema.kb_mutations import KbMutation
 from schema.kb_search import KbSearchQuery
 from schema.limits import OperationLimits
+from schema.messages import PLAIN_RESOLVERS as MESSAGE_PLAIN_RESOLVERS
 from schema.messages import MessagesMutation
 from schema.notifications import NotificationsMutation
 from schema.observability import OperationMetrics
@@ -144,6 +145,7 @@ def _build(limits: OperationLimits, max_tokens: int) -> strawberry.Schema:
     )
     install_plain_resolvers(schema, TICKET_PLAIN_RESOLVERS)
     install_plain_resolvers(schema, CUSTOMER_PLAIN_RESOLVERS)
+    install_plain_resolvers(schema, MESSAGE_PLAIN_RESOLVERS)
     # Last: it reads which fields still have Strawberry's basic resolver.
     schema.execution_context_class = fast_field_context(fast_fields(schema._schema))
     return schema

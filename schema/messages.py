@@ -4,6 +4,7 @@ and the addMessage / editMessage mutations."""
 from __future__ import annotations
 
 import enum
+import inspect
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -29,7 +30,7 @@ from schema.ids import decode_id, uuid_or_none
 from schema.mutations import MutationPayload, mutation
 from schema.ordering import OrderDirection
 from schema.permissions import IsAuthenticated, IsStaff
-from schema.plain_fields import WithContext
+from schema.plain_fields import PlainResolver, WithContext, node_global_id
 from schema.preloaded import NOT_LOADED, preloaded
 
 if TYPE_CHECKING:
@@ -170,12 +171,7 @@ class Message(relay.Node):
         " Plain text: escape before rendering as HTML."
     )
     async def author_name(self, info: strawberry.Info[RequestContext]) -> str | None:
-        if self.author_kind is MessageAuthorKind.AI:
-            return "AI assistant"
-        if self.author_user_id is None:
-            return None
-        row = await info.context.loaders.user_by_id.load(self.author_user_id)
-        return row.name if row is not None else None
+        return cast("str | None", await _awaited(_author_name(self, info)))
 
     @strawberry.field(description="The message this one answers, when you may see it.")
     async def in_reply_to(self, info: strawberry.Info[RequestContext]) -> Message | None:
@@ -260,7 +256,38 @@ async def ticket_messages(
         newest_first=order.direction is OrderDirection.DESC,
         count="totalCount" in selected_paths(info, depth=1),
     )
+    selected = selected_paths(info)
+    if "edges.node.authorName" in selected:
+        # The page's authors in one batch before the field runs: authorName then resolves
+        # at once per message (its plain resolver reads the primed loader).
+        authors = {row.author_user_id for row in page.rows if row.author_user_id is not None}
+        if authors:
+            await info.context.loaders.user_by_id.load_many(list(authors))
     return connection_from_page(MessageConnection, page, Message.from_row)
+
+
+def _author_name(message: Message, info: WithContext) -> Any:
+    """Message.authorName: a value when the author is loaded already, else an awaitable."""
+    if message.author_kind is MessageAuthorKind.AI:
+        return "AI assistant"
+    if message.author_user_id is None:
+        return None
+    return now_or_later(
+        info.context.loaders.user_by_id,
+        message.author_user_id,
+        lambda row: row.name if row is not None else None,
+    )
+
+
+async def _awaited(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+# Installed on the built schema by schema/__init__.py (see schema/plain_fields.py).
+PLAIN_RESOLVERS: dict[tuple[str, str], PlainResolver] = {
+    ("Message", "id"): node_global_id,
+    ("Message", "authorName"): _author_name,
+}
 
 
 def ticket_last_message(root: Any, info: strawberry.Info[RequestContext]) -> Message | None:

@@ -115,7 +115,10 @@ async def test_message_listing_costs_the_same_statements_for_5_and_50_messages(
             query = DETAILED if client is agent else CUSTOMER_DETAILED
             with count_statements() as counter:
                 data = await client.data(query, {"id": gid("Ticket", ticket.id)})
-            assert data["node"]["messages"]["edges"]
+            nodes = [edge["node"] for edge in data["node"]["messages"]["edges"]]
+            # authorName (read from the page's authors, loaded at once) names each author.
+            assert {n["authorName"] for n in nodes} == {customer.user.name, agent.user.name}
+            assert all(n["authorName"] == n["author"]["name"] for n in nodes)
             counts[(client.user.role if client.user else "", ticket is large)] = counter.count
 
     assert counts[("agent", False)] == counts[("agent", True)]
