@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, inspect
+from sqlalchemy import ARRAY, ColumnElement, String, inspect, type_coerce
 from sqlalchemy.orm import ColumnProperty
+from sqlalchemy.types import NullType, TypeDecorator
 
 __all__ = ["RecordShape"]
 
@@ -35,7 +36,7 @@ class RecordShape(Generic[T]):
             if isinstance(prop, ColumnProperty) and not prop.deferred
         ]
         self.columns: list[ColumnElement[Any]] = [
-            getattr(entity, key).label(f"{label}_{key}") for key in keys
+            _as_returned(getattr(entity, key)).label(f"{label}_{key}") for key in keys
         ]
         self.width = len(keys)
         self._key_index = keys.index(mapper.primary_key[0].key)
@@ -53,3 +54,18 @@ class RecordShape(Generic[T]):
 
 
 _new_tuple = tuple.__new__
+
+
+class _AsReturned(TypeDecorator[Any]):
+    """A value as the driver returns it, with no result processing: asyncpg returns a
+    PostgreSQL array of text as a list already, where SQLAlchemy's ARRAY would copy it
+    item by item in Python (a tenth of the inbox page's SQL time)."""
+
+    impl = NullType
+    cache_ok = True
+
+
+def _as_returned(column: Any) -> Any:
+    if isinstance(column.type, ARRAY) and isinstance(column.type.item_type, String):
+        return type_coerce(column, _AsReturned())
+    return column

@@ -75,6 +75,7 @@ class FastField:
         "item_object",
         "item_type",
         "item_type_of",
+        "leaf",
         "nullable",
         "object_type",
         "plain",
@@ -95,6 +96,8 @@ class FastField:
         self.coerce = (
             _coercer(named) if isinstance(named, (GraphQLScalarType, GraphQLEnumType)) else None
         )
+        # A leaf read by a getter (not a plain resolver): executed inline by execute_fields.
+        self.leaf = (get, self.coerce) if get is not None and self.coerce is not None else None
         self.object_type = named if isinstance(named, GraphQLObjectType) else None
         self.is_type_of = self.object_type.is_type_of if self.object_type else None
         # A list of leaves or of objects: [T], [T!], [T]!, [T!]!.
@@ -222,6 +225,19 @@ def fast_field_context(
             awaitable_fields: list[str] = []
             try:
                 for response_name, field_details_list, fast in plan:
+                    leaf = fast.leaf if fast is not None else None
+                    if leaf is not None:
+                        # The commonest field: an attribute read and coerced. A getter is
+                        # a plain attribute read, so anything odd (an error, null, a value
+                        # refused) is simply redone by _execute_fast below.
+                        try:
+                            value = leaf[0](source_value)
+                            coerced = leaf[1](value) if value is not None else None
+                        except Exception:
+                            coerced = None
+                        if coerced is not None and coerced is not Undefined:
+                            results[response_name] = coerced
+                            continue
                     if fast is None:
                         result = self.execute_field(
                             parent_type,
