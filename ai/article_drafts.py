@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ai.gateway import Gateway, GatewayError
+from ai.model_json import unfenced
 from ai.pii import Detector, Redactor, masked
 from ai.pii.entities import PiiKind
 from ai.quotas import QuotaExceeded
@@ -31,7 +32,6 @@ ARTICLE_PROMPT_VERSION = "kb-from-ticket-v1"
 OFFLINE_PROVIDER = "offline"
 _MAX_POST_CHARS = 4000
 _MAX_POSTS = 40
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 _PLACEHOLDER = re.compile(r"<(" + "|".join(k.value for k in PiiKind) + r")_\d+>")
 
 ARTICLE_SYSTEM = (
@@ -89,7 +89,7 @@ def extractive_article(subject: str, posts: list[ThreadPost], note: str = "") ->
 
 def _parse(answer: str) -> tuple[str, str, tuple[str, ...]] | None:
     try:
-        data = json.loads(_FENCE.sub("", answer.strip()))
+        data = json.loads(unfenced(answer))
     except ValueError:
         return None
     if not isinstance(data, dict):

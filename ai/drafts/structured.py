@@ -14,11 +14,11 @@ from jsonschema.exceptions import best_match
 
 from ai.drafts.contract import DraftAction, DraftOutput, Source
 from ai.drafts.prompts import DRAFT_SCHEMA
+from ai.model_json import unfenced
 
 __all__ = ["DraftFormatError", "TextStreamer", "parse_answer", "split_marked", "to_output"]
 
 _VALIDATOR = Draft202012Validator(DRAFT_SCHEMA)
-_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # A marker still being written at the end of streamed text, or whitespace a marker may eat.
 _PARTIAL_MARKER = re.compile(r"(?:\s*\[[\d,\s]*|\s+)$")
@@ -34,12 +34,8 @@ class DraftFormatError(ValueError):
 def parse_answer(text: str) -> dict[str, Any]:
     """The answer's JSON object, or DraftFormatError saying what is wrong (sent back to the
     provider in the repair request)."""
-    body = text.strip()
-    fenced = _FENCE.match(body)
-    if fenced:
-        body = fenced.group(1)
     try:
-        data = json.loads(body)
+        data = json.loads(unfenced(text))
     except json.JSONDecodeError as exc:
         raise DraftFormatError(f"not JSON ({exc.msg} at character {exc.pos})") from exc
     error = best_match(_VALIDATOR.iter_errors(data))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ai.model_json import object_in
 from ai.triage.classifier import PRIORITIES
 
 __all__ = ["PROMPT_VERSION", "LlmTriage", "parse_answer", "triage_prompt"]
@@ -19,7 +20,6 @@ __all__ = ["PROMPT_VERSION", "LlmTriage", "parse_answer", "triage_prompt"]
 PROMPT_VERSION = "triage-v1"
 SENTIMENTS = ("negative", "neutral", "positive")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
 def triage_prompt(teams: Sequence[str], tags: Sequence[str]) -> str:
@@ -48,22 +48,10 @@ class LlmTriage:
     rejected: dict[str, Any] = field(default_factory=dict)
 
 
-def _object(text: str) -> dict[str, Any] | None:
-    body = _FENCE.sub("", text.strip())
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        value = json.loads(body[start : end + 1])
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def parse_answer(text: str, teams: Sequence[str], tags: Sequence[str]) -> LlmTriage | None:
     """The validated answer; None when it is not a JSON object, or one that answers neither
     priority nor team (some other kind of answer: the offline model decides instead)."""
-    data = _object(text)
+    data = object_in(text)
     if data is None or not {"priority", "team"} & data.keys():
         return None
     out = LlmTriage()
