@@ -359,15 +359,16 @@ class CustomersQuery:
         order = order_by or CustomerOrder(
             field=CustomerOrderField.CREATED_AT, direction=OrderDirection.DESC
         )
+        selected = selected_paths(info)
         page = await list_customers(
             info.context,
             customer_list_filter(f),
             sort=CustomerSort(order.field.value),
             descending=order.direction is OrderDirection.DESC,
             page=PageRequest(first=first, after=after, last=last, before=before),
-            count="totalCount" in selected_paths(info),
+            count="totalCount" in selected,
         )
-        await _preload_contacts(info.context, page.rows, selected_paths(info))
+        await _preload_contacts(info.context, page.rows, selected)
         return connection_from_page(CustomerConnection, page, Customer.from_row)
 
 
