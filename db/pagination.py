@@ -169,10 +169,9 @@ def page_statements(
     """The statements `fetch_page` runs for `request`; only whether it has an `after` or a
     `before` cursor matters, not the cursor itself.
 
-    `count_inline` (for a caller whose `unpack` reads columns by position, so a trailing
-    column is harmless): the count becomes the page statement's last column, an
-    uncorrelated scalar subquery PostgreSQL runs once, so a counted page is one statement;
-    only an empty page runs the count on its own."""
+    `count_inline` (with `prepare`): the count becomes the page statement's last column,
+    an uncorrelated scalar subquery PostgreSQL runs once, so a counted page is one
+    statement; only an empty page runs the count on its own."""
     size = request.size(default_size, max_size)
     backwards = request.last is not None or (request.before is not None and request.first is None)
     key = tuple_(sort.expression, id_column)
@@ -193,9 +192,10 @@ def page_statements(
     if prepare is not None:
         page_stmt = prepare(page_stmt)
     count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery()) if count else None
-    inline = count_inline and count_stmt is not None and prepare is not None
-    if inline and count_stmt is not None:
+    inline = False
+    if count_inline and count_stmt is not None and prepare is not None:
         page_stmt = page_stmt.add_columns(count_stmt.scalar_subquery().label("page_total"))
+        inline = True
     return PageStatements(
         page=page_stmt,
         count=count_stmt,
@@ -238,8 +238,9 @@ async def run_page(
         if statements.count_inline and records:
             total = records[0][-1]
         if unpack is None:
+            end = -1 if statements.count_inline else None  # the count is no related row
             rows = [record[0] for record in records]
-            related = [tuple(record[1:]) for record in records]
+            related = [tuple(record[1:end]) for record in records]
         else:
             pairs = [unpack(record) for record in records]
             rows = [row for row, _ in pairs]
@@ -274,15 +275,13 @@ async def fetch_page(
     max_size: int = 100,
     count: bool = True,
     prepare: Callable[[Select[Any]], Select[Any]] | None = None,
-    unpack: Callable[[Row[Any]], tuple[Any, tuple[Any, ...]]] | None = None,
 ) -> Page[Any]:
     """Run `stmt` (already filtered) for one page, plus a count of all matching rows when
     `count` (a connection's `totalCount` costs a second statement only when selected).
 
     `prepare` may add columns and outer joins to the page statement only (related rows the
-    page will show, loaded with it); they come back per row in `Page.related`. `unpack`
-    cuts a result row of the prepared statement into (row, related rows): by default the
-    first entity and the rest, for a `prepare` that may also replace the columns.
+    page will show, loaded with it); they come back per row in `Page.related`. A caller
+    that keeps statements, or cuts rows itself, uses `page_statements` and `run_page`.
     """
     statements = page_statements(
         stmt,
@@ -294,4 +293,4 @@ async def fetch_page(
         count=count,
         prepare=prepare,
     )
-    return await run_page(session, statements, request, unpack=unpack)
+    return await run_page(session, statements, request)

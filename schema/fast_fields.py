@@ -202,8 +202,10 @@ def fast_field_context(
     """Strawberry's execution context with the short path for `fields`."""
 
     class FastFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
-        _plans: dict[tuple[GraphQLObjectType, int], Any]
-        _plain_infos: dict[GraphQLObjectType, PlainInfo]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._plans: dict[tuple[GraphQLObjectType, int], Any] = {}
+            self._plain_infos: dict[GraphQLObjectType, PlainInfo] = {}
 
         def execute_fields(
             self,
@@ -286,10 +288,7 @@ def fast_field_context(
             """(response name, field details, short field or None) per field of a set;
             the sets of list items are collected once (graphql-core memoises them), so
             the plan is made once per set and operation."""
-            try:
-                plans = self._plans
-            except AttributeError:
-                plans = self._plans = {}
+            plans = self._plans
             key = (parent_type, id(grouped_field_set))
             found = plans.get(key)
             if found is not None and found[0] is grouped_field_set:
@@ -303,10 +302,7 @@ def fast_field_context(
             return plan
 
         def _plain_info(self, parent_type: GraphQLObjectType) -> PlainInfo:
-            try:
-                infos = self._plain_infos
-            except AttributeError:
-                infos = self._plain_infos = {}
+            infos = self._plain_infos
             info = infos.get(parent_type)
             if info is None:
                 info = infos[parent_type] = PlainInfo(self.context_value, parent_type)

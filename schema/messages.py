@@ -243,6 +243,7 @@ async def ticket_messages(
     """Ticket.messages: customers never get internal notes (left out in SQL)."""
     f = filter or MessageFilterInput()
     order = order_by or MessageOrderBy()
+    selected = selected_paths(info)
     page = await messages_page(
         info.context,
         _ticket_row_id(root),
@@ -254,9 +255,8 @@ async def ticket_messages(
         ),
         PageRequest(first=first, after=after, last=last, before=before),
         newest_first=order.direction is OrderDirection.DESC,
-        count="totalCount" in selected_paths(info, depth=1),
+        count="totalCount" in selected,
     )
-    selected = selected_paths(info)
     if "edges.node.authorName" in selected:
         # The page's authors in one batch before the field runs: authorName then resolves
         # at once per message (its plain resolver reads the primed loader).
